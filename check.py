@@ -1,0 +1,479 @@
+"""Independent plan checker: recomputes every constraint and the objective of MODEL.md.
+
+It works from the validated instance tables and the plan's decisions and flows only, with plain
+Python dictionaries. It shares no code with the model builder or the derived network
+(`data/network.py`) on purpose: a mistake there must not be repeated here. It never imports Pyomo.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .data.instance import Instance
+
+REL_TOL = 1e-6
+
+
+@dataclass
+class Violation:
+    family: str  # e.g. "row 8 market balance"
+    index: str  # e.g. "p1@US"
+    amount: float  # by how much the row is violated (in its own unit)
+    detail: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.family} [{self.index}]: violated by {self.amount:.6g}"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+@dataclass
+class Evaluation:
+    objective_kind: str
+    terms: dict  # money terms of section 5, each >= 0 except revenue
+    objective: float
+    violations: list[Violation] = field(default_factory=list)
+    lead_time_by_market: dict = field(default_factory=dict)
+    utilisation: dict = field(default_factory=dict)
+    payment_loss_rate: float = 0.0
+    reported_objective: float | None = None
+    objective_matches: bool = True
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+    @property
+    def ok(self) -> bool:
+        return self.feasible and self.objective_matches
+
+
+def _excess(lhs: float, rhs: float, scale: float) -> float:
+    """Amount by which lhs <= rhs is violated beyond the relative tolerance, else 0."""
+    gap = lhs - rhs
+    return gap if gap > REL_TOL * max(1.0, abs(scale)) else 0.0
+
+
+class PlanChecker:
+    """One pass over the plan; `evaluate()` returns the terms, KPIs and violations."""
+
+    def __init__(self, instance: Instance, plan: dict, single_sourcing: bool = False):
+        self.settings = instance.settings
+        self.cost_mode = instance.settings["objective"] == "cost"
+        self.single_sourcing = single_sourcing
+        t = {name: instance.table(name) for name in instance.tables}
+        self.products = {r["product"]: r for r in t["products"].to_dict("records")}
+        self.markets = {r["market"]: r for r in t["markets"].to_dict("records")}
+        self.warehouses = {r["warehouse"]: r for r in t["warehouses"].to_dict("records")}
+        self.lanes = {r["lane"]: r for r in t["lanes"].to_dict("records")}
+        self.product_markets = {(r["product"], r["market"]): r for r in t["product_markets"].to_dict("records")}
+        self.duties = {(r["market"], r["category"]): r["duty_rate"] for r in t["duties"].to_dict("records")}
+        self.market_channels = {(r["market"], r["channel"]): r for r in t["market_channels"].to_dict("records")}
+        self.fit = {(r["channel"], r["category"]): r["fit"] for r in t["channel_fit"].to_dict("records")}
+        self.regime_cost = {r["regime"]: r["compliance_cost"] for r in t["regimes"].to_dict("records")}
+        self.cert_cost = {r["certification"]: r["cost"] for r in t["certifications"].to_dict("records")}
+        self.cert_rules = defaultdict(set)
+        for r in t["certification_rules"].to_dict("records"):
+            self.cert_rules[(r["market"], r["category"])].add(r["certification"])
+        self.violations: list[Violation] = []
+        self._read_plan(plan)
+
+    # ---- plan ------------------------------------------------------------------------------
+
+    def _read_plan(self, plan: dict):
+        self.E = set(plan.get("markets", []))
+        self.R = set(plan.get("regimes", []))
+        self.S = {(c["market"], c["channel"]) for c in plan.get("channels", [])}
+        self.Z = {(o["product"], o["market"]): float(o["units"]) for o in plan.get("portfolio", [])}
+        self.K = {(c["product"], c["certification"]) for c in plan.get("certifications", [])}
+        self.Y = set(plan.get("warehouses", []))
+        self.V = {x["market"]: float(x["covered_revenue"]) for x in plan.get("mitigations", [])}
+        self.flows = defaultdict(float)
+        for f in plan.get("flows", []):
+            self.flows[(f["product"], f["lane"])] += float(f["units"])
+        known = [
+            ("markets", self.E, self.markets), ("regimes", self.R, self.regime_cost),
+            ("warehouses", self.Y, self.warehouses), ("mitigations", self.V, self.markets),
+        ]
+        for what, chosen, table in known:
+            for key in chosen:
+                if key not in table:
+                    self.flag(f"unknown id in {what}", key, 1.0)
+        for (p, mk) in self.Z:
+            if p not in self.products or mk not in self.markets:
+                self.flag("unknown id in portfolio", f"{p}@{mk}", 1.0)
+        for (mk, c) in self.S:
+            if (mk, c) not in self.market_channels:
+                self.flag("unknown market channel", f"{mk}/{c}", 1.0)
+        for (p, lane), units in self.flows.items():
+            if p not in self.products or lane not in self.lanes:
+                self.flag("unknown id in flows", f"{p}/{lane}", abs(units))
+            elif units < -REL_TOL * max(1.0, abs(units)):
+                self.flag("flow must be >= 0", f"{p}/{lane}", -units)
+        for (p, mk), units in self.Z.items():
+            if units < -REL_TOL:
+                self.flag("sales must be >= 0", f"{p}@{mk}", -units)
+
+    def flag(self, family: str, index, amount: float, detail: str = ""):
+        self.violations.append(Violation(family, str(index), float(amount), detail))
+
+    def leq(self, family: str, index, lhs: float, rhs: float, scale: float | None = None):
+        amount = _excess(lhs, rhs, max(abs(lhs), abs(rhs)) if scale is None else scale)
+        if amount:
+            self.flag(family, index, amount, f"{lhs:.10g} > {rhs:.10g}")
+
+    def eq(self, family: str, index, lhs: float, rhs: float):
+        self.leq(family, index, lhs, rhs)
+        self.leq(family, index, rhs, lhs)
+
+    # ---- data of MODEL.md, recomputed ---------------------------------------------------------
+
+    def pm(self, p, mk, column, default=None):
+        row = self.product_markets.get((p, mk))
+        value = None if row is None else row[column]
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return default
+        return value
+
+    def price(self, p, mk) -> float:
+        return self.pm(p, mk, "price", self.products[p]["base_price"] * self.markets[mk]["price_index"])
+
+    def duty_rate(self, p, mk) -> float:
+        category = self.products[p]["category"]
+        return self.pm(p, mk, "duty_rate", self.duties.get((mk, category), self.markets[mk]["duty_rate"]))
+
+    def promise(self, p, mk):
+        value = self.pm(p, mk, "max_lead_time_days", self.markets[mk]["max_lead_time_days"])
+        return None if value is None or math.isnan(value) else value
+
+    def lane_kind(self, lane) -> str:
+        src, dst = lane["from"], lane["to"]
+        if src == "origin":
+            return "direct" if dst in self.markets else "linehaul"
+        return "lastmile"
+
+    def lead_time(self, lane) -> float:
+        if self.lane_kind(lane) == "direct":
+            return (self.settings["origin_processing_days"] + lane["transit_days"]
+                    + self.markets[lane["to"]]["customs_days"] + lane["customs_days"])
+        return self.warehouses[lane["from"]]["processing_days"] + lane["transit_days"] + lane["customs_days"]
+
+    def chargeable_kg(self, p, lane) -> float:
+        prod = self.products[p]
+        return max(prod["weight_kg"], prod["volume_m3"] * lane["dim_factor_kg_per_m3"])
+
+    def transport_cost(self, p, lane) -> float:
+        return (lane["cost_per_unit"] + lane["cost_per_kg"] * self.chargeable_kg(p, lane)
+                + lane["cost_per_m3"] * self.products[p]["volume_m3"])
+
+    def potential(self, p, mk, c) -> float:
+        mc = self.market_channels[(mk, c)]
+        prod = self.products[p]
+        fit = self.fit.get((c, prod["category"]), 1.0)
+        return (mc["reach"] * mc["conversion"] * fit * prod["popularity"] * prod["units_per_order"]
+                / (1.0 - mc["viral"]))
+
+    def channels_of(self, mk):
+        return [c for (m2, c) in self.market_channels if m2 == mk]
+
+    def upper(self, p, mk) -> float:
+        """U[p,m]: base + all channel potentials, or the fixed demand in cost mode."""
+        if self.cost_mode:
+            return self.pm(p, mk, "demand", 0.0)
+        return self.pm(p, mk, "base_demand", 0.0) + sum(self.potential(p, mk, c) for c in self.channels_of(mk))
+
+    def warehouse_has_linehaul(self, w) -> bool:
+        return any(l["from"] == "origin" and l["to"] == w for l in self.lanes.values())
+
+    def warehouse_has_lastmile(self, w) -> bool:
+        return any(l["from"] == w for l in self.lanes.values())
+
+    # ---- constraint families ------------------------------------------------------------------
+
+    def check_forced_and_forbidden(self):
+        """Row 4: banned/unservable pairs, must_offer, must_enter, must_open, forbidden."""
+        for (p, mk), row in self.product_markets.items():
+            if row["must_offer"] and (p, mk) not in self.Z:
+                self.flag("row 4 must_offer", f"{p}@{mk}", 1.0)
+            if row["banned"] and (p, mk) in self.Z:
+                self.flag("row 4 banned pair offered", f"{p}@{mk}", 1.0)
+        for (p, mk) in self.Z:
+            if p in self.products and mk in self.markets and not self.servable(p, mk):
+                self.flag("row 4 pair offered without a lane within its promise", f"{p}@{mk}", 1.0)
+        for mk, row in self.markets.items():
+            if row["must_enter"] and mk not in self.E:
+                self.flag("row 4 must_enter", mk, 1.0)
+        for w, row in self.warehouses.items():
+            if row["must_open"] and w not in self.Y:
+                self.flag("row 4 must_open", w, 1.0)
+            if w in self.Y and (row["forbidden"] or not (self.warehouse_has_linehaul(w) and self.warehouse_has_lastmile(w))):
+                self.flag("row 4 warehouse cannot open", w, 1.0)
+        if self.cost_mode:
+            for (p, mk), row in self.product_markets.items():
+                demand = row["demand"]
+                if demand is not None and not math.isnan(demand) and demand > 0:
+                    if (p, mk) not in self.Z:
+                        self.flag("cost mode: pair with demand not offered", f"{p}@{mk}", demand)
+                    else:
+                        self.eq("cost mode: q = demand", f"{p}@{mk}", self.Z[(p, mk)], demand)
+            for (p, mk) in self.Z:
+                if not self.pm(p, mk, "demand", 0.0) > 0:
+                    self.flag("cost mode: pair without demand offered", f"{p}@{mk}", 1.0)
+
+    def check_entry_links(self):
+        """Rows 1-3: offers, channels and mitigation need entry; entry needs the regime; offers need certifications."""
+        for (p, mk) in self.Z:
+            if mk not in self.E:
+                self.flag("row 1 z <= e", f"{p}@{mk}", 1.0)
+            for k in self.cert_rules.get((mk, self.products.get(p, {}).get("category")), ()):
+                if (p, k) not in self.K:
+                    self.flag("row 3 z <= kappa", f"{p}@{mk}/{k}", 1.0)
+        for (mk, c) in self.S:
+            if mk not in self.E:
+                self.flag("row 1 s <= e", f"{mk}/{c}", 1.0)
+        for mk in self.V:
+            if mk not in self.E:
+                self.flag("row 1 v <= e", mk, 1.0)
+            elif self.markets[mk]["mitigation_cost"] is None or math.isnan(self.markets[mk]["mitigation_cost"]):
+                self.flag("row 18 mitigation not offered in market", mk, 1.0)
+        for mk in self.E:
+            regime = self.markets.get(mk, {}).get("regime")
+            if regime is not None and regime not in self.R:
+                self.flag("row 2 e <= r", f"{mk}/{regime}", 1.0)
+
+    def check_demand(self):
+        """Rows 5-7 (profit mode): channel-driven demand, U bound, committed volume."""
+        if self.cost_mode:
+            return
+        for (p, mk), q in self.Z.items():
+            base = self.pm(p, mk, "base_demand", 0.0)
+            unlocked = base + sum(self.potential(p, mk, c) for c in self.channels_of(mk) if (mk, c) in self.S)
+            self.leq("row 5 demand from channels", f"{p}@{mk}", q, unlocked)
+            self.leq("row 6 q <= U z", f"{p}@{mk}", q, self.upper(p, mk))
+            self.leq("row 7 committed volume", f"{p}@{mk}", self.pm(p, mk, "min_units", 0.0), q)
+
+    def check_lanes_used(self):
+        """Row 4 / section 2: flows only on usable lanes within the pair's promise, through open warehouses."""
+        for (p, lane_id), units in self.flows.items():
+            if units == 0 or lane_id not in self.lanes or p not in self.products:
+                continue
+            lane = self.lanes[lane_id]
+            kind = self.lane_kind(lane)
+            if kind in ("linehaul", "lastmile"):
+                w = lane["to"] if kind == "linehaul" else lane["from"]
+                if w not in self.Y:
+                    self.flag("row 10 flow through a closed warehouse", f"{p}/{lane_id}", units)
+            if kind == "linehaul":
+                continue
+            mk = lane["to"]
+            if (p, mk) not in self.Z:
+                self.flag("row 8 flow to a pair not offered", f"{p}@{mk}/{lane_id}", units)
+                continue
+            if self.pm(p, mk, "banned", False):
+                self.flag("row 4 flow on banned pair", f"{p}@{mk}", units)
+            promise = self.promise(p, mk)
+            if promise is not None and self.lead_time(lane) > promise + 1e-9:
+                self.flag("row 4 lane slower than the promise", f"{p}@{mk}/{lane_id}", self.lead_time(lane) - promise)
+
+    def check_balances(self):
+        """Rows 8-9: market balance per pair and warehouse balance per product and warehouse."""
+        into = defaultdict(float)
+        stock_in, stock_out = defaultdict(float), defaultdict(float)
+        for (p, lane_id), units in self.flows.items():
+            lane = self.lanes.get(lane_id)
+            if lane is None:
+                continue
+            kind = self.lane_kind(lane)
+            if kind == "linehaul":
+                stock_in[(p, lane["to"])] += units
+            else:
+                into[(p, lane["to"])] += units
+                if kind == "lastmile":
+                    stock_out[(p, lane["from"])] += units
+        for key in set(into) | set(self.Z):
+            self.eq("row 8 market balance", "@".join(key), into.get(key, 0.0), self.Z.get(key, 0.0))
+        for key in set(stock_in) | set(stock_out):
+            self.eq("row 9 warehouse balance", "@".join(key), stock_in.get(key, 0.0), stock_out.get(key, 0.0))
+        if self.single_sourcing:
+            lanes_of_pair = defaultdict(int)
+            for (p, lane_id), units in self.flows.items():
+                lane = self.lanes.get(lane_id)
+                if units > 0 and lane is not None and self.lane_kind(lane) != "linehaul":
+                    lanes_of_pair[(p, lane["to"])] += 1
+            for key, count in lanes_of_pair.items():
+                if count > 1:
+                    self.flag("single sourcing: one lane per product-market", "@".join(key), count - 1)
+
+    def check_capacities(self):
+        """Rows 10-11: warehouse inbound volume and lane chargeable-weight capacity."""
+        inbound, lane_kg = defaultdict(float), defaultdict(float)
+        for (p, lane_id), units in self.flows.items():
+            lane = self.lanes.get(lane_id)
+            if lane is None or p not in self.products:
+                continue
+            lane_kg[lane_id] += self.chargeable_kg(p, lane) * units
+            if self.lane_kind(lane) == "linehaul":
+                inbound[lane["to"]] += self.products[p]["volume_m3"] * units
+        self.utilisation = {}
+        for w in self.Y:
+            cap = self.warehouses.get(w, {}).get("capacity_m3")
+            if cap is not None and not math.isnan(cap):
+                self.leq("row 10 warehouse capacity", w, inbound.get(w, 0.0), cap)
+                self.utilisation[w] = inbound.get(w, 0.0) / cap
+            else:
+                self.utilisation[w] = None
+        for lane_id, kg in lane_kg.items():
+            cap = self.lanes[lane_id]["capacity_kg"]
+            if cap is not None and not math.isnan(cap):
+                self.leq("row 11 lane capacity", lane_id, kg, cap)
+
+    def check_service(self):
+        """Row 12: volume-weighted lead time per market <= target (and the KPI for every market)."""
+        weighted, volume = defaultdict(float), defaultdict(float)
+        for (p, lane_id), units in self.flows.items():
+            lane = self.lanes.get(lane_id)
+            if lane is None or self.lane_kind(lane) == "linehaul":
+                continue
+            weighted[lane["to"]] += self.lead_time(lane) * units
+        for (p, mk), q in self.Z.items():
+            volume[mk] += q
+        self.lead_times = {mk: weighted[mk] / volume[mk] for mk in volume if volume[mk] > 0}
+        for mk, row in self.markets.items():
+            target = row["target_avg_lead_time_days"]
+            if target is not None and not math.isnan(target):
+                self.leq("row 12 average service", mk, weighted.get(mk, 0.0), target * volume.get(mk, 0.0))
+
+    def revenue_by_market(self) -> dict:
+        rev = defaultdict(float)
+        for (p, mk), q in self.Z.items():
+            rev[mk] += self.price(p, mk) * q
+        return rev
+
+    def check_payment_risk(self, rev: dict):
+        """Rows 17-21: mitigation coverage, portfolio loss cap, revenue concentration."""
+        for mk, covered in self.V.items():
+            rev_max = sum(self.price(p, mk) * self.upper(p, mk) for p in self.products if self.offerable(p, mk))
+            self.leq("row 18 Rv <= Rev", mk, covered, rev.get(mk, 0.0))
+            self.leq("row 18 Rv <= RevMax v", mk, covered, rev_max)
+            if covered < -REL_TOL:
+                self.flag("row 18 Rv >= 0", mk, -covered)
+        total_rev = sum(rev.values())
+        total_loss = sum(self.loss(mk, rev) for mk in self.markets)
+        cap = self.settings["max_payment_loss_rate"]
+        if cap is not None:
+            self.leq("row 20 payment risk cap", "portfolio", total_loss, cap * total_rev)
+        for mk, row in self.markets.items():
+            share = row["max_revenue_share"]
+            if share is not None and not math.isnan(share):
+                self.leq("row 21 revenue concentration", mk, rev.get(mk, 0.0), share * total_rev, scale=total_rev)
+        self.payment_loss_rate = total_loss / total_rev if total_rev > 0 else 0.0
+
+    def offerable(self, p, mk) -> bool:
+        """Row 4: not banned, servable within the promise, and (cost mode) with demand."""
+        if self.pm(p, mk, "banned", False) or not self.servable(p, mk):
+            return False
+        return self.pm(p, mk, "demand", 0.0) > 0 if self.cost_mode else True
+
+    def servable(self, p, mk) -> bool:
+        promise = self.promise(p, mk)
+        for lane in self.lanes.values():
+            if lane["to"] != mk or self.lane_kind(lane) == "linehaul":
+                continue
+            if self.lane_kind(lane) == "lastmile":
+                w = self.warehouses[lane["from"]]
+                if w["forbidden"] or not self.warehouse_has_linehaul(lane["from"]):
+                    continue
+            if promise is None or self.lead_time(lane) <= promise + 1e-9:
+                return True
+        return False
+
+    def loss(self, mk, rev) -> float:
+        """Row 19: Loss[m] = loss_rate Rev - (loss_rate - mitigated_loss_rate) Rv."""
+        row = self.markets[mk]
+        return row["payment_loss_rate"] * rev.get(mk, 0.0) - (row["payment_loss_rate"] - row["mitigated_loss_rate"]) * self.V.get(mk, 0.0)
+
+    # ---- objective (section 5) and budgets (rows 13-16) ----------------------------------------
+
+    def money_terms(self, rev: dict) -> dict:
+        terms = defaultdict(float)
+        terms["revenue"] = sum(rev.values())
+        for (p, mk), q in self.Z.items():
+            terms["cost_of_goods"] += self.products[p]["unit_cost"] * q
+            terms["listing"] += self.pm(p, mk, "listing_cost", 0.0)
+        rate = self.settings["holding_rate"]
+        for (p, lane_id), units in self.flows.items():
+            lane = self.lanes.get(lane_id)
+            if lane is None or p not in self.products:
+                continue
+            kind = self.lane_kind(lane)
+            terms["transport"] += self.transport_cost(p, lane) * units
+            if kind == "direct":
+                mk = lane["to"]
+                parcel = self.price(p, mk) * self.products[p]["units_per_order"]
+                if parcel > self.markets[mk]["de_minimis_value"]:
+                    terms["duties"] += self.duty_rate(p, mk) * self.price(p, mk) * units
+            elif kind == "linehaul":
+                w = self.warehouses[lane["to"]]
+                terms["holding"] += self.products[p]["unit_cost"] * rate * (lane["transit_days"] + w["cover_days"]) / 365.0 * units
+            else:
+                w = self.warehouses[lane["from"]]
+                terms["handling"] += w["handling_cost_per_unit"] * units
+                terms["duties"] += self.duty_rate(p, lane["to"]) * self.products[p]["unit_cost"] * units
+        terms["warehouse_fixed"] = sum(self.warehouses[w]["fixed_cost"] for w in self.Y if w in self.warehouses)
+        terms["marketing"] = sum(self.market_channels[k]["activation_cost"] for k in self.S if k in self.market_channels)
+        terms["market_entry"] = sum(self.markets[mk]["entry_cost"] for mk in self.E if mk in self.markets)
+        terms["regimes"] = sum(self.regime_cost.get(g, 0.0) for g in self.R)
+        terms["certifications"] = sum(self.cert_cost.get(k, 0.0) for (_, k) in self.K)
+        terms["mitigation"] = sum(self.markets[mk]["mitigation_cost"] for mk in self.V if mk in self.markets)
+        terms["payment_loss"] = sum(self.loss(mk, rev) for mk in self.markets)
+        terms["fx"] = sum(self.markets[mk]["fx_cost_rate"] * r for mk, r in rev.items())
+        return dict(terms)
+
+    def check_budgets(self, terms: dict):
+        """Rows 13-16: money and count limits."""
+        s = self.settings
+        limits = [
+            ("row 13 marketing budget", "marketing_budget", terms["marketing"]),
+            ("row 14 compliance budget", "compliance_budget", terms["market_entry"] + terms["regimes"] + terms["certifications"]),
+            ("row 15 logistics budget", "logistics_budget", terms["transport"] + terms["holding"] + terms["handling"] + terms["duties"]),
+            ("row 16 max warehouses", "max_warehouses", len(self.Y)),
+            ("row 16 max markets", "max_markets", len(self.E)),
+        ]
+        for family, key, used in limits:
+            if s[key] is not None:
+                self.leq(family, key, used, s[key])
+
+    def evaluate(self, reported_objective: float | None = None) -> Evaluation:
+        self.check_forced_and_forbidden()
+        self.check_entry_links()
+        self.check_demand()
+        self.check_lanes_used()
+        self.check_balances()
+        self.check_capacities()
+        self.check_service()
+        rev = self.revenue_by_market()
+        self.check_payment_risk(rev)
+        terms = self.money_terms(rev)
+        self.check_budgets(terms)
+        costs = sum(v for k, v in terms.items() if k != "revenue")
+        profit = terms["revenue"] - costs
+        objective = costs if self.cost_mode else profit
+        ev = Evaluation(
+            objective_kind="cost" if self.cost_mode else "profit",
+            terms={**terms, "total_cost": costs, "profit": profit},
+            objective=objective,
+            violations=self.violations,
+            lead_time_by_market=self.lead_times,
+            utilisation=self.utilisation,
+            payment_loss_rate=self.payment_loss_rate,
+            reported_objective=reported_objective,
+        )
+        if reported_objective is not None:
+            ev.objective_matches = abs(objective - reported_objective) <= REL_TOL * max(1.0, abs(objective))
+        return ev
+
+
+def check_plan(instance: Instance, plan: dict, reported_objective: float | None = None, single_sourcing: bool = False) -> Evaluation:
+    """Evaluate a plan (decisions + flows) against the instance."""
+    return PlanChecker(instance, plan, single_sourcing).evaluate(reported_objective)

@@ -1,0 +1,52 @@
+"""Errors and warnings that name the file, table, row and column they are about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in an instance. `row` is 1-based as the source counts rows (see docs)."""
+
+    file: str
+    table: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = [f"table '{self.table}'"]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{self.file}: {', '.join(where)}: {self.message}"
+
+
+class InstanceError(Exception):
+    """The instance cannot be used; carries every issue found, not only the first."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class IssueLog:
+    """Collects issues during a load and raises them together at a checkpoint."""
+
+    def __init__(self, limit: int = 200):
+        self.errors: list[Issue] = []
+        self.warnings: list[Issue] = []
+        self.limit = limit
+
+    def error(self, file, table, message, row=None, column=None):
+        if len(self.errors) < self.limit:
+            self.errors.append(Issue(file, table, message, row, column))
+
+    def warn(self, file, table, message, row=None, column=None):
+        self.warnings.append(Issue(file, table, message, row, column))
+
+    def raise_if_errors(self):
+        if self.errors:
+            raise InstanceError(self.errors)

@@ -1,0 +1,95 @@
+"""The validated, typed instance: settings, tables and (derived once, on demand) the network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import Issue, IssueLog
+from .network import Network, build_network
+from .parse import parse_settings, parse_table
+from .read import RawInstance, read_raw
+from .schema import TABLES
+from .validate import Checker, run_network_checks, run_table_checks
+
+
+@dataclass
+class Instance:
+    name: str
+    source: str
+    settings: dict
+    tables: dict[str, pd.DataFrame]
+    files: dict[str, str] = field(default_factory=dict)
+    warnings: list[Issue] = field(default_factory=list)
+
+    @cached_property
+    def network(self) -> Network:
+        return build_network(self.tables, self.settings)
+
+    @property
+    def objective(self) -> str:
+        return self.settings["objective"]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table without the bookkeeping `_row` column."""
+        return self.tables[name].drop(columns="_row")
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read, type and validate an instance in any of the three formats.
+
+    Raises `InstanceError` with every located issue found at the first stage that failed.
+    """
+    raw = read_raw(path)
+    log = IssueLog()
+    tables, files = _typed_tables(raw, log)
+    strict = raw.source.suffix.lower() == ".json" or raw.source.is_dir()
+    settings = parse_settings(raw.settings, raw.settings_file, strict, _default_name(raw.source), log)
+    log.raise_if_errors()
+    checker = Checker(tables, files, log)
+    run_table_checks(checker, settings["objective"])
+    log.raise_if_errors()
+    instance = Instance(settings["name"], str(raw.source), settings, tables, files)
+    run_network_checks(checker, instance.network)
+    log.raise_if_errors()
+    instance.warnings = log.warnings
+    return instance
+
+
+def _default_name(source: Path) -> str:
+    return source.name if source.is_dir() else source.stem
+
+
+def _typed_tables(raw: RawInstance, log: IssueLog) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    files = {}
+    for name, table in raw.tables.items():
+        files[name] = table.file
+        if name not in TABLES:
+            log.error(table.file, name, f"unknown table '{name}' (allowed: settings, {', '.join(TABLES)})")
+    tables = {}
+    for name, schema in TABLES.items():
+        table = raw.tables.get(name)
+        if table is None:
+            if schema.required:
+                log.error(str(raw.source.name), name, "required table is missing")
+            tables[name] = _empty(schema)
+            continue
+        if len(table.frame) == 0 and schema.required:
+            log.error(table.file, name, "table is empty: at least one row is required")
+        typed = parse_table(table, schema, log)
+        if name == "markets":
+            typed["mitigated_loss_rate"] = typed["mitigated_loss_rate"].fillna(typed["payment_loss_rate"])
+        tables[name] = typed
+    return tables, files
+
+
+def _empty(schema) -> pd.DataFrame:
+    from .parse import _default_series
+
+    frame = pd.DataFrame({c.name: _default_series(c, 0) for c in schema.columns})
+    frame["_row"] = np.zeros(0, dtype=int)
+    return frame

@@ -1,0 +1,225 @@
+"""Derived data of MODEL.md sections 2, 3 and 5, computed once with pandas before any model.
+
+`Network` holds the sparse sets the model is indexed by:
+
+- `pairs`: the product-market pairs that can be offered (not banned, servable within the
+  promise; in cost mode exactly those with demand > 0), with price, duties, U and costs;
+- `arcs`: one row per (product, usable lane) that can carry flow, with its unit cost split
+  into transport, holding, handling and duty and its customer lead time;
+- `potentials`: pot[p,m,c] > 0 for the pairs' markets' channels;
+- `cert_needs`: (p, m, k) rows for constraint 3;
+- `lanes`, `warehouses`, `markets`: the tables with derived columns (kind, lead time, usable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schema import ORIGIN
+
+DIRECT, LINEHAUL, LASTMILE = "direct", "linehaul", "lastmile"
+LEAD_TOLERANCE = 1e-9
+
+
+@dataclass
+class Network:
+    objective: str
+    markets: pd.DataFrame
+    warehouses: pd.DataFrame
+    lanes: pd.DataFrame
+    candidates: pd.DataFrame
+    pairs: pd.DataFrame
+    arcs: pd.DataFrame
+    potentials: pd.DataFrame
+    cert_needs: pd.DataFrame
+
+    @property
+    def fulfilment_arcs(self) -> pd.DataFrame:
+        """Direct and last-mile arcs: the ones that reach a customer."""
+        return self.arcs[self.arcs["kind"] != LINEHAUL]
+
+
+def lane_kinds(lanes: pd.DataFrame, markets: set, warehouses: set) -> pd.Series:
+    """Direct (origin -> market), linehaul (origin -> warehouse), last-mile (warehouse -> market)."""
+    from_origin = lanes["from"] == ORIGIN
+    from_wh = lanes["from"].isin(warehouses)
+    to_market = lanes["to"].isin(markets)
+    to_wh = lanes["to"].isin(warehouses)
+    kind = np.select(
+        [from_origin & to_market, from_origin & to_wh, from_wh & to_market],
+        [DIRECT, LINEHAUL, LASTMILE],
+        default="",
+    )
+    return pd.Series(kind, index=lanes.index)
+
+
+def build_network(tables: dict[str, pd.DataFrame], settings: dict) -> Network:
+    """Compute every derived quantity once. Assumes the tables passed the load checks."""
+    markets = tables["markets"].set_index("market")
+    products = tables["products"].set_index("product")
+    warehouses = _warehouses(tables, markets)
+    lanes = _lanes(tables["lanes"], markets, warehouses, settings)
+    warehouses["usable"] = warehouses.index.isin(lanes.loc[lanes["usable"] & (lanes["kind"] == LASTMILE), "from"])
+    candidates = _candidate_pairs(tables, products, markets)
+    serving = _serving_arcs(candidates, lanes)
+    candidates["servable"] = candidates.index.isin(serving["pair"].unique())
+    pairs = _offerable_pairs(candidates, settings["objective"])
+    potentials = _potentials(tables, pairs)
+    pairs = _demand_bounds(pairs, potentials, settings["objective"])
+    arcs = _arcs(serving, pairs, lanes, products, warehouses, settings)
+    cert_needs = pairs[["product", "market", "category"]].merge(
+        tables["certification_rules"][["market", "category", "certification"]], on=["market", "category"]
+    )[["product", "market", "certification"]]
+    return Network(settings["objective"], markets, warehouses, lanes, candidates, pairs, arcs, potentials, cert_needs)
+
+
+def _warehouses(tables, markets) -> pd.DataFrame:
+    warehouses = tables["warehouses"].set_index("warehouse").copy()
+    lanes = tables["lanes"]
+    kinds = lane_kinds(lanes, set(markets.index), set(warehouses.index))
+    warehouses["has_linehaul"] = warehouses.index.isin(lanes.loc[kinds == LINEHAUL, "to"])
+    warehouses["has_lastmile"] = warehouses.index.isin(lanes.loc[kinds == LASTMILE, "from"])
+    return warehouses
+
+
+def _lanes(lanes: pd.DataFrame, markets, warehouses, settings) -> pd.DataFrame:
+    """Lane kind, customer lead time (section 2) and usability."""
+    lanes = lanes.set_index("lane", drop=False).rename_axis(None).copy()
+    lanes["kind"] = lane_kinds(lanes, set(markets.index), set(warehouses.index))
+    lead = pd.Series(np.nan, index=lanes.index)
+    direct = lanes["kind"] == DIRECT
+    lead[direct] = (
+        settings["origin_processing_days"]
+        + lanes.loc[direct, "transit_days"]
+        + markets["customs_days"].reindex(lanes.loc[direct, "to"]).to_numpy()
+        + lanes.loc[direct, "customs_days"]
+    )
+    last = lanes["kind"] == LASTMILE
+    lead[last] = (
+        warehouses["processing_days"].reindex(lanes.loc[last, "from"]).to_numpy()
+        + lanes.loc[last, "transit_days"]
+        + lanes.loc[last, "customs_days"]
+    )
+    lanes["lead_time"] = lead
+    source_ok = warehouses["has_linehaul"] & ~warehouses["forbidden"]
+    lanes["usable"] = direct | (last & lanes["from"].map(source_ok).fillna(False).astype(bool))
+    line = lanes["kind"] == LINEHAUL
+    serves_ok = warehouses["has_lastmile"] & ~warehouses["forbidden"]
+    lanes.loc[line, "usable"] = lanes.loc[line, "to"].map(serves_ok).fillna(False).astype(bool)
+    lanes["market"] = np.where(direct | last, lanes["to"], None)
+    lanes["warehouse"] = np.where(last, lanes["from"], np.where(line, lanes["to"], None))
+    return lanes
+
+
+def _candidate_pairs(tables, products, markets) -> pd.DataFrame:
+    """All product x market pairs with the product-market overrides applied (MODEL.md s.5)."""
+    p = products.reset_index()[["product", "category", "unit_cost", "base_price", "weight_kg", "volume_m3", "popularity", "units_per_order"]]
+    m = markets.reset_index()[["market", "price_index", "duty_rate", "de_minimis_value", "max_lead_time_days"]]
+    pairs = p.merge(m, how="cross")
+    pm = tables["product_markets"].drop(columns="_row")
+    pairs = pairs.merge(pm, on=["product", "market"], how="left", suffixes=("_market", ""))
+    duties = tables["duties"][["market", "category", "duty_rate"]].rename(columns={"duty_rate": "duty_rate_category"})
+    pairs = pairs.merge(duties, on=["market", "category"], how="left")
+    pairs["price"] = pairs["price"].fillna(pairs["base_price"] * pairs["price_index"])
+    pairs["duty_rate"] = pairs["duty_rate"].fillna(pairs["duty_rate_category"]).fillna(pairs["duty_rate_market"])
+    order_value = pairs["price"] * pairs["units_per_order"]
+    pairs["duty_direct"] = np.where(order_value <= pairs["de_minimis_value"], 0.0, pairs["duty_rate"] * pairs["price"])
+    pairs["duty_bulk"] = pairs["duty_rate"] * pairs["unit_cost"]
+    pairs["promise"] = pairs["max_lead_time_days"].fillna(pairs["max_lead_time_days_market"])
+    for col, default in (("base_demand", 0.0), ("min_units", 0.0), ("listing_cost", 0.0)):
+        pairs[col] = pairs[col].fillna(default)
+    for col in ("banned", "must_offer"):
+        pairs[col] = pairs[col].astype("boolean").fillna(False).astype(bool)
+    keep = [
+        "product", "market", "category", "unit_cost", "price", "duty_rate", "duty_direct", "duty_bulk",
+        "promise", "base_demand", "demand", "min_units", "listing_cost", "banned", "must_offer",
+        "popularity", "units_per_order", "weight_kg", "volume_m3",
+    ]
+    return pairs[keep]
+
+
+def _serving_arcs(candidates: pd.DataFrame, lanes: pd.DataFrame) -> pd.DataFrame:
+    """(pair, lane) for usable direct/last-mile lanes into the pair's market within its promise."""
+    reach = lanes.loc[lanes["usable"] & lanes["kind"].isin([DIRECT, LASTMILE]), ["lane", "market", "lead_time"]]
+    arcs = candidates[["market", "promise"]].reset_index(names="pair").merge(reach, on="market")
+    ok = arcs["promise"].isna() | (arcs["lead_time"] <= arcs["promise"] + LEAD_TOLERANCE)
+    return arcs.loc[ok, ["pair", "lane"]]
+
+
+def _offerable_pairs(candidates: pd.DataFrame, objective: str) -> pd.DataFrame:
+    """Row 4: drop banned and unservable pairs; in cost mode keep exactly the pairs with demand."""
+    keep = candidates["servable"] & ~candidates["banned"]
+    if objective == "cost":
+        keep &= candidates["demand"].fillna(0) > 0
+    return candidates[keep].copy()
+
+
+def _potentials(tables, pairs: pd.DataFrame) -> pd.DataFrame:
+    """pot[p,m,c] of MODEL.md section 3, for the pairs that exist; zero potentials dropped."""
+    mc = tables["market_channels"][["market", "channel", "reach", "conversion", "viral", "activation_cost"]]
+    pot = pairs[["product", "market", "category", "popularity", "units_per_order"]].reset_index(names="pair").merge(mc, on="market")
+    fit = tables["channel_fit"][["channel", "category", "fit"]]
+    pot = pot.merge(fit, on=["channel", "category"], how="left")
+    pot["fit"] = pot["fit"].fillna(1.0)
+    pot["pot"] = pot["reach"] * pot["conversion"] * pot["fit"] * pot["popularity"] * pot["units_per_order"] / (1.0 - pot["viral"])
+    return pot.loc[pot["pot"] > 0, ["pair", "product", "market", "channel", "pot"]].reset_index(drop=True)
+
+
+def _demand_bounds(pairs: pd.DataFrame, potentials: pd.DataFrame, objective: str) -> pd.DataFrame:
+    """U[p,m] = base + sum_c pot (profit mode) or the fixed demand (cost mode)."""
+    pairs = pairs.copy()
+    if objective == "cost":
+        pairs["U"] = pairs["demand"].astype(float)
+    else:
+        pot_sum = potentials.groupby("pair")["pot"].sum()
+        pairs["U"] = pairs["base_demand"] + pot_sum.reindex(pairs.index).fillna(0.0)
+    return pairs
+
+
+def _arcs(serving, pairs, lanes, products, warehouses, settings) -> pd.DataFrame:
+    """Flow arcs with their unit costs (sections 2 and 5) and lead times.
+
+    Fulfilment arcs (direct, last-mile) come from the serving set; linehaul arcs (p, l into w)
+    exist for each product with a last-mile arc out of w.
+    """
+    fulfil = serving[serving["pair"].isin(pairs.index)].merge(
+        lanes[["lane", "kind", "market", "warehouse", "lead_time"]], on="lane"
+    )
+    fulfil["product"] = pairs.loc[fulfil["pair"], "product"].to_numpy()
+    stocked = fulfil.loc[fulfil["kind"] == LASTMILE, ["product", "warehouse"]].drop_duplicates()
+    inbound = lanes.loc[lanes["usable"] & (lanes["kind"] == LINEHAUL), ["lane", "kind", "warehouse"]]
+    line = stocked.merge(inbound, on="warehouse")
+    line["pair"], line["market"], line["lead_time"] = -1, None, np.nan
+    arcs = pd.concat([fulfil, line[fulfil.columns]], ignore_index=True)
+    arcs = arcs.sort_values(["kind", "lane", "product"], kind="stable").reset_index(drop=True)
+
+    lane = lanes.loc[arcs["lane"]]
+    prod = products.loc[arcs["product"]]
+    weight, volume = prod["weight_kg"].to_numpy(), prod["volume_m3"].to_numpy()
+    arcs["chargeable_kg"] = np.maximum(weight, volume * lane["dim_factor_kg_per_m3"].to_numpy())
+    arcs["volume_m3"] = volume
+    arcs["transport"] = (
+        lane["cost_per_unit"].to_numpy()
+        + lane["cost_per_kg"].to_numpy() * arcs["chargeable_kg"]
+        + lane["cost_per_m3"].to_numpy() * volume
+    )
+    kind = arcs["kind"].to_numpy()
+    wh = warehouses.reindex(arcs["warehouse"].fillna(""))
+    cover = wh["cover_days"].to_numpy()
+    arcs["holding"] = np.where(
+        kind == LINEHAUL,
+        prod["unit_cost"].to_numpy() * settings["holding_rate"] * (lane["transit_days"].to_numpy() + cover) / 365.0,
+        0.0,
+    )
+    arcs["handling"] = np.where(kind == LASTMILE, wh["handling_cost_per_unit"].to_numpy(), 0.0)
+    pair_rows = pairs.reindex(arcs["pair"])
+    arcs["duty"] = np.where(
+        kind == DIRECT,
+        pair_rows["duty_direct"].to_numpy(),
+        np.where(kind == LASTMILE, pair_rows["duty_bulk"].to_numpy(), 0.0),
+    )
+    arcs["unit_cost"] = arcs["transport"] + arcs["holding"] + arcs["handling"] + arcs["duty"]
+    return arcs

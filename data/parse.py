@@ -1,0 +1,174 @@
+"""Typing raw tables column by column against the schema, with located error messages."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .errors import IssueLog
+from .read import RawTable
+from .schema import SETTINGS, Column, Kind, Range, Table
+
+TRUE_WORDS = {"true", "1", "yes"}
+FALSE_WORDS = {"false", "0", "no"}
+
+
+def _is_blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return False  # an explicit NaN is a bad number, not a blank cell
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _show(value) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def parse_table(raw: RawTable, table: Table, log: IssueLog) -> pd.DataFrame:
+    """Return a typed frame with every schema column (defaults applied) and a `_row` column."""
+    frame = raw.frame
+    for name in frame.columns:
+        if name not in table.column_names:
+            log.error(raw.file, table.name, f"unknown column '{name}' (allowed: {', '.join(table.column_names)})", column=name)
+    if frame.empty and not len(frame.columns) and len(raw.rows) == 0:
+        frame = pd.DataFrame(columns=[])
+    out = {}
+    for column in table.columns:
+        if column.name not in frame.columns:
+            if column.required:
+                log.error(raw.file, table.name, "required column is missing", column=column.name)
+                continue
+            out[column.name] = _default_series(column, len(frame))
+            continue
+        out[column.name] = _parse_column(raw, table, column, frame[column.name], log)
+    typed = pd.DataFrame(out, index=range(len(frame)))
+    typed["_row"] = raw.rows
+    if table.name == "lanes" and {"from", "to", "mode"} <= set(typed.columns):
+        blank = typed["lane"].isna()
+        typed.loc[blank, "lane"] = typed["from"] + "-" + typed["to"] + "-" + typed["mode"]
+    return typed
+
+
+def _default_series(column: Column, n: int) -> pd.Series:
+    if column.kind is Kind.NUMBER:
+        return pd.Series(np.full(n, np.nan if column.default is None else column.default, dtype=float))
+    if column.kind is Kind.BOOL:
+        return pd.Series(np.zeros(n, dtype=bool))
+    return pd.Series([column.default] * n, dtype=object)
+
+
+def _parse_column(raw: RawTable, table: Table, column: Column, values: pd.Series, log: IssueLog) -> pd.Series:
+    parsed = []
+    for row, value in zip(raw.rows, values.tolist()):
+        if _is_blank(value):
+            if column.required:
+                log.error(raw.file, table.name, "a value is required", row, column.name)
+            parsed.append(column.default if not column.required else None)
+            continue
+        ok, result = _PARSERS[column.kind](value, raw.strict_types)
+        if not ok:
+            log.error(raw.file, table.name, f"expected {result}, got {_show(value)}", row, column.name)
+            parsed.append(None)
+            continue
+        if column.kind in (Kind.NUMBER, Kind.INTEGER) and not column.range.contains(np.float64(result)):
+            log.error(raw.file, table.name, f"expected {column.range.value}, got {_show(value)}", row, column.name)
+        parsed.append(result)
+    if column.kind is Kind.NUMBER:
+        return pd.Series([np.nan if v is None else float(v) for v in parsed], dtype=float)
+    if column.kind is Kind.BOOL:
+        return pd.Series([bool(v) for v in parsed], dtype=bool)
+    return pd.Series(parsed, dtype=object)
+
+
+def _parse_number(value, strict):
+    if isinstance(value, bool) or (strict and isinstance(value, str)):
+        return False, "a number"
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return False, "a number"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return False, "a number"
+    if not math.isfinite(value):
+        return False, "a finite number"
+    return True, float(value)
+
+
+def _parse_integer(value, strict):
+    ok, number = _parse_number(value, strict)
+    if not ok or number != int(number):
+        return False, "a whole number"
+    return True, int(number)
+
+
+def _parse_bool(value, strict):
+    if isinstance(value, (bool, np.bool_)):
+        return True, bool(value)
+    if strict:
+        return False, "true or false"
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return True, bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True, True
+        if word in FALSE_WORDS:
+            return True, False
+    return False, "true/false, 1/0 or yes/no"
+
+
+def _parse_id(value, strict):
+    if isinstance(value, (bool, np.bool_)):
+        return False, "an id (text)"
+    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
+        return True, str(int(value))
+    if isinstance(value, str):
+        return True, value.strip()
+    return False, "an id (text)"
+
+
+def _parse_text(value, strict):
+    if isinstance(value, float) and value.is_integer():
+        return True, str(int(value))
+    return True, str(value).strip()
+
+
+_PARSERS = {
+    Kind.NUMBER: _parse_number,
+    Kind.INTEGER: _parse_integer,
+    Kind.BOOL: _parse_bool,
+    Kind.ID: _parse_id,
+    Kind.TEXT: _parse_text,
+}
+
+
+def parse_settings(raw: dict, file: str, strict: bool, default_name: str, log: IssueLog) -> dict:
+    """Typed settings with defaults; unknown keys and bad values are errors naming the key."""
+    settings = {}
+    for key, value in raw.items():
+        if key not in SETTINGS:
+            log.error(file, "settings", f"unknown setting '{key}' (allowed: {', '.join(SETTINGS)})", column=key)
+    for key, spec in SETTINGS.items():
+        value = raw.get(key)
+        if _is_blank(value):
+            settings[key] = spec.default
+            continue
+        ok, result = _PARSERS[spec.kind](value, strict)
+        if ok and spec.kind in (Kind.NUMBER, Kind.INTEGER) and not spec.range.contains(np.float64(result)):
+            ok, result = False, spec.range.value
+        if ok and spec.choices and result not in spec.choices:
+            ok, result = False, " or ".join(spec.choices)
+        if not ok:
+            log.error(file, "settings", f"expected {result}, got {_show(value)}", column=key)
+            continue
+        settings[key] = result
+    if settings.get("name") is None:
+        settings["name"] = default_name
+    return settings
+
+
+__all__ = ["parse_table", "parse_settings", "Range"]

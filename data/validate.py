@@ -1,0 +1,210 @@
+"""Named load-time checks of INSTANCE.md. Each `check_*` appends located issues to the log.
+
+Table checks run on the typed tables; network checks run on the derived `Network` because they
+are about what can be served within a promise.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import IssueLog
+from .network import DIRECT, LASTMILE, LINEHAUL, Network, lane_kinds
+from .schema import LANE_MODES, ORIGIN, TABLES
+
+# (table, column) -> (referenced table, its key column)
+REFERENCES = [
+    ("markets", "regime", "regimes", "regime"),
+    ("product_markets", "product", "products", "product"),
+    ("product_markets", "market", "markets", "market"),
+    ("duties", "market", "markets", "market"),
+    ("market_channels", "market", "markets", "market"),
+    ("market_channels", "channel", "channels", "channel"),
+    ("channel_fit", "channel", "channels", "channel"),
+    ("certification_rules", "market", "markets", "market"),
+    ("certification_rules", "certification", "certifications", "certification"),
+]
+
+
+class Checker:
+    """Runs the checks with knowledge of which file holds which table."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], files: dict[str, str], log: IssueLog):
+        self.tables, self.files, self.log = tables, files, log
+
+    def error(self, table, message, row=None, column=None):
+        self.log.error(self.files.get(table, table), table, message, row, column)
+
+    def warn(self, table, message, row=None, column=None):
+        self.log.warn(self.files.get(table, table), table, message, row, column)
+
+    # ---- table checks ----------------------------------------------------------------------
+
+    def check_unique_keys(self):
+        for name, frame in self.tables.items():
+            key = list(TABLES[name].key)
+            if frame.empty or not set(key) <= set(frame.columns):
+                continue
+            dup = frame[frame.duplicated(key, keep="first") & frame[key].notna().all(axis=1)]
+            for _, row in dup.iterrows():
+                first = frame[(frame[key] == row[key]).all(axis=1)]["_row"].iloc[0]
+                value = ", ".join(str(row[k]) for k in key)
+                self.error(name, f"duplicate key ({value}); first defined at row {first}", row["_row"], key[-1])
+
+    def check_references(self):
+        for table, column, target, target_key in REFERENCES:
+            frame = self.tables[table]
+            if frame.empty:
+                continue
+            known = set(self.tables[target][target_key])
+            bad = frame[frame[column].notna() & ~frame[column].isin(known)]
+            for _, row in bad.iterrows():
+                self.error(table, f"'{row[column]}' is not a key of table '{target}'", row["_row"], column)
+
+    def check_reserved_and_shared_ids(self):
+        markets = set(self.tables["markets"]["market"])
+        for table, column in (("markets", "market"), ("warehouses", "warehouse")):
+            frame = self.tables[table]
+            for _, row in frame[frame[column] == ORIGIN].iterrows():
+                self.error(table, f"'{ORIGIN}' is reserved for the origin hub", row["_row"], column)
+        wh = self.tables["warehouses"]
+        for _, row in wh[wh["warehouse"].isin(markets)].iterrows():
+            self.error("warehouses", f"'{row['warehouse']}' is also a market id; lanes would be ambiguous", row["_row"], "warehouse")
+
+    def check_lanes(self):
+        lanes = self.tables["lanes"]
+        markets = set(self.tables["markets"]["market"])
+        warehouses = set(self.tables["warehouses"]["warehouse"])
+        kinds = lane_kinds(lanes, markets, warehouses)
+        for i, row in lanes.iterrows():
+            if row["mode"] is not None and row["mode"] not in LANE_MODES:
+                self.error("lanes", f"unknown mode '{row['mode']}' (allowed: {', '.join(LANE_MODES)})", row["_row"], "mode")
+            if kinds[i]:
+                continue
+            src, dst = row["from"], row["to"]
+            if src != ORIGIN and src not in warehouses:
+                self.error("lanes", f"'{src}' is neither 'origin' nor a warehouse id", row["_row"], "from")
+            elif dst not in markets and dst not in warehouses:
+                self.error("lanes", f"'{dst}' is neither a market nor a warehouse id", row["_row"], "to")
+            elif src in warehouses and dst in warehouses:
+                self.error("lanes", f"a lane between two warehouses ({src} -> {dst}) is not part of the network", row["_row"], "to")
+            else:
+                self.error("lanes", f"a lane from {src} to {dst} is not direct, linehaul or last-mile", row["_row"], "to")
+
+    def check_warehouse_flags(self):
+        wh = self.tables["warehouses"]
+        for _, row in wh[wh["must_open"] & wh["forbidden"]].iterrows():
+            self.error("warehouses", "must_open and forbidden are both true", row["_row"], "forbidden")
+
+    def check_cost_mode_columns(self, objective: str):
+        pm = self.tables["product_markets"]
+        if objective == "cost" and (pm.empty or not (pm["demand"].fillna(0) > 0).any()):
+            self.error("product_markets", "objective = cost needs fixed demand: no row has demand > 0", column="demand")
+
+    # ---- network checks ---------------------------------------------------------------------
+
+    def check_must_enter_reachable(self, net: Network):
+        fast = net.lanes[net.lanes["usable"] & net.lanes["kind"].isin([DIRECT, LASTMILE])]
+        fastest = fast.groupby("market")["lead_time"].min()
+        markets = self.tables["markets"]
+        for _, row in markets[markets["must_enter"]].iterrows():
+            best = fastest.get(row["market"])
+            promise = row["max_lead_time_days"]
+            if best is None:
+                self.error("markets", "must_enter market has no usable lane into it", row["_row"], "must_enter")
+            elif pd.notna(promise) and best > promise + 1e-9:
+                self.error(
+                    "markets",
+                    f"must_enter market cannot be reached within its promise ({promise:g} days; fastest lane {best:g})",
+                    row["_row"], "must_enter",
+                )
+
+    def check_product_market_flags(self, net: Network):
+        pm = self.tables["product_markets"]
+        if pm.empty:
+            return
+        cand = net.candidates.set_index(["product", "market"])
+        cost_mode = net.objective == "cost"
+        flagged = pm["must_offer"] | ((pm["demand"].fillna(0) > 0) & cost_mode)
+        for _, row in pm[flagged].iterrows():
+            key = (row["product"], row["market"])
+            if key not in cand.index:
+                continue  # dangling reference, reported by check_references
+            servable = bool(cand.loc[key, "servable"])
+            if row["must_offer"]:
+                if row["banned"]:
+                    self.error("product_markets", "must_offer pair is also banned", row["_row"], "must_offer")
+                elif not servable:
+                    self.error("product_markets", "must_offer pair has no lane within its delivery promise", row["_row"], "must_offer")
+                elif cost_mode and not row["demand"] > 0:
+                    self.error("product_markets", "objective = cost: a must_offer pair needs demand > 0", row["_row"], "must_offer")
+            if cost_mode and row["demand"] > 0:
+                if row["banned"]:
+                    self.error("product_markets", "objective = cost: pair has demand but is banned", row["_row"], "demand")
+                elif not servable:
+                    self.error("product_markets", "objective = cost: pair has demand but no lane within its delivery promise", row["_row"], "demand")
+
+    def check_must_open(self, net: Network):
+        wh = self.tables["warehouses"]
+        derived = net.warehouses
+        for _, row in wh[wh["must_open"]].iterrows():
+            w = derived.loc[row["warehouse"]]
+            if not (w["has_linehaul"] and w["has_lastmile"]):
+                self.error("warehouses", "must_open warehouse needs a linehaul lane in and a last-mile lane out", row["_row"], "must_open")
+
+    def warn_idle_warehouses(self, net: Network):
+        wh = self.tables["warehouses"]
+        derived = net.warehouses
+        for _, row in wh.iterrows():
+            w = derived.loc[row["warehouse"]]
+            if not w["has_linehaul"]:
+                self.warn("warehouses", "no linehaul lane in: it stays closed", row["_row"], "warehouse")
+            elif not w["has_lastmile"]:
+                self.warn("warehouses", "no last-mile lane out: it stays closed", row["_row"], "warehouse")
+
+    def warn_unreachable_targets(self, net: Network):
+        fast = net.lanes[net.lanes["usable"] & net.lanes["kind"].isin([DIRECT, LASTMILE])]
+        fastest = fast.groupby("market")["lead_time"].min()
+        markets = self.tables["markets"]
+        for _, row in markets[markets["target_avg_lead_time_days"].notna()].iterrows():
+            best = fastest.get(row["market"])
+            if best is not None and row["target_avg_lead_time_days"] < best - 1e-9:
+                self.warn(
+                    "markets",
+                    f"target average lead time {row['target_avg_lead_time_days']:g} is below the fastest usable lane "
+                    f"({best:g} days): the market can only be entered if nothing is sold there",
+                    row["_row"], "target_avg_lead_time_days",
+                )
+
+    def warn_dead_channels_and_products(self, net: Network):
+        if net.objective == "cost":
+            return
+        live_channels = set(net.potentials["channel"])
+        for _, row in self.tables["channels"].iterrows():
+            if row["channel"] not in live_channels:
+                self.warn("channels", "channel can never produce demand (no market, reach, conversion or fit)", row["_row"], "channel")
+        live_products = set(net.pairs.loc[net.pairs["U"] > 0, "product"])
+        for _, row in self.tables["products"].iterrows():
+            if row["product"] not in live_products:
+                self.warn("products", "product can never produce demand in any servable market", row["_row"], "product")
+
+
+def run_table_checks(checker: Checker, objective: str):
+    checker.check_unique_keys()
+    checker.check_references()
+    checker.check_reserved_and_shared_ids()
+    checker.check_lanes()
+    checker.check_warehouse_flags()
+    checker.check_cost_mode_columns(objective)
+
+
+def run_network_checks(checker: Checker, net: Network):
+    checker.check_must_enter_reachable(net)
+    checker.check_product_market_flags(net)
+    checker.check_must_open(net)
+    checker.warn_idle_warehouses(net)
+    checker.warn_unreachable_targets(net)
+    checker.warn_dead_channels_and_products(net)
+
+
+__all__ = ["Checker", "run_table_checks", "run_network_checks", "LINEHAUL"]

@@ -1,0 +1,150 @@
+"""Sparse index sets of the model, computed once from the `Network` with pandas (no Pyomo here).
+
+Every set is a list of integer positions into a table of the network, or a grouping of such
+positions (arcs per pair, arcs per lane, ...). Model rows are built from these groupings only, so
+no dense product is ever enumerated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..data.instance import Instance
+from ..data.network import DIRECT, LASTMILE, LINEHAUL
+
+
+def _groups(frame: pd.DataFrame, by) -> dict:
+    """Key -> list of the frame's index labels (global positions); keys with no rows are absent."""
+    if frame.empty:
+        return {}
+    labels = frame.index.to_numpy()
+    return {k: labels[v].tolist() for k, v in frame.groupby(by, sort=False).indices.items()}
+
+
+@dataclass
+class ModelIndex:
+    settings: dict
+    markets: pd.DataFrame  # index: market id
+    pairs: pd.DataFrame  # positional; product, market, price, U, ...
+    arcs: pd.DataFrame  # positional; product, lane, kind, pair (position or -1), warehouse, ...
+    channels: pd.DataFrame  # positional market_channels rows of entered-able markets
+    potentials: pd.DataFrame  # positional; pair, channel row k, pot
+    warehouses: pd.DataFrame  # index: usable warehouse ids
+    regimes: pd.DataFrame  # index: regimes referenced by a market
+    certs: pd.DataFrame  # positional (product, certification, cost)
+    cert_links: pd.DataFrame  # (pair, cert) rows for constraint 3
+    lanes: pd.DataFrame  # index: lane id, with capacity_kg
+    routes: pd.DataFrame  # positional; pair, last (fulfilment arc), first (linehaul arc or -1)
+
+    # groupings
+    fulfil_of_pair: dict
+    pairs_of_market: dict
+    fulfil_of_market: dict
+    linehaul_of_stock: dict  # (product, warehouse) -> linehaul arcs
+    lastmile_of_stock: dict  # (product, warehouse) -> last-mile arcs
+    linehaul_of_warehouse: dict
+    lastmile_of_warehouse: dict
+    arcs_of_capacitated_lane: dict
+    channels_of_market: dict
+    potentials_of_pair: dict
+    routes_of_pair: dict
+    routes_of_arc: dict
+
+    @property
+    def cost_mode(self) -> bool:
+        return self.settings["objective"] == "cost"
+
+
+def build_index(instance: Instance, with_routes: bool = False) -> ModelIndex:
+    """Index sets for one instance; routes (path form) only when asked for."""
+    net = instance.network
+    tables = instance.tables
+    pairs = net.pairs.reset_index(names="candidate")
+    pair_pos = pd.Series(np.arange(len(pairs)), index=pairs["candidate"])
+    arcs = net.arcs.copy()
+    arcs["pair"] = np.where(arcs["pair"] >= 0, pair_pos.reindex(arcs["pair"]).fillna(-1).to_numpy(), -1).astype(int)
+
+    markets = net.markets
+    channels = tables["market_channels"].drop(columns="_row").reset_index(drop=True)
+    ch_pos = pd.Series(np.arange(len(channels)), index=pd.MultiIndex.from_frame(channels[["market", "channel"]]))
+    potentials = net.potentials.copy()
+    potentials["pair"] = pair_pos.reindex(potentials["pair"]).to_numpy()
+    potentials["k"] = ch_pos.reindex(pd.MultiIndex.from_frame(potentials[["market", "channel"]])).to_numpy()
+
+    wh = net.warehouses
+    warehouses = wh[wh["has_linehaul"] & wh["has_lastmile"] & ~wh["forbidden"]]
+    regime_ids = markets["regime"].dropna().unique()
+    regimes = tables["regimes"].set_index("regime").loc[regime_ids]
+
+    cert_needs = net.cert_needs.merge(pairs[["product", "market"]].reset_index(names="pair"), on=["product", "market"])
+    certs = cert_needs[["product", "certification"]].drop_duplicates().reset_index(drop=True)
+    cert_cost = tables["certifications"].set_index("certification")["cost"]
+    certs["cost"] = cert_cost.reindex(certs["certification"]).to_numpy()
+    cert_pos = pd.Series(np.arange(len(certs)), index=pd.MultiIndex.from_frame(certs[["product", "certification"]]))
+    cert_links = pd.DataFrame(
+        {
+            "pair": cert_needs["pair"].to_numpy(),
+            "cert": cert_pos.reindex(pd.MultiIndex.from_frame(cert_needs[["product", "certification"]])).to_numpy(),
+        }
+    ).drop_duplicates()
+
+    lanes = net.lanes
+    fulfil = arcs[arcs["kind"] != LINEHAUL]
+    line = arcs[arcs["kind"] == LINEHAUL]
+    last = arcs[arcs["kind"] == LASTMILE]
+    capacitated = arcs[arcs["lane"].isin(lanes.index[lanes["capacity_kg"].notna()])]
+    routes = _routes(arcs) if with_routes else pd.DataFrame({"last": [], "pair": [], "first": []}, dtype=int)
+
+    return ModelIndex(
+        settings=instance.settings,
+        markets=markets,
+        pairs=pairs,
+        arcs=arcs,
+        channels=channels,
+        potentials=potentials,
+        warehouses=warehouses,
+        regimes=regimes,
+        certs=certs,
+        cert_links=cert_links,
+        lanes=lanes,
+        routes=routes,
+        fulfil_of_pair=_groups(fulfil, "pair"),
+        pairs_of_market=_groups(pairs, "market"),
+        fulfil_of_market=_groups(fulfil, "market"),
+        linehaul_of_stock=_groups(line, ["product", "warehouse"]),
+        lastmile_of_stock=_groups(last, ["product", "warehouse"]),
+        linehaul_of_warehouse=_groups(line, "warehouse"),
+        lastmile_of_warehouse=_groups(last, "warehouse"),
+        arcs_of_capacitated_lane=_groups(capacitated, "lane"),
+        channels_of_market=_groups(channels, "market"),
+        potentials_of_pair=_groups(potentials, "pair"),
+        routes_of_pair=_groups(routes, "pair"),
+        routes_of_arc=_route_arcs(routes),
+    )
+
+
+def _routes(arcs: pd.DataFrame) -> pd.DataFrame:
+    """Path form (MODEL.md s.6): a direct arc alone, or a linehaul arc then a last-mile arc of p via w."""
+    pos = arcs.reset_index(names="arc")
+    direct = pos.loc[pos["kind"] == DIRECT, ["arc", "pair"]].rename(columns={"arc": "last"})
+    direct["first"] = -1
+    last = pos.loc[pos["kind"] == LASTMILE, ["arc", "pair", "product", "warehouse"]].rename(columns={"arc": "last"})
+    line = pos.loc[pos["kind"] == LINEHAUL, ["arc", "product", "warehouse"]].rename(columns={"arc": "first"})
+    via = last.merge(line, on=["product", "warehouse"])[["last", "pair", "first"]]
+    return pd.concat([direct[["last", "pair", "first"]], via], ignore_index=True)
+
+
+def _route_arcs(routes: pd.DataFrame) -> dict:
+    """Arc position -> routes using it (as first or last leg)."""
+    legs = pd.concat(
+        [
+            pd.DataFrame({"arc": routes["last"], "route": routes.index}),
+            pd.DataFrame({"arc": routes["first"], "route": routes.index}),
+        ]
+    )
+    legs = legs[legs["arc"] >= 0]
+    route = legs["route"].to_numpy()
+    return {arc: route[idx].tolist() for arc, idx in legs.groupby("arc").indices.items()}

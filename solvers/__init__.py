@@ -1,0 +1,36 @@
+"""Solver back ends behind one interface: `get_solver(name).solve(model, options) -> SolveResult`."""
+
+from __future__ import annotations
+
+from .result import ModelSize, SolveOptions, SolveResult, Status
+
+
+class SolverUnavailable(Exception):
+    """The requested solver cannot run here; the message says which ones can."""
+
+
+def _registry() -> dict:
+    from .highs import HighsSolver
+
+    return {"highs": HighsSolver}
+
+
+def available_solvers() -> dict[str, tuple[bool, str]]:
+    """name -> (available, reason if not)."""
+    return {name: cls.availability() for name, cls in _registry().items()}
+
+
+def get_solver(name: str):
+    registry = _registry()
+    if name not in registry:
+        installed = [n for n, (ok, _) in available_solvers().items() if ok]
+        raise SolverUnavailable(f"unknown solver '{name}'; installed: {', '.join(installed) or 'none'}")
+    cls = registry[name]
+    ok, why = cls.availability()
+    if not ok:
+        installed = [n for n, (ok, _) in available_solvers().items() if ok]
+        raise SolverUnavailable(f"solver '{name}' is not available ({why}); installed: {', '.join(installed) or 'none'}")
+    return cls()
+
+
+__all__ = ["ModelSize", "SolveOptions", "SolveResult", "Status", "SolverUnavailable", "available_solvers", "get_solver"]

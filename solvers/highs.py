@@ -1,0 +1,209 @@
+"""HiGHS back end: compile the Pyomo model to a sparse matrix once, hand it over in one call.
+
+The model is compiled with Pyomo's `LinearStandardFormCompiler` (mixed form: each row keeps its
+sense) and passed to `highspy` with a single `passModel`, instead of per-constraint wrappers.
+Primal values are written back into the Pyomo variables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import time
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from .result import ModelSize, SolveOptions, SolveResult, Status
+
+INF = float("inf")
+
+
+_BANNER_SHOWN = False
+
+
+@contextlib.contextmanager
+def _stdout_silenced(active: bool):
+    """Silence C-level stdout (HiGHS prints a banner when the first Highs object is made)."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs(log: bool = False):
+    """A Highs object; the one-off banner only shows when the log is wanted."""
+    global _BANNER_SHOWN
+    import highspy
+
+    with _stdout_silenced(not log and not _BANNER_SHOWN):
+        h = highspy.Highs()
+    _BANNER_SHOWN = True
+    return h
+
+
+class CompiledModel:
+    """The model as matrices: min c x + offset, row_lower <= A x <= row_upper, bounds, integrality."""
+
+    def __init__(self, model: pyo.ConcreteModel):
+        info = LinearStandardFormCompiler().write(model, mixed_form=True)
+        objective = info.objectives[0]
+        self.sign = -1.0 if objective.sense == pyo.maximize else 1.0  # compiler minimises
+        self.columns = info.columns
+        self.cost = np.asarray(info.c.toarray()[0] if info.c.shape[0] else np.zeros(len(self.columns)), dtype=float)
+        self.offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        self.A = info.A.tocsc()
+        rhs = np.asarray(info.rhs, dtype=float)
+        sense = np.fromiter((mult for _, mult in info.rows), dtype=np.int8, count=len(info.rows))
+        self.row_lower = np.where(sense == 1, -INF, rhs)
+        self.row_upper = np.where(sense == -1, INF, rhs)
+        n = len(self.columns)
+        self.col_lower = np.empty(n)
+        self.col_upper = np.empty(n)
+        self.integer = np.zeros(n, dtype=bool)
+        for j, var in enumerate(self.columns):
+            lb, ub = var.bounds
+            self.col_lower[j] = -INF if lb is None else lb
+            self.col_upper[j] = INF if ub is None else ub
+            self.integer[j] = var.is_integer()
+        self.binaries = int(np.sum(self.integer & (self.col_lower >= 0) & (self.col_upper <= 1)))
+
+    @property
+    def size(self) -> ModelSize:
+        return ModelSize(
+            rows=self.A.shape[0], cols=len(self.columns), nonzeros=int(self.A.nnz),
+            binaries=self.binaries, integers=int(self.integer.sum()) - self.binaries,
+        )
+
+    def load(self, values: np.ndarray, model: pyo.ConcreteModel):
+        """Write a primal vector into the Pyomo variables (binaries rounded); unused vars to 0."""
+        values = np.where(self.integer, np.round(values), values)
+        for var, value in zip(self.columns, values.tolist()):
+            var.set_value(value, skip_validation=True)
+        for var in model.component_data_objects(pyo.Var, descend_into=True):
+            if var.value is None:
+                var.set_value(0.0 if var.lb is None or var.lb <= 0 else var.lb, skip_validation=True)
+
+
+class HighsSolver:
+    name = "highs"
+
+    @staticmethod
+    def availability() -> tuple[bool, str]:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False, "the Python package highspy is not installed (pip install highspy)"
+        return True, ""
+
+    @staticmethod
+    @functools.cache
+    def version() -> str:
+        h = new_highs()
+        return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+    def solve(self, model: pyo.ConcreteModel, options: SolveOptions) -> SolveResult:
+        import highspy
+
+        start = time.perf_counter()
+        try:
+            compiled = CompiledModel(model)
+        except InfeasibleConstraintException as err:
+            return self._trivially_infeasible(str(err), time.perf_counter() - start)
+        h = self._highs(options)
+        h.passModel(self._lp(compiled, highspy))
+        handoff = time.perf_counter() - start
+
+        start = time.perf_counter()
+        h.run()
+        solve_seconds = time.perf_counter() - start
+        return self._result(h, compiled, model, handoff, solve_seconds, highspy)
+
+    def _highs(self, options: SolveOptions):
+        import highspy
+
+        if options.threads:
+            highspy.Highs.resetGlobalScheduler(True)
+        h = new_highs(options.log)
+        h.setOptionValue("output_flag", bool(options.log))
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        if options.time_limit is not None:
+            h.setOptionValue("time_limit", float(options.time_limit))
+        if options.threads:
+            h.setOptionValue("threads", int(options.threads))
+        return h
+
+    @staticmethod
+    def _lp(c: CompiledModel, highspy):
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(c.columns)
+        lp.num_row_ = c.A.shape[0]
+        lp.col_cost_ = c.cost
+        lp.offset_ = c.offset
+        lp.col_lower_ = c.col_lower
+        lp.col_upper_ = c.col_upper
+        lp.row_lower_ = c.row_lower
+        lp.row_upper_ = c.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = c.A.indptr
+        lp.a_matrix_.index_ = c.A.indices
+        lp.a_matrix_.value_ = c.A.data
+        if c.integer.any():
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in c.integer]
+        return lp
+
+    def _result(self, h, compiled: CompiledModel, model, handoff, solve_seconds, highspy) -> SolveResult:
+        status_map = {
+            highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
+            highspy.HighsModelStatus.kInfeasible: Status.INFEASIBLE,
+            highspy.HighsModelStatus.kUnbounded: Status.UNBOUNDED,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.INFEASIBLE_OR_UNBOUNDED,
+            highspy.HighsModelStatus.kTimeLimit: Status.TIME_LIMIT,
+            highspy.HighsModelStatus.kInterrupt: Status.INTERRUPTED,
+            highspy.HighsModelStatus.kModelEmpty: Status.OPTIMAL,
+        }
+        model_status = h.getModelStatus()
+        status = status_map.get(model_status, Status.ERROR)
+        info = h.getInfo()
+        has_solution = status is Status.OPTIMAL or info.primal_solution_status == 2
+        objective = bound = gap = None
+        if has_solution:
+            compiled.load(np.asarray(h.getSolution().col_value, dtype=float), model)
+            objective = compiled.sign * info.objective_function_value
+            is_mip = bool(compiled.integer.any())
+            bound = compiled.sign * info.mip_dual_bound if is_mip else objective
+            gap = float(info.mip_gap) if is_mip else 0.0
+            if model_status == highspy.HighsModelStatus.kModelEmpty:
+                objective = bound = compiled.offset * compiled.sign
+                gap = 0.0
+        return SolveResult(
+            solver=self.name,
+            solver_version=self.version(),
+            status=status,
+            has_solution=has_solution,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            handoff_seconds=handoff,
+            solve_seconds=solve_seconds,
+            size=compiled.size,
+            message=h.modelStatusToString(model_status),
+        )
+
+    def _trivially_infeasible(self, message: str, seconds: float) -> SolveResult:
+        return SolveResult(
+            self.name, self.version(), Status.INFEASIBLE, False, None, None, None, seconds, 0.0,
+            ModelSize(0, 0, 0, 0), message=message,
+        )

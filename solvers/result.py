@@ -1,0 +1,58 @@
+"""The solver-independent result of one solve."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"  # stopped by the time limit; `has_solution` says whether a plan was found
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+@dataclass
+class ModelSize:
+    rows: int
+    cols: int
+    nonzeros: int
+    binaries: int
+    integers: int = 0
+
+
+@dataclass
+class SolveOptions:
+    time_limit: float | None = None  # seconds
+    mip_gap: float = 1e-4  # relative
+    threads: int | None = None
+    log: bool = False  # stream the solver's log to the terminal
+
+
+@dataclass
+class SolveResult:
+    solver: str
+    solver_version: str
+    status: Status
+    has_solution: bool
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    handoff_seconds: float
+    solve_seconds: float
+    size: ModelSize
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status is Status.OPTIMAL
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
