@@ -1,2 +1,227 @@
+"""xborder command line. Exit codes: 0 success, 1 no feasible plan / check failed, 2 bad input or usage."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .data.errors import InstanceError
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+MAX_SHOWN = 25
+
+
+def _fail_input(err: InstanceError | str):
+    issues = err.issues if isinstance(err, InstanceError) else None
+    if issues:
+        click.echo(f"error: the instance has {len(issues)} problem(s):", err=True)
+        for issue in issues[:MAX_SHOWN]:
+            click.echo(f"  {issue}", err=True)
+        if len(issues) > MAX_SHOWN:
+            click.echo(f"  ... and {len(issues) - MAX_SHOWN} more", err=True)
+    else:
+        click.echo(f"error: {err}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _load(path):
+    from .data.instance import load_instance
+
+    try:
+        return load_instance(path)
+    except InstanceError as err:
+        _fail_input(err)
+
+
+def _formulation(text):
+    from .models.formulation import Formulation
+
+    try:
+        return Formulation.parse(text)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--formulation") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="xborder")
+def cli():
+    """xborder: plan markets, social channels, warehouses and lanes for cross-border sellers.
+
+    \b
+    Example:
+      xborder validate instances/demo.json
+      xborder solve instances/demo.json --out out/demo
+      xborder check instances/demo.json out/demo/solution.json
+    """
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+def validate(instance):
+    """Load and check INSTANCE (.json, .xlsx or a folder of CSVs); print its size and warnings.
+
+    \b
+    Example:
+      xborder validate instances/demo.xlsx
+    """
+    inst = _load(instance)
+    net = inst.network
+    click.echo(f"{inst.name}: valid instance ({inst.objective} objective)")
+    for name, frame in inst.tables.items():
+        if len(frame):
+            click.echo(f"  {name:<20} {len(frame):>7} rows")
+    lanes = net.lanes
+    usable = lanes[lanes["usable"]]
+    click.echo(
+        f"  usable lanes: {len(usable)} of {len(lanes)} "
+        f"({(usable['kind'] == 'direct').sum()} direct, {(usable['kind'] == 'linehaul').sum()} linehaul, "
+        f"{(usable['kind'] == 'lastmile').sum()} last-mile)"
+    )
+    click.echo(f"  offerable product-markets: {len(net.pairs)} of {len(net.candidates)}; flow arcs: {len(net.arcs)}")
+    for warning in inst.warnings:
+        click.echo(f"warning: {warning}")
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: out/<instance name>).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds; the best plan found is kept.")
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative MIP gap to stop at.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Solver threads (default: solver's choice).")
+@click.option("--formulation", "formulation_text", default=None, metavar="K=V,...",
+              help="Formulation options, e.g. linking=weak,flow=path (see `xborder formulations`).")
+@click.option("--solver", default="highs", show_default=True, help="Solver back end (see `xborder solvers`).")
+@click.option("--xlsx", is_flag=True, help="Also write the plan as solution.xlsx.")
+@click.option("--log", is_flag=True, help="Stream the solver's log to the terminal.")
+def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log):
+    """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
+
+    \b
+    Example:
+      xborder solve instances/demo.json --out out/demo --time-limit 60 --log
+    """
+    from .diagnose import diagnose_infeasibility, explain
+    from .pipeline import solve_loaded
+    from .report import summary, write_outputs
+    from .solvers import SolveOptions, SolverUnavailable, Status
+
+    form = _formulation(formulation_text)
+    start = time.perf_counter()
+    inst = _load(instance)
+    read_seconds = time.perf_counter() - start
+    for warning in inst.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log)
+    try:
+        run = solve_loaded(inst, form, options, solver, read_seconds)
+    except SolverUnavailable as err:
+        _fail_input(str(err))
+    out = Path(out_dir) if out_dir else Path("out") / inst.name
+    try:
+        written = write_outputs(run, out, xlsx=xlsx)
+    except OSError as err:
+        _fail_input(f"cannot write to {out}: {err}")
+    click.echo(summary(run))
+    if not run.has_plan:
+        if run.result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+            click.echo(explain(diagnose_infeasibility(inst, form)))
+        elif run.result.status is Status.TIME_LIMIT:
+            click.echo("No feasible plan was found within the time limit; try a longer --time-limit.")
+        click.echo(f"wrote {written[0]}")
+        sys.exit(EXIT_NO_PLAN)
+    click.echo(f"wrote {written[0]} and {len(written) - 1} table file(s) in {out}")
+    if not run.evaluation.ok:
+        click.echo("error: the independent check rejected the plan:", err=True)
+        for v in run.evaluation.violations[:20]:
+            click.echo(f"  {v}", err=True)
+        sys.exit(EXIT_NO_PLAN)
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@click.argument("solution", type=click.Path())
+def check(instance, solution):
+    """Independently re-check SOLUTION (a solution.json) against INSTANCE.
+
+    Recomputes every constraint and the objective without the model code; lists each violation
+    with its constraint family, index and amount (relative tolerance 1e-6).
+
+    \b
+    Example:
+      xborder check instances/demo.json out/demo/solution.json
+    """
+    from .check import check_plan
+
+    inst = _load(instance)
+    doc = _read_solution(solution)
+    single = "sourcing=single" in str(doc.get("run", {}).get("formulation", ""))
+    plan = {**doc["decisions"], "flows": doc["flows"]}
+    try:
+        ev = check_plan(inst, plan, doc.get("objective"), single_sourcing=single)
+    except (KeyError, TypeError, ValueError) as err:
+        _fail_input(f"{solution}: malformed decisions or flows ({err!r})")
+    click.echo(f"recomputed {ev.objective_kind}: {ev.objective:,.6f}; reported: {doc.get('objective')}")
+    for v in ev.violations:
+        click.echo(f"  violation: {v}")
+    if not ev.objective_matches:
+        click.echo("  objective mismatch: the reported objective differs from the recomputed one (rel. tol 1e-6)")
+    if ev.ok:
+        click.echo("check passed: the plan is feasible and its objective matches")
+        return
+    click.echo(f"check FAILED: {len(ev.violations)} violation(s)")
+    sys.exit(EXIT_NO_PLAN)
+
+
+def _read_solution(path) -> dict:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        _fail_input(f"{path}: cannot read the solution file: {err}")
+    if not isinstance(doc, dict) or "decisions" not in doc or "flows" not in doc:
+        _fail_input(f"{path}: not a solution with a plan (no 'decisions' and 'flows'; status: {doc.get('status') if isinstance(doc, dict) else '?'})")
+    return doc
+
+
+@cli.command()
+def formulations():
+    """List the formulation options (MODEL.md section 6) and what each choice changes.
+
+    \b
+    Example:
+      xborder formulations
+      xborder solve instances/demo.json --formulation linking=weak,demand=by_channel
+    """
+    from .models.formulation import OPTIONS
+
+    for option in OPTIONS.values():
+        click.echo(f"{option.name} (default: {option.default.value})")
+        for choice, text in option.help.items():
+            click.echo(f"  {option.name}={choice.value:<11} {text}")
+
+
+@cli.command()
+def solvers():
+    """List the solver back ends and whether each is available here.
+
+    \b
+    Example:
+      xborder solvers
+    """
+    from .solvers import available_solvers
+
+    for name, (ok, why) in available_solvers().items():
+        click.echo(f"{name:<8} {'available' if ok else 'not available: ' + why}")
+
+
 def main():
-    print("hi")
+    cli(prog_name="xborder")
+
+
+if __name__ == "__main__":
+    main()

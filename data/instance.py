@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,10 +26,14 @@ class Instance:
     tables: dict[str, pd.DataFrame]
     files: dict[str, str] = field(default_factory=dict)
     warnings: list[Issue] = field(default_factory=list)
+    derive_seconds: float = 0.0
 
     @cached_property
     def network(self) -> Network:
-        return build_network(self.tables, self.settings)
+        start = time.perf_counter()
+        network = build_network(self.tables, self.settings)
+        self.derive_seconds = time.perf_counter() - start
+        return network
 
     @property
     def objective(self) -> str:

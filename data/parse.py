@@ -15,11 +15,13 @@ TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
 
-def _is_blank(value) -> bool:
+def _is_blank(value, strict: bool = True) -> bool:
+    """None or empty text is blank. NaN is blank in a spreadsheet cell, but an explicit NaN in
+    JSON is a bad number, reported as such."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
-        return False  # an explicit NaN is a bad number, not a blank cell
+        return not strict
     return isinstance(value, str) and value.strip() == ""
 
 
@@ -63,7 +65,7 @@ def _default_series(column: Column, n: int) -> pd.Series:
 def _parse_column(raw: RawTable, table: Table, column: Column, values: pd.Series, log: IssueLog) -> pd.Series:
     parsed = []
     for row, value in zip(raw.rows, values.tolist()):
-        if _is_blank(value):
+        if _is_blank(value, raw.strict_types):
             if column.required:
                 log.error(raw.file, table.name, "a value is required", row, column.name)
             parsed.append(column.default if not column.required else None)
@@ -154,7 +156,7 @@ def parse_settings(raw: dict, file: str, strict: bool, default_name: str, log: I
             log.error(file, "settings", f"unknown setting '{key}' (allowed: {', '.join(SETTINGS)})", column=key)
     for key, spec in SETTINGS.items():
         value = raw.get(key)
-        if _is_blank(value):
+        if _is_blank(value, strict):
             settings[key] = spec.default
             continue
         ok, result = _PARSERS[spec.kind](value, strict)

@@ -1,0 +1,135 @@
+"""A catalogue of real markets, social channels, warehouses and lanes with illustrative numbers.
+
+Market codes, data-protection regimes, channel mixes and the order of magnitude of duties and
+de-minimis thresholds follow public 2025 rules of thumb; costs, reach and conversion rates are
+illustrative, not quotes. The demo instance and the instance generator both draw from here.
+"""
+
+from __future__ import annotations
+
+# market, name, region, regime, price_index, entry_cost, promise days, customs days, duty, de minimis (USD),
+# payment loss rate, mitigation cost, mitigated loss rate, fx cost rate
+MARKETS = [
+    ("US", "United States", "North America", "CCPA", 1.00, 15000, 10, 1, 0.08, 0, 0.015, 6000, 0.006, 0.000),
+    ("UK", "United Kingdom", "Europe", "UK_GDPR", 0.95, 8000, 10, 1, 0.04, 170, 0.012, 4000, 0.005, 0.010),
+    ("DE", "Germany", "Europe", "GDPR", 0.95, 10000, 9, 1, 0.04, 160, 0.010, 4000, 0.004, 0.010),
+    ("FR", "France", "Europe", "GDPR", 0.95, 9000, 9, 1, 0.04, 160, 0.012, 4000, 0.005, 0.010),
+    ("JP", "Japan", "Asia", "APPI", 1.05, 12000, 7, 1, 0.05, 65, 0.008, 3000, 0.004, 0.012),
+    ("BR", "Brazil", "Latin America", "LGPD", 1.15, 25000, 20, 4, 0.20, 0, 0.045, 7000, 0.015, 0.025),
+    ("MX", "Mexico", "Latin America", "LFPDPPP", 0.90, 12000, 14, 3, 0.17, 50, 0.035, 5000, 0.012, 0.020),
+    ("ID", "Indonesia", "Southeast Asia", "PDP_ID", 0.70, 10000, 12, 3, 0.15, 3, 0.030, 4000, 0.010, 0.020),
+    ("TH", "Thailand", "Southeast Asia", "PDPA_TH", 0.75, 7000, 8, 2, 0.10, 0, 0.025, 3500, 0.010, 0.015),
+    ("SA", "Saudi Arabia", "Middle East", "PDPL_SA", 1.10, 15000, 12, 2, 0.05, 266, 0.020, 4500, 0.008, 0.005),
+]
+
+REGIMES = {
+    "CCPA": 10000, "UK_GDPR": 8000, "GDPR": 20000, "APPI": 6000, "LGPD": 12000,
+    "LFPDPPP": 5000, "PDP_ID": 6000, "PDPA_TH": 5000, "PDPL_SA": 8000,
+}
+
+CHANNELS = {
+    "tiktok_shop": "TikTok Shop",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "whatsapp": "WhatsApp",
+    "line": "LINE",
+    "pinterest": "Pinterest",
+    "shopee_live": "Shopee Live",
+}
+
+# market -> channel -> (activation cost, reach per year, conversion, viral)
+MARKET_CHANNELS = {
+    "US": {"tiktok_shop": (60000, 3_000_000, 0.0040, 0.25), "instagram": (45000, 2_000_000, 0.0030, 0.15),
+           "facebook": (30000, 1_500_000, 0.0025, 0.10), "pinterest": (15000, 600_000, 0.0030, 0.05)},
+    "UK": {"tiktok_shop": (25000, 900_000, 0.0040, 0.20), "instagram": (20000, 700_000, 0.0030, 0.15),
+           "pinterest": (8000, 200_000, 0.0030, 0.05)},
+    "DE": {"instagram": (22000, 800_000, 0.0030, 0.10), "tiktok_shop": (20000, 600_000, 0.0030, 0.15),
+           "whatsapp": (8000, 200_000, 0.0050, 0.20), "pinterest": (8000, 200_000, 0.0025, 0.05)},
+    "FR": {"instagram": (20000, 700_000, 0.0030, 0.12), "tiktok_shop": (18000, 500_000, 0.0030, 0.15)},
+    "JP": {"line": (30000, 1_200_000, 0.0035, 0.10), "instagram": (25000, 800_000, 0.0025, 0.10),
+           "tiktok_shop": (20000, 500_000, 0.0025, 0.15)},
+    "BR": {"instagram": (25000, 1_500_000, 0.0025, 0.20), "whatsapp": (15000, 1_000_000, 0.0040, 0.30),
+           "tiktok_shop": (20000, 900_000, 0.0025, 0.25), "shopee_live": (12000, 700_000, 0.0030, 0.10)},
+    "MX": {"facebook": (15000, 900_000, 0.0025, 0.15), "whatsapp": (10000, 600_000, 0.0040, 0.25),
+           "tiktok_shop": (15000, 700_000, 0.0030, 0.20)},
+    "ID": {"tiktok_shop": (15000, 2_500_000, 0.0030, 0.30), "shopee_live": (12000, 1_800_000, 0.0035, 0.15),
+           "whatsapp": (6000, 800_000, 0.0030, 0.25), "instagram": (10000, 900_000, 0.0020, 0.15)},
+    "TH": {"line": (10000, 900_000, 0.0035, 0.15), "tiktok_shop": (10000, 1_200_000, 0.0030, 0.25),
+           "shopee_live": (8000, 900_000, 0.0030, 0.10), "facebook": (8000, 700_000, 0.0020, 0.10)},
+    "SA": {"instagram": (20000, 600_000, 0.0030, 0.15), "tiktok_shop": (18000, 700_000, 0.0030, 0.20),
+           "whatsapp": (8000, 300_000, 0.0045, 0.25)},
+}
+
+CATEGORIES = ("beauty", "fashion", "electronics", "home", "toys")
+
+# channel -> category -> fit (default 1)
+CHANNEL_FIT = {
+    "tiktok_shop": {"beauty": 1.4, "fashion": 1.2, "electronics": 0.9, "home": 0.8, "toys": 1.1},
+    "instagram": {"beauty": 1.3, "fashion": 1.4, "electronics": 0.7, "home": 1.0, "toys": 0.8},
+    "facebook": {"beauty": 0.9, "fashion": 0.9, "electronics": 1.1, "home": 1.2, "toys": 1.0},
+    "whatsapp": {"beauty": 1.0, "fashion": 1.0, "electronics": 1.1, "home": 1.0, "toys": 0.9},
+    "line": {"beauty": 1.2, "fashion": 1.0, "electronics": 1.0, "home": 1.0, "toys": 1.1},
+    "pinterest": {"beauty": 1.0, "fashion": 1.2, "electronics": 0.4, "home": 1.5, "toys": 0.7},
+    "shopee_live": {"beauty": 1.2, "fashion": 1.1, "electronics": 1.1, "home": 0.9, "toys": 1.0},
+}
+
+# certification -> cost per certified product
+CERTIFICATIONS = {"CE": 1500, "UKCA": 1200, "FCC": 3000, "PSE": 2500, "ANATEL": 4000, "SASO": 1500, "TISI": 1800, "CPNP": 800}
+
+# (market, category) -> certifications required
+CERTIFICATION_RULES = [
+    ("US", "electronics", "FCC"), ("UK", "electronics", "UKCA"), ("UK", "toys", "UKCA"),
+    ("DE", "electronics", "CE"), ("DE", "toys", "CE"), ("FR", "electronics", "CE"), ("FR", "toys", "CE"),
+    ("DE", "beauty", "CPNP"), ("FR", "beauty", "CPNP"), ("JP", "electronics", "PSE"),
+    ("BR", "electronics", "ANATEL"), ("SA", "electronics", "SASO"), ("TH", "electronics", "TISI"),
+]
+
+# category-specific duty rates that differ from the market default
+DUTIES = [
+    ("US", "fashion", 0.16), ("US", "electronics", 0.03), ("UK", "fashion", 0.12), ("DE", "fashion", 0.12),
+    ("FR", "fashion", 0.12), ("JP", "fashion", 0.10), ("BR", "electronics", 0.16), ("MX", "electronics", 0.10),
+    ("ID", "fashion", 0.25), ("TH", "beauty", 0.20),
+]
+
+# warehouse, name, region, fixed cost, capacity m3 per year, handling per unit, processing days, cover days
+WAREHOUSES = [
+    ("LAX", "Los Angeles 3PL", "North America", 60000, 250, 1.20, 1, 30),
+    ("DUS", "Duesseldorf 3PL", "Europe", 55000, 220, 1.40, 1, 30),
+    ("TYO", "Tokyo 3PL", "Asia", 50000, 120, 1.60, 1, 25),
+    ("SAO", "Sao Paulo bonded", "Latin America", 45000, 150, 1.10, 2, 45),
+    ("BKK", "Bangkok hub", "Southeast Asia", 30000, 150, 0.60, 1, 30),
+    ("DXB", "Dubai free zone", "Middle East", 40000, 120, 1.00, 1, 30),
+]
+
+# linehaul lanes origin -> warehouse: (warehouse, mode, transit days, cost/unit, cost/kg, cost/m3, dim factor)
+LINEHAUL = [
+    ("LAX", "sea_freight", 20, 0.0, 0.0, 120.0, 0), ("LAX", "air_freight", 4, 0.0, 4.5, 0.0, 167),
+    ("DUS", "rail_freight", 18, 0.0, 0.0, 260.0, 0), ("DUS", "sea_freight", 36, 0.0, 0.0, 110.0, 0),
+    ("TYO", "sea_freight", 7, 0.0, 0.0, 90.0, 0), ("TYO", "air_freight", 3, 0.0, 3.0, 0.0, 167),
+    ("SAO", "sea_freight", 40, 0.0, 0.0, 170.0, 0),
+    ("BKK", "sea_freight", 10, 0.0, 0.0, 80.0, 0), ("BKK", "truck", 6, 0.0, 0.0, 140.0, 0),
+    ("DXB", "sea_freight", 22, 0.0, 0.0, 130.0, 0), ("DXB", "air_freight", 5, 0.0, 3.8, 0.0, 167),
+]
+
+# last-mile lanes warehouse -> market: (warehouse, market, transit days, cost/unit, cost/kg, customs days)
+LASTMILE = [
+    ("LAX", "US", 3, 4.5, 0.8, 0), ("LAX", "MX", 4, 7.0, 1.2, 2),
+    ("DUS", "DE", 2, 4.0, 0.5, 0), ("DUS", "FR", 3, 5.5, 0.8, 0), ("DUS", "UK", 3, 7.5, 1.0, 2),
+    ("TYO", "JP", 1, 5.0, 0.6, 0),
+    ("SAO", "BR", 4, 5.0, 0.9, 0),
+    ("BKK", "TH", 2, 1.8, 0.4, 0), ("BKK", "ID", 4, 3.5, 0.8, 3),
+    ("DXB", "SA", 3, 5.0, 0.8, 2),
+]
+
+# direct lanes origin -> market by mode: (mode, transit days by market, cost/unit, cost/kg, dim factor)
+DIRECT_TRANSIT = {
+    "postal": {"US": 14, "UK": 12, "DE": 12, "FR": 12, "JP": 7, "BR": 25, "MX": 18, "ID": 9, "TH": 6, "SA": 15},
+    "dedicated_line": {"US": 8, "UK": 7, "DE": 7, "FR": 8, "JP": 4, "BR": 14, "MX": 10, "ID": 6, "TH": 4, "SA": 9},
+    "express": {"US": 4, "UK": 4, "DE": 4, "FR": 4, "JP": 2, "BR": 6, "MX": 5, "ID": 3, "TH": 2, "SA": 4},
+}
+DIRECT_RATES = {  # mode -> (cost/unit, cost/kg, dim factor kg/m3), scaled per region below
+    "postal": (1.2, 9.0, 0),
+    "dedicated_line": (2.0, 8.0, 167),
+    "express": (6.0, 14.0, 200),
+}
+REGION_RATE = {"North America": 1.0, "Europe": 1.0, "Asia": 0.7, "Latin America": 1.3, "Southeast Asia": 0.6, "Middle East": 1.0}

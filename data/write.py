@@ -1,0 +1,92 @@
+"""Instance writers: the inverse of the readers, for all three formats.
+
+Blank (None/NaN) cells are omitted from JSON records and left empty in CSV/xlsx, so a written
+instance loads back to the same `Instance`. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import atomic_path
+from .schema import SETTINGS, TABLES, Kind
+
+
+def _records(frame: pd.DataFrame, table: str) -> list[dict]:
+    schema = TABLES[table]
+    out = []
+    for row in frame.to_dict("records"):
+        record = {}
+        for column in schema.columns:
+            value = row.get(column.name)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if column.kind is Kind.BOOL and not value:
+                continue
+            if column.kind is Kind.TEXT and value == "":
+                continue
+            record[column.name] = bool(value) if column.kind is Kind.BOOL else value
+        out.append(record)
+    return out
+
+
+def _settings(settings: dict) -> dict:
+    return {k: v for k, v in settings.items() if v is not None and (k == "name" or v != SETTINGS[k].default)}
+
+
+def instance_tables(tables: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
+    """Non-empty tables as lists of records, in schema order, bookkeeping columns dropped."""
+    return {name: _records(tables[name], name) for name in TABLES if name in tables and len(tables[name])}
+
+
+def write_json(settings: dict, tables: dict[str, pd.DataFrame], path: Path):
+    doc = {"settings": _settings(settings), **instance_tables(tables)}
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
+def _frame(records: list[dict], table: str) -> pd.DataFrame:
+    used = [c.name for c in TABLES[table].columns if any(c.name in r for r in records)]
+    frame = pd.DataFrame.from_records(records, columns=used)
+    for column in used:
+        if TABLES[table].column(column).kind is Kind.BOOL:
+            frame[column] = frame[column].map(lambda v: "" if v is None or v != v else ("true" if v else "false"))
+    return frame
+
+
+def write_csv_folder(settings: dict, tables: dict[str, pd.DataFrame], folder: Path):
+    """A folder of CSVs plus settings.json; written beside, then moved into place."""
+    folder = Path(folder)
+    staging = folder.with_name(folder.name + ".tmp-write")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name, records in instance_tables(tables).items():
+        _frame(records, name).to_csv(staging / f"{name}.csv", index=False)
+    (staging / "settings.json").write_text(json.dumps(_settings(settings), indent=1) + "\n", encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+
+
+def write_xlsx(settings: dict, tables: dict[str, pd.DataFrame], path: Path):
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            pd.DataFrame(list(_settings(settings).items()), columns=["key", "value"]).to_excel(xl, sheet_name="settings", index=False)
+            for name, records in instance_tables(tables).items():
+                _frame(records, name).to_excel(xl, sheet_name=name, index=False)
+
+
+def write_instance(settings: dict, tables: dict[str, pd.DataFrame], path: str | Path):
+    """Write in the format the path names: .json, .xlsx, or a folder (anything else)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        write_json(settings, tables, path)
+    elif suffix == ".xlsx":
+        write_xlsx(settings, tables, path)
+    else:
+        write_csv_folder(settings, tables, path)
