@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from .data.instance import Instance
 
 REL_TOL = 1e-6
+MONEY_TERMS = (
+    "revenue", "cost_of_goods", "transport", "holding", "handling", "duties", "warehouse_fixed", "marketing",
+    "listing", "market_entry", "regimes", "certifications", "mitigation", "payment_loss", "fx",
+)
 
 
 @dataclass
@@ -396,7 +400,7 @@ class PlanChecker:
     # ---- objective (section 5) and budgets (rows 13-16) ----------------------------------------
 
     def money_terms(self, rev: dict) -> dict:
-        terms = defaultdict(float)
+        terms = dict.fromkeys(MONEY_TERMS, 0.0)
         terms["revenue"] = sum(rev.values())
         for (p, mk), q in self.Z.items():
             terms["cost_of_goods"] += self.products[p]["unit_cost"] * q
@@ -428,7 +432,7 @@ class PlanChecker:
         terms["mitigation"] = sum(self.markets[mk]["mitigation_cost"] for mk in self.V if mk in self.markets)
         terms["payment_loss"] = sum(self.loss(mk, rev) for mk in self.markets)
         terms["fx"] = sum(self.markets[mk]["fx_cost_rate"] * r for mk, r in rev.items())
-        return dict(terms)
+        return terms
 
     def check_budgets(self, terms: dict):
         """Rows 13-16: money and count limits."""

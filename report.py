@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .check import MONEY_TERMS
 from .data.atomic import atomic_path
 from .pipeline import Run
 
 SOLUTION_FORMAT = 1
-COST_TERMS = [
-    "cost_of_goods", "transport", "holding", "handling", "duties", "warehouse_fixed", "marketing",
-    "listing", "market_entry", "regimes", "certifications", "mitigation", "payment_loss", "fx",
-]
+COST_TERMS = [t for t in MONEY_TERMS if t != "revenue"]
 
 
 def _clean(value):
