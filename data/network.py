@@ -105,10 +105,10 @@ def _lanes(lanes: pd.DataFrame, markets, warehouses, settings) -> pd.DataFrame:
     )
     lanes["lead_time"] = lead
     source_ok = warehouses["has_linehaul"] & ~warehouses["forbidden"]
-    lanes["usable"] = direct | (last & lanes["from"].map(source_ok).fillna(False).astype(bool))
+    lanes["usable"] = direct | (last & lanes["from"].isin(source_ok.index[source_ok]))
     line = lanes["kind"] == LINEHAUL
     serves_ok = warehouses["has_lastmile"] & ~warehouses["forbidden"]
-    lanes.loc[line, "usable"] = lanes.loc[line, "to"].map(serves_ok).fillna(False).astype(bool)
+    lanes.loc[line, "usable"] = lanes.loc[line, "to"].isin(serves_ok.index[serves_ok])
     lanes["market"] = np.where(direct | last, lanes["to"], None)
     lanes["warehouse"] = np.where(last, lanes["from"], np.where(line, lanes["to"], None))
     return lanes

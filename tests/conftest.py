@@ -1,0 +1,88 @@
+"""Shared helpers: tiny instances written as JSON, solved exactly and checked independently."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from xborder.check import Evaluation, check_plan
+from xborder.data.instance import Instance, load_instance
+from xborder.models.build import build_model
+from xborder.models.extract import extract_plan
+from xborder.models.formulation import Formulation, Sourcing
+from xborder.solvers import SolveOptions, SolveResult, get_solver
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "instances" / "demo.json"
+EXACT = SolveOptions(mip_gap=1e-9)
+
+
+def base_instance(**settings) -> dict:
+    """One product P (cost 2, price 10, 1 kg, 0.01 m3) and one market A with 100 units of organic
+    demand, served by one direct lane costing 1 per unit with a 1 + 3 = 4 day lead time.
+    Hand value: profit = (10 - 2 - 1) * 100 = 700.
+    """
+    return {
+        "settings": {"holding_rate": 0, **settings},
+        "markets": [{"market": "A"}],
+        "products": [{"product": "P", "unit_cost": 2, "base_price": 10, "weight_kg": 1, "volume_m3": 0.01}],
+        "product_markets": [{"product": "P", "market": "A", "base_demand": 100}],
+        "lanes": [{"lane": "dA", "from": "origin", "to": "A", "mode": "postal", "transit_days": 3, "cost_per_unit": 1}],
+    }
+
+
+def add_market(doc: dict, market: str, base_demand: float = 100, lane_cost: float = 1, **columns) -> dict:
+    """Another market like A (same product, 100 organic units, a direct lane costing lane_cost)."""
+    doc = copy.deepcopy(doc)
+    doc["markets"].append({"market": market, **columns})
+    doc["product_markets"].append({"product": "P", "market": market, "base_demand": base_demand})
+    doc["lanes"].append({"lane": f"d{market}", "from": "origin", "to": market, "mode": "postal", "transit_days": 3,
+                         "cost_per_unit": lane_cost})
+    return doc
+
+
+def write(doc: dict, folder: Path, name: str = "tiny") -> Path:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Solved:
+    instance: Instance
+    result: SolveResult
+    plan: dict | None
+    evaluation: Evaluation | None
+
+    @property
+    def objective(self) -> float | None:
+        return self.result.objective if self.result.has_solution else None
+
+
+def solve_doc(doc: dict, folder: Path, form: Formulation | None = None, drop: tuple[str, ...] = ()) -> Solved:
+    """Solve a tiny instance to a 1e-9 gap; `drop` deactivates named constraint families first."""
+    instance = load_instance(write(doc, folder))
+    form = form or Formulation()
+    model = build_model(instance, form)
+    for name in drop:
+        model.component(name).deactivate()
+    result = get_solver("highs").solve(model, EXACT)
+    plan = evaluation = None
+    if result.has_solution:
+        plan = extract_plan(model)
+        evaluation = check_plan(instance, plan, result.objective, form.sourcing is Sourcing.SINGLE)
+    return Solved(instance, result, plan, evaluation)
+
+
+def close(a: float | None, b: float, rel: float = 1e-6) -> bool:
+    return a is not None and math.isclose(a, b, rel_tol=rel, abs_tol=1e-6)
+
+
+@pytest.fixture
+def tmp(tmp_path):
+    return tmp_path
