@@ -474,7 +474,7 @@ class PlanChecker:
             reported_objective=reported_objective,
         )
         if reported_objective is not None:
-            ev.objective_matches = abs(objective - reported_objective) <= REL_TOL * max(1.0, abs(objective))
+            ev.objective_matches = bool(abs(objective - reported_objective) <= REL_TOL * max(1.0, abs(objective)))
         return ev
 
 

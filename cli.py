@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -29,13 +30,30 @@ def _fail_input(err: InstanceError | str):
     sys.exit(EXIT_BAD_INPUT)
 
 
-def _load(path):
-    from .data.instance import load_instance
+def _load(path, fmt: str = "xborder", capacity: float | None = None, uncapacitated: bool = False):
+    """Load a native instance, or convert a classic benchmark file (MODEL.md section 7)."""
+    from .data.classic import read_classic
+    from .data.instance import load_document, load_instance
 
     try:
-        return load_instance(path)
+        if fmt == "xborder":
+            if capacity is not None or uncapacitated:
+                _fail_input("--capacity and --uncapacitated apply to --format orlib-cap only")
+            return load_instance(path)
+        return load_document(read_classic(path, fmt, capacity, uncapacitated), path)
     except InstanceError as err:
         _fail_input(err)
+
+
+def format_options(command):
+    """--format / --capacity / --uncapacitated, shared by the commands that read an instance."""
+    from .data.classic import FORMATS
+
+    command = click.option("--uncapacitated", is_flag=True, help="orlib-cap: drop the capacities (uncapacitated variant).")(command)
+    command = click.option("--capacity", type=click.FloatRange(min=0, min_open=True), default=None,
+                           help="orlib-cap: capacity of every warehouse (capa/capb/capc leave it open).")(command)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="xborder", show_default=True,
+                        help="Input format: xborder (.json/.xlsx/CSV folder), orlib-cap or holmberg.")(command)
 
 
 def _formulation(text):
@@ -62,14 +80,15 @@ def cli():
 
 @cli.command()
 @click.argument("instance", type=click.Path())
-def validate(instance):
+@format_options
+def validate(instance, fmt, capacity, uncapacitated):
     """Load and check INSTANCE (.json, .xlsx or a folder of CSVs); print its size and warnings.
 
     \b
     Example:
       xborder validate instances/demo.xlsx
     """
-    inst = _load(instance)
+    inst = _load(instance, fmt, capacity, uncapacitated)
     net = inst.network
     click.echo(f"{inst.name}: valid instance ({inst.objective} objective)")
     for name, frame in inst.tables.items():
@@ -99,21 +118,27 @@ def validate(instance):
 @click.option("--solver", default="highs", show_default=True, help="Solver back end (see `xborder solvers`).")
 @click.option("--xlsx", is_flag=True, help="Also write the plan as solution.xlsx.")
 @click.option("--log", is_flag=True, help="Stream the solver's log to the terminal.")
-def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log):
+@format_options
+def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
     \b
     Example:
       xborder solve instances/demo.json --out out/demo --time-limit 60 --log
+      xborder solve benchmarks/orlib/cflp/capa.txt --format orlib-cap --capacity 8000
+      xborder solve benchmarks/orlib/holmberg/p1.txt --format holmberg   (sourcing=single)
     """
     from .diagnose import diagnose_infeasibility, explain
+    from .models.formulation import Sourcing
     from .pipeline import solve_loaded
     from .report import summary, write_outputs
     from .solvers import SolveOptions, SolverUnavailable, Status
 
     form = _formulation(formulation_text)
+    if fmt == "holmberg" and "sourcing=" not in (formulation_text or ""):
+        form = replace(form, sourcing=Sourcing.SINGLE)
     start = time.perf_counter()
-    inst = _load(instance)
+    inst = _load(instance, fmt, capacity, uncapacitated)
     read_seconds = time.perf_counter() - start
     for warning in inst.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -146,7 +171,8 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
 @cli.command()
 @click.argument("instance", type=click.Path())
 @click.argument("solution", type=click.Path())
-def check(instance, solution):
+@format_options
+def check(instance, solution, fmt, capacity, uncapacitated):
     """Independently re-check SOLUTION (a solution.json) against INSTANCE.
 
     Recomputes every constraint and the objective without the model code; lists each violation
@@ -158,7 +184,7 @@ def check(instance, solution):
     """
     from .check import check_plan
 
-    inst = _load(instance)
+    inst = _load(instance, fmt, capacity, uncapacitated)
     doc = _read_solution(solution)
     single = "sourcing=single" in str(doc.get("run", {}).get("formulation", ""))
     plan = {**doc["decisions"], "flows": doc["flows"]}
@@ -186,6 +212,29 @@ def _read_solution(path) -> dict:
     if not isinstance(doc, dict) or "decisions" not in doc or "flows" not in doc:
         _fail_input(f"{path}: not a solution with a plan (no 'decisions' and 'flows'; status: {doc.get('status') if isinstance(doc, dict) else '?'})")
     return doc
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@click.option("--to", "target", type=click.Path(), required=True,
+              help="Output: a .json file, a .xlsx workbook, or a folder (CSV files).")
+@format_options
+def convert(instance, target, fmt, capacity, uncapacitated):
+    """Convert INSTANCE (any input format) to xborder's own format.
+
+    \b
+    Example:
+      xborder convert benchmarks/orlib/cflp/cap41.txt --format orlib-cap --to cap41.json
+      xborder convert instances/demo.json --to demo.xlsx
+    """
+    from .data.write import write_instance
+
+    inst = _load(instance, fmt, capacity, uncapacitated)
+    try:
+        write_instance(inst.settings, inst.tables, target)
+    except OSError as err:
+        _fail_input(f"cannot write {target}: {err}")
+    click.echo(f"wrote {target} ({inst.name}: {len(inst.tables['markets'])} markets, {len(inst.tables['lanes'])} lanes)")
 
 
 @cli.command()

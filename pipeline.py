@@ -67,6 +67,7 @@ def solve_loaded(
     seconds["build"] = time.perf_counter() - start
 
     result = solver.solve(model, options)
+    result.build_seconds = seconds["build"]
     seconds["handoff"] = result.handoff_seconds
     seconds["solve"] = result.solve_seconds
 

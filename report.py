@@ -7,6 +7,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .check import MONEY_TERMS
@@ -18,7 +19,9 @@ COST_TERMS = [t for t in MONEY_TERMS if t != "revenue"]
 
 
 def _clean(value):
-    """JSON-safe numbers: NaN/inf become null, floats keep full precision."""
+    """JSON-safe values: numpy scalars become Python ones, NaN/inf become null."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
@@ -136,6 +139,15 @@ def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False) -> list[Pat
     return [target, *written]
 
 
+def _listing(items: list, limit: int = 12) -> str:
+    items = [str(i) for i in items]
+    if not items:
+        return "-"
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f", ... (+{len(items) - limit} more)"
+
+
 def _money(x: float, currency: str) -> str:
     return f"{x:,.0f} {currency}"
 
@@ -156,20 +168,23 @@ def summary(run: Run) -> str:
     lines.append(head)
     plan, ev = run.plan, run.evaluation
     n_markets = len(inst.tables["markets"])
-    lines.append(f"  markets entered ({len(plan['markets'])}/{n_markets}): {', '.join(plan['markets']) or '-'}")
+    lines.append(f"  markets entered ({len(plan['markets'])}/{n_markets}): {_listing(plan['markets'])}")
     skipped = [m for m in inst.tables["markets"]["market"] if m not in plan["markets"]]
     if skipped:
-        lines.append(f"  markets not entered: {', '.join(skipped)}")
+        lines.append(f"  markets not entered: {_listing(skipped)}")
     wh = []
     for w in plan["warehouses"]:
         u = ev.utilisation.get(w)
         wh.append(f"{w} ({100 * u:.0f}% of capacity)" if u is not None else w)
-    lines.append(f"  warehouses open ({len(plan['warehouses'])}/{len(inst.tables['warehouses'])}): {', '.join(wh) or '-'}")
+    lines.append(f"  warehouses open ({len(plan['warehouses'])}/{len(inst.tables['warehouses'])}): {_listing(wh)}")
     channels: dict[str, list[str]] = {}
     for c in plan["channels"]:
         channels.setdefault(c["market"], []).append(c["channel"])
     if channels:
-        lines.append("  channels: " + "; ".join(f"{m}: {', '.join(cs)}" for m, cs in channels.items()))
+        if len(channels) <= 12:
+            lines.append("  channels: " + "; ".join(f"{m}: {', '.join(cs)}" for m, cs in channels.items()))
+        else:
+            lines.append(f"  channels: {sum(map(len, channels.values()))} in {len(channels)} markets")
     units = sum(o["units"] for o in plan["portfolio"])
     direct = sum(f["units"] for f in plan["flows"] if f["kind"] == "direct")
     via_wh = sum(f["units"] for f in plan["flows"] if f["kind"] == "lastmile")
@@ -178,9 +193,12 @@ def summary(run: Run) -> str:
     if plan["mitigations"]:
         lines.append(f"  payment-risk mitigation in: {', '.join(m['market'] for m in plan['mitigations'])}")
     t = ev.terms
-    lines.append(
-        f"  revenue {_money(t['revenue'], cur)} - costs {_money(t['total_cost'], cur)} = profit {_money(t['profit'], cur)}"
-    )
+    if kind == "cost":
+        lines.append(f"  total cost {_money(t['total_cost'], cur)} (fixed demand; revenue {_money(t['revenue'], cur)})")
+    else:
+        lines.append(
+            f"  revenue {_money(t['revenue'], cur)} - costs {_money(t['total_cost'], cur)} = profit {_money(t['profit'], cur)}"
+        )
     verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
     lines.append(f"  independent check: {verdict}")
     s = run.seconds

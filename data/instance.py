@@ -13,7 +13,7 @@ import pandas as pd
 from .errors import Issue, IssueLog
 from .network import Network, build_network
 from .parse import parse_settings, parse_table
-from .read import RawInstance, read_raw
+from .read import RawInstance, raw_from_document, read_raw
 from .schema import TABLES
 from .validate import Checker, run_network_checks, run_table_checks
 
@@ -49,11 +49,18 @@ def load_instance(path: str | Path) -> Instance:
 
     Raises `InstanceError` with every located issue found at the first stage that failed.
     """
-    raw = read_raw(path)
+    return instance_from_raw(read_raw(path))
+
+
+def load_document(doc: dict, source: str | Path) -> Instance:
+    """An instance from an in-memory JSON-shaped document (e.g. a converted benchmark file)."""
+    return instance_from_raw(raw_from_document(doc, Path(source)))
+
+
+def instance_from_raw(raw: RawInstance) -> Instance:
     log = IssueLog()
     tables, files = _typed_tables(raw, log)
-    strict = raw.source.suffix.lower() == ".json" or raw.source.is_dir()
-    settings = parse_settings(raw.settings, raw.settings_file, strict, _default_name(raw.source), log)
+    settings = parse_settings(raw.settings, raw.settings_file, raw.settings_strict, _default_name(raw.source), log)
     log.raise_if_errors()
     checker = Checker(tables, files, log)
     run_table_checks(checker, settings["objective"])

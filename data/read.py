@@ -33,6 +33,7 @@ class RawInstance:
     settings_file: str
     settings: dict
     tables: dict[str, RawTable]
+    settings_strict: bool = True  # settings.json / JSON documents carry their own types
 
 
 def read_raw(path: str | Path) -> RawInstance:
@@ -61,6 +62,11 @@ def _read_json(path: Path) -> RawInstance:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise _unreadable(path, err) from None
+    return raw_from_document(doc, path)
+
+
+def raw_from_document(doc, path: Path) -> RawInstance:
+    """A JSON-shaped document (dict of settings and record lists), from a file or built in memory."""
     if not isinstance(doc, dict):
         raise InstanceError([Issue(path.name, "-", "the JSON document must be an object of tables")])
     settings = doc.get("settings", {})
@@ -130,7 +136,7 @@ def _read_xlsx(path: Path) -> RawInstance:
             settings = _settings_from_sheet(path.name, frame)
             continue
         tables[name] = RawTable(name, path.name, frame, list(range(2, len(frame) + 2)), False)
-    return RawInstance(path, path.name, settings, tables)
+    return RawInstance(path, path.name, settings, tables, settings_strict=False)
 
 
 def _settings_from_sheet(file: str, frame: pd.DataFrame) -> dict:

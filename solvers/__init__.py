@@ -11,8 +11,9 @@ class SolverUnavailable(Exception):
 
 def _registry() -> dict:
     from .highs import HighsSolver
+    from .pyomo_backends import CbcSolver, GlpkSolver, ScipSolver
 
-    return {"highs": HighsSolver}
+    return {"highs": HighsSolver, "scip": ScipSolver, "cbc": CbcSolver, "glpk": GlpkSolver}
 
 
 def available_solvers() -> dict[str, tuple[bool, str]]:

@@ -46,7 +46,14 @@ class SolveResult:
     solve_seconds: float
     size: ModelSize
     message: str = ""
+    build_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("objective", "bound", "gap"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, float(value))
 
     @property
     def proven_optimal(self) -> bool:
