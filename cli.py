@@ -238,6 +238,46 @@ def convert(instance, target, fmt, capacity, uncapacitated):
 
 
 @cli.command()
+@click.option("--size", type=click.Choice(["s", "m", "l", "xl"]), default=None,
+              help="Preset sizes: s 50x6x4, m 300x10x6, l 1000x15x10, xl 2000x20x15 (products x markets x warehouses).")
+@click.option("--products", type=click.IntRange(min=1), default=None)
+@click.option("--markets", type=click.IntRange(min=1), default=None)
+@click.option("--warehouses", type=click.IntRange(min=0), default=None)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--objective", type=click.Choice(["profit", "cost"]), default="profit", show_default=True)
+@click.option("--out", "target", type=click.Path(), required=True, help="A .json file, a .xlsx workbook or a folder (CSV).")
+def generate(size, products, markets, warehouses, seed, objective, target):
+    """Write a realistic, reproducible instance (same seed and sizes, same file).
+
+    Explicit --products/--markets/--warehouses override the --size preset.
+
+    \b
+    Example:
+      xborder generate --size m --seed 7 --out gen-m.json
+      xborder generate --products 200 --markets 8 --warehouses 5 --objective cost --out gen.xlsx
+    """
+    from .data.generate import SIZES, GeneratorSpec
+    from .data.generate import generate as make
+    from .data.instance import load_document
+    from .data.write import write_instance
+
+    preset = SIZES[size] if size else SIZES["s"]
+    spec = GeneratorSpec(products or preset[0], markets or preset[1], preset[2] if warehouses is None else warehouses, seed, objective)
+    try:
+        spec.check()
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    inst = load_document(make(spec), Path(target).name)
+    try:
+        write_instance(inst.settings, inst.tables, target)
+    except OSError as err:
+        _fail_input(f"cannot write {target}: {err}")
+    net = inst.network
+    click.echo(f"wrote {target}: {spec.products} products x {spec.markets} markets x {spec.warehouses} warehouses, "
+               f"{len(net.pairs)} offerable pairs, {len(net.arcs)} flow arcs ({objective} objective)")
+
+
+@cli.command()
 def formulations():
     """List the formulation options (MODEL.md section 6) and what each choice changes.
 

@@ -133,3 +133,98 @@ DIRECT_RATES = {  # mode -> (cost/unit, cost/kg, dim factor kg/m3), scaled per r
     "express": (6.0, 14.0, 200),
 }
 REGION_RATE = {"North America": 1.0, "Europe": 1.0, "Asia": 0.7, "Latin America": 1.3, "Southeast Asia": 0.6, "Middle East": 1.0}
+
+# ---- further markets and warehouses, used by the instance generator -----------------------------
+
+MORE_MARKETS = [
+    ("CA", "Canada", "North America", "PIPEDA", 1.05, 9000, 10, 1, 0.06, 110, 0.012, 4000, 0.005, 0.008),
+    ("AU", "Australia", "Oceania", "APP_AU", 1.10, 9000, 10, 1, 0.05, 0, 0.010, 3500, 0.004, 0.010),
+    ("IT", "Italy", "Europe", "GDPR", 0.92, 9000, 9, 1, 0.04, 160, 0.014, 4000, 0.006, 0.010),
+    ("ES", "Spain", "Europe", "GDPR", 0.90, 8000, 9, 1, 0.04, 160, 0.013, 4000, 0.006, 0.010),
+    ("NL", "Netherlands", "Europe", "GDPR", 0.98, 8000, 8, 1, 0.04, 160, 0.009, 3500, 0.004, 0.010),
+    ("PL", "Poland", "Europe", "GDPR", 0.80, 7000, 9, 1, 0.04, 160, 0.015, 3500, 0.006, 0.015),
+    ("KR", "South Korea", "Asia", "PIPA_KR", 1.00, 10000, 6, 1, 0.08, 150, 0.008, 3000, 0.004, 0.012),
+    ("SG", "Singapore", "Southeast Asia", "PDPA_SG", 1.05, 6000, 7, 1, 0.00, 0, 0.010, 3000, 0.004, 0.008),
+    ("MY", "Malaysia", "Southeast Asia", "PDPA_MY", 0.75, 6000, 9, 2, 0.10, 0, 0.025, 3000, 0.010, 0.015),
+    ("PH", "Philippines", "Southeast Asia", "DPA_PH", 0.70, 6000, 12, 3, 0.15, 0, 0.035, 3500, 0.012, 0.020),
+    ("VN", "Vietnam", "Southeast Asia", "PDPD_VN", 0.65, 7000, 9, 2, 0.12, 0, 0.030, 3500, 0.012, 0.020),
+    ("AE", "United Arab Emirates", "Middle East", "PDPL_AE", 1.10, 12000, 10, 2, 0.05, 270, 0.015, 4000, 0.006, 0.005),
+    ("CL", "Chile", "Latin America", "LPDP_CL", 0.95, 9000, 18, 3, 0.06, 41, 0.030, 4500, 0.012, 0.020),
+    ("CO", "Colombia", "Latin America", "HABEAS_CO", 0.85, 9000, 16, 3, 0.10, 200, 0.040, 4500, 0.015, 0.025),
+    ("TR", "Turkey", "Europe", "KVKK", 0.80, 8000, 12, 3, 0.20, 30, 0.030, 4000, 0.012, 0.030),
+]
+
+MORE_REGIMES = {
+    "PIPEDA": 6000, "APP_AU": 6000, "PIPA_KR": 8000, "PDPA_SG": 4000, "PDPA_MY": 4000, "DPA_PH": 4000,
+    "PDPD_VN": 5000, "PDPL_AE": 6000, "LPDP_CL": 4000, "HABEAS_CO": 4000, "KVKK": 5000,
+}
+
+MORE_MARKET_CHANNELS = {
+    "CA": {"instagram": (15000, 600_000, 0.0030, 0.12), "tiktok_shop": (15000, 600_000, 0.0030, 0.18),
+           "facebook": (10000, 500_000, 0.0025, 0.10)},
+    "AU": {"instagram": (15000, 500_000, 0.0030, 0.12), "tiktok_shop": (15000, 600_000, 0.0030, 0.18)},
+    "IT": {"instagram": (15000, 600_000, 0.0030, 0.12), "tiktok_shop": (12000, 400_000, 0.0025, 0.15),
+           "whatsapp": (6000, 200_000, 0.0040, 0.20)},
+    "ES": {"instagram": (14000, 600_000, 0.0030, 0.12), "tiktok_shop": (12000, 500_000, 0.0028, 0.15),
+           "whatsapp": (6000, 250_000, 0.0040, 0.20)},
+    "NL": {"instagram": (8000, 250_000, 0.0030, 0.10), "pinterest": (4000, 100_000, 0.0025, 0.05)},
+    "PL": {"instagram": (8000, 400_000, 0.0025, 0.10), "facebook": (6000, 350_000, 0.0025, 0.10)},
+    "KR": {"instagram": (18000, 700_000, 0.0030, 0.12), "tiktok_shop": (10000, 300_000, 0.0020, 0.10)},
+    "SG": {"instagram": (6000, 200_000, 0.0035, 0.12), "shopee_live": (5000, 200_000, 0.0035, 0.10),
+           "tiktok_shop": (5000, 200_000, 0.0030, 0.15)},
+    "MY": {"shopee_live": (8000, 700_000, 0.0030, 0.12), "tiktok_shop": (8000, 800_000, 0.0030, 0.22),
+           "whatsapp": (4000, 300_000, 0.0035, 0.20)},
+    "PH": {"shopee_live": (8000, 900_000, 0.0030, 0.12), "tiktok_shop": (8000, 1_000_000, 0.0030, 0.25),
+           "facebook": (6000, 900_000, 0.0025, 0.15)},
+    "VN": {"tiktok_shop": (8000, 1_000_000, 0.0030, 0.25), "shopee_live": (8000, 900_000, 0.0030, 0.12),
+           "facebook": (6000, 800_000, 0.0020, 0.12)},
+    "AE": {"instagram": (12000, 400_000, 0.0035, 0.15), "tiktok_shop": (10000, 400_000, 0.0030, 0.18),
+           "whatsapp": (5000, 200_000, 0.0045, 0.22)},
+    "CL": {"instagram": (8000, 350_000, 0.0025, 0.15), "whatsapp": (5000, 300_000, 0.0035, 0.22)},
+    "CO": {"instagram": (8000, 400_000, 0.0025, 0.15), "whatsapp": (5000, 400_000, 0.0035, 0.25),
+           "tiktok_shop": (6000, 350_000, 0.0025, 0.20)},
+    "TR": {"instagram": (10000, 700_000, 0.0030, 0.15), "tiktok_shop": (8000, 500_000, 0.0025, 0.18),
+           "whatsapp": (5000, 300_000, 0.0035, 0.20)},
+}
+
+MORE_CERTIFICATION_RULES = [
+    ("CA", "electronics", "FCC"), ("AU", "electronics", "RCM"), ("IT", "electronics", "CE"), ("IT", "toys", "CE"),
+    ("ES", "electronics", "CE"), ("ES", "toys", "CE"), ("NL", "electronics", "CE"), ("NL", "toys", "CE"),
+    ("PL", "electronics", "CE"), ("PL", "toys", "CE"), ("IT", "beauty", "CPNP"), ("ES", "beauty", "CPNP"),
+    ("KR", "electronics", "KC"), ("AE", "electronics", "SASO"), ("TR", "electronics", "CE"),
+]
+MORE_CERTIFICATIONS = {"RCM": 1500, "KC": 2500}
+
+# warehouse, name, region, fixed cost, capacity m3, handling, processing days, cover days
+MORE_WAREHOUSES = [
+    ("EWR", "New Jersey 3PL", "North America", 65000, 250, 1.30, 1, 30),
+    ("BHX", "Birmingham 3PL", "Europe", 45000, 150, 1.30, 1, 30),
+    ("WAW", "Warsaw 3PL", "Europe", 35000, 200, 0.90, 1, 30),
+    ("MAD", "Madrid 3PL", "Europe", 40000, 150, 1.10, 1, 30),
+    ("MEX", "Mexico City 3PL", "Latin America", 35000, 150, 0.90, 1, 35),
+    ("SYD", "Sydney 3PL", "Oceania", 45000, 120, 1.40, 1, 30),
+    ("YYZ", "Toronto 3PL", "North America", 45000, 120, 1.30, 1, 30),
+    ("SIN", "Singapore hub", "Southeast Asia", 40000, 150, 0.90, 1, 25),
+    ("ICN", "Incheon bonded", "Asia", 40000, 120, 1.20, 1, 25),
+]
+
+# linehaul modes per region of the warehouse: (mode, transit days, cost/kg, cost/m3, dim factor)
+LINEHAUL_BY_REGION = {
+    "North America": [("sea_freight", 22, 0.0, 125.0, 0), ("air_freight", 4, 4.5, 0.0, 167)],
+    "Europe": [("rail_freight", 18, 0.0, 260.0, 0), ("sea_freight", 36, 0.0, 110.0, 0)],
+    "Asia": [("sea_freight", 6, 0.0, 90.0, 0), ("air_freight", 2, 3.0, 0.0, 167)],
+    "Latin America": [("sea_freight", 38, 0.0, 160.0, 0), ("air_freight", 6, 5.5, 0.0, 167)],
+    "Southeast Asia": [("sea_freight", 8, 0.0, 80.0, 0), ("truck", 6, 0.0, 140.0, 0)],
+    "Middle East": [("sea_freight", 22, 0.0, 130.0, 0), ("air_freight", 5, 3.8, 0.0, 167)],
+    "Oceania": [("sea_freight", 16, 0.0, 120.0, 0), ("air_freight", 4, 4.2, 0.0, 167)],
+}
+
+# direct transit days of the generator's extra markets, by mode
+MORE_DIRECT_TRANSIT = {
+    "postal": {"CA": 15, "AU": 12, "IT": 13, "ES": 13, "NL": 11, "PL": 12, "KR": 5, "SG": 6, "MY": 7, "PH": 9,
+               "VN": 6, "AE": 12, "CL": 25, "CO": 22, "TR": 14},
+    "dedicated_line": {"CA": 9, "AU": 8, "IT": 8, "ES": 8, "NL": 7, "PL": 7, "KR": 3, "SG": 4, "MY": 4, "PH": 6,
+                       "VN": 4, "AE": 7, "CL": 14, "CO": 12, "TR": 9},
+    "express": {"CA": 4, "AU": 4, "IT": 4, "ES": 4, "NL": 3, "PL": 4, "KR": 2, "SG": 2, "MY": 3, "PH": 3,
+                "VN": 2, "AE": 4, "CL": 6, "CO": 6, "TR": 5},
+}

@@ -1,0 +1,199 @@
+"""Reproducible, realistic instance generator (same seed and sizes, same document).
+
+Markets, regimes, channels, certifications and warehouses come from `data/catalog.py` (real market
+codes with their regimes and channel mixes); products, prices, weights, popularity and the
+product-market details are drawn with numpy's seeded generator. Every generated instance is
+feasible: profit mode imposes no forced decisions, and cost mode only asks for demand on pairs
+that express delivery can serve within the promise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import catalog as c
+
+SIZES = {"s": (50, 6, 4), "m": (300, 10, 6), "l": (1000, 15, 10), "xl": (2000, 20, 15)}
+
+ALL_MARKETS = c.MARKETS + c.MORE_MARKETS
+ALL_WAREHOUSES = c.WAREHOUSES + c.MORE_WAREHOUSES
+WAREHOUSE_COUNTRY = {
+    "LAX": "US", "EWR": "US", "DUS": "DE", "BHX": "UK", "WAW": "PL", "MAD": "ES", "TYO": "JP", "ICN": "KR",
+    "SAO": "BR", "MEX": "MX", "BKK": "TH", "SIN": "SG", "DXB": "AE", "SYD": "AU", "YYZ": "CA",
+}
+EU = {"DE", "FR", "IT", "ES", "NL", "PL"}
+COURIER_BY_REGION = {  # cost/unit, cost/kg
+    "North America": (4.5, 0.8), "Europe": (4.5, 0.7), "Asia": (5.0, 0.6), "Latin America": (5.0, 0.9),
+    "Southeast Asia": (2.0, 0.4), "Middle East": (5.0, 0.8), "Oceania": (6.0, 0.9),
+}
+CROSS_REGION = {("North America", "Latin America"), ("Middle East", "Europe")}
+
+# category: unit cost range, markup range, weight range (kg), m3 per kg range
+CATEGORY_PROFILES = {
+    "beauty": ((0.5, 10), (4, 9), (0.03, 0.6), (0.004, 0.008)),
+    "fashion": ((1.5, 15), (3, 6), (0.08, 1.0), (0.005, 0.012)),
+    "electronics": ((1, 40), (2.5, 5), (0.05, 1.8), (0.003, 0.008)),
+    "home": ((2, 12), (2.5, 5), (0.3, 2.0), (0.005, 0.02)),
+    "toys": ((0.8, 12), (3, 6), (0.1, 1.3), (0.006, 0.015)),
+}
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    products: int
+    markets: int
+    warehouses: int
+    seed: int = 0
+    objective: str = "profit"
+
+    def check(self):
+        if not 1 <= self.markets <= len(ALL_MARKETS):
+            raise ValueError(f"markets must be between 1 and {len(ALL_MARKETS)} (the catalogue's real markets)")
+        if not 0 <= self.warehouses <= len(ALL_WAREHOUSES):
+            raise ValueError(f"warehouses must be between 0 and {len(ALL_WAREHOUSES)} (the catalogue's candidates)")
+        if self.products < 1:
+            raise ValueError("products must be at least 1")
+        if self.objective not in ("profit", "cost"):
+            raise ValueError("objective must be profit or cost")
+
+
+def generate(spec: GeneratorSpec) -> dict:
+    spec.check()
+    rng = np.random.default_rng(spec.seed)
+    markets = ALL_MARKETS[: spec.markets]
+    market_ids = [m[0] for m in markets]
+    warehouses = ALL_WAREHOUSES[: spec.warehouses]
+    products = _products(rng, spec.products)
+    channels = {**c.MARKET_CHANNELS, **c.MORE_MARKET_CHANNELS}
+    doc = {
+        "settings": _settings(spec, markets, channels),
+        "markets": _markets(markets, spec.objective),
+        "products": products,
+        "product_markets": _product_markets(rng, products, markets, spec.objective),
+        "duties": [{"market": m, "category": k, "duty_rate": r} for m, k, r in c.DUTIES if m in market_ids],
+        "channels": [{"channel": k, "name": v} for k, v in c.CHANNELS.items()],
+        "market_channels": [
+            {"market": m, "channel": ch, "activation_cost": cost, "reach": reach, "conversion": conv, "viral": viral}
+            for m in market_ids for ch, (cost, reach, conv, viral) in channels[m].items()
+        ],
+        "channel_fit": [{"channel": ch, "category": k, "fit": f} for ch, fits in c.CHANNEL_FIT.items() for k, f in fits.items()],
+        "regimes": [{"regime": g, "compliance_cost": v} for g, v in {**c.REGIMES, **c.MORE_REGIMES}.items()
+                    if g in {m[3] for m in markets}],
+        "certifications": [{"certification": k, "cost": v} for k, v in {**c.CERTIFICATIONS, **c.MORE_CERTIFICATIONS}.items()],
+        "certification_rules": [{"market": m, "category": k, "certification": cert}
+                                for m, k, cert in c.CERTIFICATION_RULES + c.MORE_CERTIFICATION_RULES if m in market_ids],
+        "warehouses": [
+            {"warehouse": w, "name": n, "region": r, "fixed_cost": fc, "capacity_m3": _scaled_capacity(cap, spec.products),
+             "handling_cost_per_unit": h, "processing_days": pdays, "cover_days": cover}
+            for w, n, r, fc, cap, h, pdays, cover in warehouses
+        ],
+        "lanes": _lanes(markets, warehouses),
+    }
+    return doc
+
+
+def _scaled_capacity(capacity_for_30_products: float, n_products: int) -> float:
+    """Catalogue capacities fit the 30-product demo; scale with the assortment (sub-linearly)."""
+    return round(capacity_for_30_products * max(1.0, (n_products / 30) ** 0.8), 1)
+
+
+def _settings(spec, markets, channels) -> dict:
+    settings = {"name": f"gen-p{spec.products}-m{spec.markets}-w{spec.warehouses}-s{spec.seed}", "currency": "USD",
+                "objective": spec.objective, "holding_rate": 0.25, "origin_processing_days": 1}
+    if spec.objective == "profit":
+        activation = sum(cost for m in markets for cost, *_ in channels[m[0]].values())
+        settings["marketing_budget"] = round(0.6 * activation, -3)
+        settings["max_payment_loss_rate"] = 0.02
+        if spec.warehouses > 1:
+            settings["max_warehouses"] = math.ceil(spec.warehouses / 2)
+    return settings
+
+
+def _markets(markets, objective) -> list[dict]:
+    rows = []
+    for (m, name, region, regime, pidx, entry, promise, customs, duty, dmin, loss, mcost, mloss, fx) in markets:
+        row = {"market": m, "name": name, "region": region, "regime": regime, "price_index": pidx, "entry_cost": entry,
+               "max_lead_time_days": promise, "customs_days": customs, "duty_rate": duty, "de_minimis_value": dmin,
+               "payment_loss_rate": loss, "mitigation_cost": mcost, "mitigated_loss_rate": mloss, "fx_cost_rate": fx}
+        if objective == "profit" and m == "US":
+            row["target_avg_lead_time_days"] = 6.5
+        rows.append(row)
+    return rows
+
+
+def _products(rng, n: int) -> list[dict]:
+    categories = list(CATEGORY_PROFILES)
+    cat = rng.integers(0, len(categories), n)
+    popularity = rng.lognormal(0.0, 0.8, n)
+    popularity = popularity / popularity.sum() * 1.5 * max(1.0, (n / 30) ** 0.5)  # bigger assortments sell more in all
+    rows = []
+    for i in range(n):
+        (uc_lo, uc_hi), (mk_lo, mk_hi), (w_lo, w_hi), (d_lo, d_hi) = CATEGORY_PROFILES[categories[cat[i]]]
+        unit_cost = round(float(np.exp(rng.uniform(math.log(uc_lo), math.log(uc_hi)))), 2)
+        price = round(unit_cost * float(rng.uniform(mk_lo, mk_hi)), 2)
+        weight = round(float(rng.uniform(w_lo, w_hi)), 3)
+        volume = round(weight * float(rng.uniform(d_lo, d_hi)), 5)
+        rows.append({"product": f"SKU{i + 1:05d}", "category": categories[cat[i]], "unit_cost": unit_cost,
+                     "base_price": price, "weight_kg": weight, "volume_m3": max(volume, 1e-5),
+                     "popularity": round(float(popularity[i]), 6)})
+    return rows
+
+
+def _product_markets(rng, products, markets, objective) -> list[dict]:
+    listing = {"JP": 400, "KR": 300, "SA": 250, "AE": 250, "BR": 300, "TR": 200}
+    organic = {"US": 40, "UK": 15, "DE": 20, "JP": 20, "CA": 10, "AU": 10}
+    n, k = len(products), len(markets)
+    ban = rng.random((n, k)) < 0.01
+    demand_draw = rng.random((n, k))
+    demand_size = rng.lognormal(3.0, 1.0, (n, k))
+    base_share = rng.uniform(0.3, 1.7, (n, k))
+    scale = 30 / max(n, 30)
+    rows = []
+    for i, p in enumerate(products):
+        for j, m in enumerate(markets):
+            row = {"product": p["product"], "market": m[0]}
+            if objective == "cost":
+                if demand_draw[i, j] < 0.35:
+                    row["demand"] = round(float(demand_size[i, j]), 1)
+            else:
+                if ban[i, j]:
+                    row["banned"] = True
+                if m[0] in organic:
+                    row["base_demand"] = round(organic[m[0]] * float(base_share[i, j]) * max(scale, 0.05), 1)
+                if m[0] in listing:
+                    row["listing_cost"] = round(listing[m[0]] * max(scale, 0.1), 1)
+            if len(row) > 2:
+                rows.append(row)
+    if objective == "cost" and not rows:
+        rows.append({"product": products[0]["product"], "market": markets[0][0], "demand": 10.0})
+    return rows
+
+
+def _lanes(markets, warehouses) -> list[dict]:
+    region_of = {m[0]: m[2] for m in markets}
+    transit = {mode: {**c.DIRECT_TRANSIT[mode], **c.MORE_DIRECT_TRANSIT[mode]} for mode in c.DIRECT_TRANSIT}
+    lanes = []
+    for mode, (per_unit, per_kg, dim) in c.DIRECT_RATES.items():
+        for m in region_of:
+            scale = c.REGION_RATE.get(region_of[m], 1.1)
+            lanes.append({"lane": f"CN-{m}-{mode}", "from": "origin", "to": m, "mode": mode, "transit_days": transit[mode][m],
+                          "cost_per_unit": round(per_unit * scale, 2), "cost_per_kg": round(per_kg * scale, 2),
+                          "dim_factor_kg_per_m3": dim})
+    for w, _, region, *_ in warehouses:
+        for mode, days, per_kg, per_m3, dim in c.LINEHAUL_BY_REGION[region]:
+            lanes.append({"lane": f"CN-{w}-{mode}", "from": "origin", "to": w, "mode": mode, "transit_days": days,
+                          "cost_per_kg": per_kg, "cost_per_m3": per_m3, "dim_factor_kg_per_m3": dim})
+        home = WAREHOUSE_COUNTRY[w]
+        for m, m_region in region_of.items():
+            if m_region != region and (region, m_region) not in CROSS_REGION:
+                continue
+            domestic = m == home or (m in EU and home in EU)
+            per_unit, per_kg = COURIER_BY_REGION[region]
+            factor = 1.0 if m == home else 1.4
+            lanes.append({"lane": f"{w}-{m}-courier", "from": w, "to": m, "mode": "courier",
+                          "transit_days": 2 if m == home else 3, "cost_per_unit": round(per_unit * factor, 2),
+                          "cost_per_kg": round(per_kg * factor, 2), "customs_days": 0 if domestic else 2})
+    return lanes
