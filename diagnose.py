@@ -14,7 +14,7 @@ import pyomo.environ as pyo
 
 from .data.instance import Instance
 from .models.build import build_model
-from .models.formulation import Formulation
+from .models.formulation import Formulation, Sourcing
 from .solvers import SolveOptions, get_solver
 
 
@@ -74,18 +74,41 @@ def _feasible(instance: Instance, form: Formulation, groups: list[Group], time_l
     return result.has_solution
 
 
+def single_source_blockers(instance: Instance, limit: int = 5) -> list[str]:
+    """Pairs whose whole volume fits no single lane's warehouse (and that have no direct lane)."""
+    net = instance.network
+    arcs = net.fulfilment_arcs
+    capacity = net.warehouses["capacity_m3"]
+    pairs = net.pairs
+    blockers = []
+    for pair, group in arcs.groupby("pair"):
+        if (group["kind"] == "direct").any():
+            continue
+        need = pairs.at[pair, "U"] * pairs.at[pair, "volume_m3"]
+        caps = capacity.reindex(group["warehouse"]).fillna(float("inf"))
+        if need > caps.max() + 1e-9:
+            blockers.append(f"{pairs.at[pair, 'product']}@{pairs.at[pair, 'market']} needs {need:,.6g} m3; "
+                            f"the largest warehouse that can serve it holds {caps.max():,.6g} m3")
+    return blockers[:limit] + ([f"... and {len(blockers) - limit} more"] if len(blockers) > limit else [])
+
+
 def diagnose_infeasibility(instance: Instance, form: Formulation | None = None, time_limit: float = 20.0) -> dict:
-    """{'responsible': [labels], 'present': [labels], 'all_relaxed_feasible': bool}."""
+    """{'responsible': [labels], 'present': [labels], 'all_relaxed_feasible': bool, 'single_source': [..]}."""
     form = form or Formulation()
+    blockers = single_source_blockers(instance) if form.sourcing is Sourcing.SINGLE else []
     model = build_model(instance, form)
     present = [g for g in GROUPS if _present(model, g)]
     responsible = [g.label for g in present if _feasible(instance, form, [g], time_limit)]
     all_relaxed = bool(responsible) or (bool(present) and _feasible(instance, form, present, time_limit))
-    return {"responsible": responsible, "present": [g.label for g in present], "all_relaxed_feasible": all_relaxed}
+    return {"responsible": responsible, "present": [g.label for g in present], "all_relaxed_feasible": all_relaxed,
+            "single_source": blockers}
 
 
 def explain(diagnosis: dict) -> str:
     lines = ["No feasible plan exists for this instance."]
+    if diagnosis.get("single_source"):
+        lines.append("Under sourcing=single each product-market must be served by one lane, but:")
+        lines += [f"  - {text}" for text in diagnosis["single_source"]]
     if diagnosis["responsible"]:
         lines.append("Relaxing any one of these settings makes it feasible (most likely responsible):")
         lines += [f"  - {label}" for label in diagnosis["responsible"]]

@@ -72,7 +72,7 @@ def generate(spec: GeneratorSpec) -> dict:
         "settings": _settings(spec, markets, channels),
         "markets": _markets(markets, spec.objective),
         "products": products,
-        "product_markets": _product_markets(rng, products, markets, spec.objective),
+        "product_markets": _product_markets(rng, products, markets, spec.objective, channels),
         "duties": [{"market": m, "category": k, "duty_rate": r} for m, k, r in c.DUTIES if m in market_ids],
         "channels": [{"channel": k, "name": v} for k, v in c.CHANNELS.items()],
         "market_channels": [
@@ -142,13 +142,17 @@ def _products(rng, n: int) -> list[dict]:
     return rows
 
 
-def _product_markets(rng, products, markets, objective) -> list[dict]:
+def _product_markets(rng, products, markets, objective, channels) -> list[dict]:
+    """Overrides per pair. Cost mode: fixed demand on 60% of pairs, about half of what the
+    market's channels could unlock for the product (popularity x converted reach)."""
     listing = {"JP": 400, "KR": 300, "SA": 250, "AE": 250, "BR": 300, "TR": 200}
     organic = {"US": 40, "UK": 15, "DE": 20, "JP": 20, "CA": 10, "AU": 10}
     n, k = len(products), len(markets)
     ban = rng.random((n, k)) < 0.01
     demand_draw = rng.random((n, k))
-    demand_size = rng.lognormal(3.0, 1.0, (n, k))
+    converted = np.array([sum(r * cv / (1 - v) for _, r, cv, v in channels[m[0]].values()) for m in markets])
+    popularity = np.array([p["popularity"] for p in products])
+    demand_size = 0.5 * np.outer(popularity, converted) * rng.lognormal(0.0, 0.5, (n, k))
     base_share = rng.uniform(0.3, 1.7, (n, k))
     scale = 30 / max(n, 30)
     rows = []
@@ -156,8 +160,8 @@ def _product_markets(rng, products, markets, objective) -> list[dict]:
         for j, m in enumerate(markets):
             row = {"product": p["product"], "market": m[0]}
             if objective == "cost":
-                if demand_draw[i, j] < 0.35:
-                    row["demand"] = round(float(demand_size[i, j]), 1)
+                if demand_draw[i, j] < 0.6:
+                    row["demand"] = round(max(float(demand_size[i, j]), 1.0), 1)
             else:
                 if ban[i, j]:
                     row["banned"] = True

@@ -97,6 +97,24 @@ class CompiledModel:
                 var.set_value(0.0 if var.lb is None or var.lb <= 0 else var.lb, skip_validation=True)
 
 
+def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
+    """Objective of the LP relaxation (integrality dropped): the root bound before cuts."""
+    import highspy
+
+    try:
+        compiled = CompiledModel(model)
+    except InfeasibleConstraintException:
+        return None
+    compiled.integer[:] = False
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(HighsSolver._lp(compiled, highspy))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return compiled.sign * h.getInfo().objective_function_value
+
+
 class HighsSolver:
     name = "highs"
 

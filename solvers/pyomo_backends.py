@@ -122,6 +122,7 @@ class _ShellSolver:
         status = {
             TerminationCondition.optimal: Status.OPTIMAL,
             TerminationCondition.maxTimeLimit: Status.TIME_LIMIT,
+            TerminationCondition.feasible: Status.TIME_LIMIT,  # GLPK: stopped early with a plan
             TerminationCondition.infeasible: Status.INFEASIBLE,
             TerminationCondition.unbounded: Status.UNBOUNDED,
             TerminationCondition.infeasibleOrUnbounded: Status.INFEASIBLE_OR_UNBOUNDED,

@@ -1,0 +1,102 @@
+"""Every solver back end gives the same optimum through the same result object and checker.
+
+The optional solvers (SCIP, CBC, GLPK) are installed by `.ci/run`; there XBORDER_REQUIRE_SOLVERS=1
+turns a missing solver into a failure, so CI really exercises each one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO, base_instance, write
+from test_objective import cflp_doc
+from xborder.cli import cli
+from xborder.data.classic import read_orlib_cap
+from xborder.data.generate import GeneratorSpec, generate
+from xborder.data.instance import load_document, load_instance
+from xborder.models.formulation import Formulation, Sourcing
+from xborder.pipeline import solve_loaded
+from xborder.solvers import SolveOptions, SolverUnavailable, available_solvers, get_solver
+
+EXACT = SolveOptions(mip_gap=1e-9, time_limit=120)
+SOLVERS = ["highs", "scip", "cbc", "glpk"]
+
+
+@pytest.fixture(params=SOLVERS)
+def solver(request):
+    ok, why = available_solvers()[request.param]
+    if not ok:
+        if os.environ.get("XBORDER_REQUIRE_SOLVERS") == "1":
+            pytest.fail(f"{request.param} is required here but not available: {why}")
+        pytest.skip(f"{request.param} not available: {why}")
+    return request.param
+
+
+def _solve(inst, solver, form=None, options=EXACT):
+    run = solve_loaded(inst, form or Formulation(), options, solver)
+    assert run.result.solver == solver
+    return run
+
+
+def test_registry_lists_every_solver():
+    assert list(available_solvers()) == SOLVERS
+    result = CliRunner().invoke(cli, ["solvers"])
+    assert result.exit_code == 0 and all(name in result.output for name in SOLVERS)
+
+
+@pytest.mark.parametrize("name, build, expected", [
+    ("service-target", lambda: _service_doc(), 1700.0 / 3.0),
+    ("facility-location", cflp_doc, 450.0),
+])
+def test_hand_solved_cases(tmp_path, solver, name, build, expected):
+    """Cases from test_families / test_objective (arithmetic in their docstrings)."""
+    run = _solve(load_instance(write(build(), tmp_path)), solver)
+    assert run.result.status.value == "optimal"
+    assert math.isclose(run.result.objective, expected, rel_tol=1e-6) and run.evaluation.ok
+    assert run.result.size.cols > 0 and run.result.gap is not None
+
+
+def _service_doc():
+    doc = base_instance()
+    doc["markets"][0]["target_avg_lead_time_days"] = 6
+    doc["lanes"][0]["transit_days"] = 9
+    doc["lanes"].append({"lane": "eA", "from": "origin", "to": "A", "mode": "express", "transit_days": 3, "cost_per_unit": 3})
+    return doc
+
+
+def test_orlib_cap41(solver):
+    inst = load_document(read_orlib_cap(REPO / "benchmarks" / "orlib" / "cflp" / "cap41.txt"), "cap41")
+    run = _solve(inst, solver)
+    assert math.isclose(run.result.objective, 1040444.375, rel_tol=1e-6) and run.evaluation.ok
+
+
+def test_generated_instances_agree_with_highs(solver):
+    for seed, objective in ((1, "profit"), (3, "cost")):
+        inst = load_document(generate(GeneratorSpec(10, 4, 3, seed, objective)), "gen.json")
+        reference = _solve(inst, "highs").result.objective
+        for form in (Formulation(), Formulation(sourcing=Sourcing.SINGLE)):
+            run = _solve(inst, solver, form)
+            expected = reference if form == Formulation() else _solve(inst, "highs", form).result.objective
+            assert math.isclose(run.result.objective, expected, rel_tol=1e-6), (seed, str(form))
+            assert run.evaluation.ok
+
+
+def test_time_limit_maps_to_the_solver(solver):
+    """A 1-second limit on the demo: either a plan within the limit or an honest 'no plan'."""
+    inst = load_instance(REPO / "instances" / "demo.json")
+    run = _solve(inst, solver, options=SolveOptions(time_limit=1, mip_gap=0.0))
+    assert run.result.status.value in ("optimal", "time_limit")
+    if run.result.has_solution:
+        assert run.evaluation.feasible
+
+
+def test_unavailable_solver_names_the_installed_ones(monkeypatch):
+    from xborder.solvers import pyomo_backends
+
+    monkeypatch.setattr(pyomo_backends.GlpkSolver, "availability", classmethod(lambda cls: (False, "glpsol missing")))
+    with pytest.raises(SolverUnavailable, match=r"glpk.*glpsol missing.*installed: highs"):
+        get_solver("glpk")
