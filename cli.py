@@ -278,6 +278,73 @@ def generate(size, products, markets, warehouses, seed, objective, target):
 
 
 @cli.command()
+@click.argument("instances", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--formulations", "formulation_texts", multiple=True, default=("default",), show_default=True,
+              help="Formulations to compare (repeat the option or separate with ';'), e.g. default;linking=weak.")
+@click.option("--solvers", "solver_text", default="highs", show_default=True,
+              help="Comma-separated solvers, or 'all' for every installed one.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True)
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-9, show_default=True)
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["auto", "xborder", "orlib-cap", "holmberg"]), default="auto", show_default=True)
+@click.option("--capacity", type=click.FloatRange(min=0, min_open=True), multiple=True,
+              help="orlib-cap files with an open capacity (capa/b/c): one run set per value.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
+def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat, fmt, capacity, out_dir):
+    """Benchmark every INSTANCE x formulation x solver, each run in its own subprocess.
+
+    Writes OUT/bench.csv (one row per run, with the checker's verdict and, for benchmark files,
+    whether the published optimum was matched) and OUT/profile.png (Dolan-More performance
+    profile; needs matplotlib), and prints a summary table.
+
+    \b
+    Example:
+      xborder bench benchmarks/orlib/cflp/cap4*.txt --formulations "default;linking=weak" \
+          --solvers all --time-limit 60 --out out/bench
+    """
+    from . import bench as b
+    from .solvers import available_solvers
+
+    installed = [n for n, (ok, _) in available_solvers().items() if ok]
+    solvers_asked = installed if solver_text == "all" else [s.strip() for s in solver_text.split(",") if s.strip()]
+    for name in solvers_asked:
+        if name not in installed:
+            _fail_input(f"solver '{name}' is not available; installed: {', '.join(installed)}")
+    forms = [f.strip() for text in formulation_texts for f in text.split(";") if f.strip()]
+    for text in forms:
+        if text != "default":
+            _formulation(text)
+    specs = []
+    for path in instances:
+        try:
+            kind = b.detect_format(path) if fmt == "auto" else fmt
+        except ValueError as err:
+            _fail_input(str(err))
+        caps = list(capacity) if (kind == "orlib-cap" and capacity and Path(path).stem in ("capa", "capb", "capc")) else [None]
+        for cap in caps:
+            for form in forms:
+                if kind == "holmberg" and "sourcing=" not in form:
+                    form = "sourcing=single" if form == "default" else f"{form},sourcing=single"
+                for solver in solvers_asked:
+                    for k in range(repeat):
+                        specs.append(b.RunSpec(str(path), kind, cap, form, solver, time_limit, mip_gap, k + 1))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with click.progressbar(specs, label=f"{len(specs)} runs", item_show_func=lambda s: s and f"{s.instance_name} {s.solver}") as bar:
+        for spec in bar:
+            rows.append(b.run_in_subprocess(spec))
+            b.write_csv(rows, out / "bench.csv")
+    click.echo(b.format_table(b.summary_table(rows, time_limit)))
+    why_not = b.performance_profile(rows, time_limit, out / "profile.png")
+    click.echo(f"wrote {out / 'bench.csv'}" + (f"; {why_not}" if why_not else f" and {out / 'profile.png'}"))
+    failed = [r for r in rows if r.get("checker") == "failed" or r.get("matches_optimum") is False]
+    if failed:
+        click.echo(f"error: {len(failed)} run(s) failed the check or missed a published optimum", err=True)
+        sys.exit(EXIT_NO_PLAN)
+
+
+@cli.command()
 def formulations():
     """List the formulation options (MODEL.md section 6) and what each choice changes.
 

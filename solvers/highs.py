@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse  # noqa: F401  the compiler's matrix type: loaded at import, not inside the timed hand-off
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
