@@ -174,6 +174,15 @@ def run_times(rows: list[dict], time_limit: float) -> dict:
     return {k: sorted(v)[len(v) // 2] for k, v in times.items()}
 
 
+def _root_gap(row) -> float | None:
+    """|optimum - root LP bound| / |optimum|: how much the formulation's LP relaxation gives away."""
+    try:
+        obj, root = float(row["objective"]), float(row["root_lp_bound"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return abs(obj - root) / max(abs(obj), 1e-10)
+
+
 def summary_table(rows: list[dict], time_limit: float) -> list[dict]:
     """Per configuration: runs, solved (optimal and checked), matched optima, shifted geometric mean."""
     times = run_times(rows, time_limit)
@@ -183,9 +192,11 @@ def summary_table(rows: list[dict], time_limit: float) -> list[dict]:
         per_instance = [t for (c, _), t in times.items() if c == config]
         sgm = math.exp(sum(math.log(t + SHIFT_SECONDS) for t in per_instance) / len(per_instance)) - SHIFT_SECONDS
         known = [r for r in mine if r.get("known_optimum") not in (None, "")]
+        root_gaps = [_root_gap(r) for r in mine if _solved(r) and _root_gap(r) is not None]
         table.append({
             "configuration": config, "runs": len(mine), "solved": sum(_solved(r) for r in mine),
             "optimum matched": f"{sum(bool(r.get('matches_optimum')) for r in known)}/{len(known)}" if known else "-",
+            "mean root gap %": round(100 * sum(root_gaps) / len(root_gaps), 3) if root_gaps else "-",
             "shifted geo. mean s": round(sgm, 3),
         })
     return table
