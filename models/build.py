@@ -17,10 +17,7 @@ def build_model(instance: Instance, form: Formulation | None = None, ix: ModelIn
     m = pyo.ConcreteModel(name=instance.name)
     m.formulation = form
 
-    parts.declare_decisions(m, ix)
-    parts.declare_sales(m, ix, form)
-    parts.declare_flows(m, ix, form)
-    parts.declare_revenue(m, ix)
+    parts.declare_variables(m, ix, form)
 
     parts.add_entry_links(m, ix)
     parts.add_regime_links(m, ix)

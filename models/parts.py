@@ -1,91 +1,162 @@
-"""Formulation parts: each `declare_*` adds variables, each `add_*` one constraint family.
+"""Formulation parts: `declare_*` adds variables, each `add_*` one constraint family.
 
-Row numbers refer to MODEL.md section 4. Every function receives the Pyomo model `m` and the
-sparse `ModelIndex` `ix`; none reads files, solves or prints.
+Row numbers refer to MODEL.md section 4. Every family is built vectorised from the sparse
+`ModelIndex` as one `LinearRows` block (numpy triplets, no per-row Python work); variables are
+ordinary Pyomo `Var` components laid out in one global column order (`Columns`). None of these
+functions reads files, solves or prints.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from ..data.network import LASTMILE, LINEHAUL
+from ..data.network import DIRECT, LASTMILE, LINEHAUL
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from .index import ModelIndex
+from .rows import LinearRows, RowBuilder
+
+INF = np.inf
 
 
-def linear(coefs, variables):
-    """sum_i coefs[i] * variables[i] as one flat Pyomo LinearExpression (fast to build and compile)."""
-    coefs, variables = list(coefs), list(variables)
-    if not variables:
-        return 0.0
-    return LinearExpression(constant=0.0, linear_coefs=coefs, linear_vars=variables)
+class Columns:
+    """The global column order: each variable component owns a contiguous range of columns."""
+
+    def __init__(self, model):
+        self.model = model
+        self.start: dict[str, int] = {}
+        self.keys: dict[str, pd.Index] = {}
+        self.domains: dict[str, object] = {}
+        self.vars: list = []
+
+    def declare(self, name: str, keys, domain) -> pyo.Var:
+        keys = list(keys)
+        var = pyo.Var(keys, domain=domain, dense=True)
+        setattr(self.model, name, var)
+        self.start[name] = len(self.vars)
+        self.keys[name] = pd.Index(keys)
+        self.domains[name] = domain
+        self.vars.extend(var.values())
+        return var
+
+    def at(self, name: str, positions) -> np.ndarray:
+        """Columns of `name` by position (0..n-1) in its key list."""
+        return self.start[name] + np.asarray(positions, dtype=np.int64)
+
+    def of(self, name: str, keys) -> np.ndarray:
+        """Columns of `name` by key."""
+        pos = self.keys[name].get_indexer(list(keys))
+        if (pos < 0).any():
+            raise KeyError(f"unknown keys for {name}")
+        return self.start[name] + pos
+
+    def __len__(self):
+        return len(self.vars)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column lower and upper bounds and integrality, from the block domains and fixings."""
+        n = len(self.vars)
+        lower, upper, integer = np.zeros(n), np.full(n, np.inf), np.zeros(n, dtype=bool)
+        for name, start in self.start.items():
+            end = start + len(self.keys[name])
+            if self.domains[name] is pyo.Binary:
+                upper[start:end], integer[start:end] = 1.0, True
+        fixed = np.fromiter((v.fixed for v in self.vars), dtype=bool, count=n)
+        for j in np.flatnonzero(fixed):
+            lower[j] = upper[j] = self.vars[j].value
+        return lower, upper, integer
+
+    def has(self, name: str) -> bool:
+        return name in self.start
 
 
-def flow_sum(m, arcs, coefs=None):
-    """sum_a coef[a] * flow[a] over arc positions; flows are arc variables or route sums (path form)."""
-    if coefs is None:
-        coefs = np.ones(len(arcs))
+def add_rows(m, name: str, builder: RowBuilder, lb, ub):
+    """Attach a family as a `LinearRows` component named `name`."""
+    n = builder.n_rows
+    lb = np.broadcast_to(np.asarray(lb, dtype=float), (n,))
+    ub = np.broadcast_to(np.asarray(ub, dtype=float), (n,))
+    setattr(m, name, LinearRows(builder.matrix(len(m.cols)), lb, ub, m.xb_columns))
+
+
+# ---- flows: arc variables or route variables --------------------------------------------------
+
+
+def flow_terms(m, rows, arcs, coefs):
+    """Triplets for sum coef * flow[arc] in the given rows; in path form each arc's flow is the
+    sum of the route flows that use it."""
+    rows, arcs = np.asarray(rows, dtype=np.int64), np.asarray(arcs, dtype=np.int64)
+    coefs = np.broadcast_to(np.asarray(coefs, dtype=float), arcs.shape)
     if m.flow_form is Flow.ARC:
-        return linear(coefs, (m.x[a] for a in arcs))
-    routes_of_arc = m.ix.routes_of_arc
-    route_coefs, route_vars = [], []
-    for a, c in zip(arcs, coefs):
-        for r in routes_of_arc.get(a, ()):
-            route_coefs.append(c)
-            route_vars.append(m.xr[r])
-    return linear(route_coefs, route_vars)
+        return rows, m.cols.at("x", arcs), coefs
+    ptr, routes = m.ix_route_ptr, m.ix_route_ids
+    counts = ptr[arcs + 1] - ptr[arcs]
+    starts = np.repeat(ptr[arcs], counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(rows, counts), m.cols.at("xr", routes[starts + offsets]), np.repeat(coefs, counts)
+
+
+def _route_index(ix: ModelIndex):
+    """Arc -> routes as CSR (pointer, route ids), for path form."""
+    legs = pd.concat([
+        pd.DataFrame({"arc": ix.routes["last"].to_numpy(), "route": np.arange(len(ix.routes))}),
+        pd.DataFrame({"arc": ix.routes["first"].to_numpy(), "route": np.arange(len(ix.routes))}),
+    ])
+    legs = legs[legs["arc"] >= 0].sort_values(["arc", "route"], kind="stable")
+    counts = np.bincount(legs["arc"].to_numpy(dtype=np.int64), minlength=len(ix.arcs))
+    ptr = np.concatenate([[0], np.cumsum(counts)])
+    return ptr, legs["route"].to_numpy(dtype=np.int64)
 
 
 # ---- variables (MODEL.md section 1) ----------------------------------------------------------
 
 
-def declare_decisions(m, ix: ModelIndex):
-    """Binary e[m], r[g], s[m,c], z[p,m], kappa[p,k], y[w], v[m]; fixes forced decisions (row 4)."""
+def declare_variables(m, ix: ModelIndex, form: Formulation):
+    """All columns, in one global order; fixes forced decisions (row 4) and cost-mode sales."""
+    m.cols = cols = Columns(m)
+    m.ix = ix
+    m.flow_form = form.flow
     markets = ix.markets
-    m.e = pyo.Var(list(markets.index), domain=pyo.Binary)
-    m.r = pyo.Var(list(ix.regimes.index), domain=pyo.Binary)
-    m.s = pyo.Var(range(len(ix.channels)), domain=pyo.Binary)
-    m.z = pyo.Var(range(len(ix.pairs)), domain=pyo.Binary)
-    m.kappa = pyo.Var(range(len(ix.certs)), domain=pyo.Binary)
-    m.y = pyo.Var(list(ix.warehouses.index), domain=pyo.Binary)
-    mitigable = list(markets.index[markets["mitigation_cost"].notna()])
-    m.v = pyo.Var(mitigable, domain=pyo.Binary)
-    m.Rv = pyo.Var(mitigable, domain=pyo.NonNegativeReals)
-    for market in markets.index[markets["must_enter"]]:
+    cols.declare("e", markets.index, pyo.Binary)
+    cols.declare("r", ix.regimes.index, pyo.Binary)
+    cols.declare("s", range(len(ix.channels)), pyo.Binary)
+    cols.declare("z", range(len(ix.pairs)), pyo.Binary)
+    cols.declare("q", range(len(ix.pairs)), pyo.NonNegativeReals)
+    if form.demand is Demand.BY_CHANNEL and not ix.cost_mode:
+        cols.declare("qb", range(len(ix.pairs)), pyo.NonNegativeReals)
+        cols.declare("qc", range(len(ix.potentials)), pyo.NonNegativeReals)
+    cols.declare("kappa", range(len(ix.certs)), pyo.Binary)
+    cols.declare("y", ix.warehouses.index, pyo.Binary)
+    mitigable = markets.index[markets["mitigation_cost"].notna()]
+    cols.declare("v", mitigable, pyo.Binary)
+    cols.declare("Rv", mitigable, pyo.NonNegativeReals)
+    if form.flow is Flow.ARC:
+        cols.declare("x", range(len(ix.arcs)), pyo.NonNegativeReals)
+    else:
+        cols.declare("xr", range(len(ix.routes)), pyo.NonNegativeReals)
+        m.ix_route_ptr, m.ix_route_ids = _route_index(ix)
+    if form.sourcing is Sourcing.SINGLE:
+        cols.declare("a", ix.arcs.index[ix.arcs["kind"] != LINEHAUL], pyo.Binary)
+    m.xb_columns = tuple(cols.vars)
+    _fix_forced(m, ix)
+
+
+def _fix_forced(m, ix: ModelIndex):
+    for market in ix.markets.index[ix.markets["must_enter"]]:
         m.e[market].fix(1)
     for w in ix.warehouses.index[ix.warehouses["must_open"]]:
         m.y[w].fix(1)
-    forced = ix.pairs.index[ix.pairs["must_offer"]] if not ix.cost_mode else ix.pairs.index
+    forced = ix.pairs.index if ix.cost_mode else ix.pairs.index[ix.pairs["must_offer"]]
     for i in forced:
         m.z[i].fix(1)
-
-
-def declare_sales(m, ix: ModelIndex, form: Formulation):
-    """q[p,m] >= 0; in cost mode fixed to demand (rows 5-7 replaced, section 4)."""
-    m.q = pyo.Var(range(len(ix.pairs)), domain=pyo.NonNegativeReals)
     if ix.cost_mode:
         for i, d in enumerate(ix.pairs["demand"].to_numpy()):
             m.q[i].fix(float(d))
-    elif form.demand is Demand.BY_CHANNEL:
-        m.qc = pyo.Var(range(len(ix.potentials)), domain=pyo.NonNegativeReals)
-        m.qb = pyo.Var(range(len(ix.pairs)), domain=pyo.NonNegativeReals)
 
 
-def declare_flows(m, ix: ModelIndex, form: Formulation):
-    """Arc flows d/h/f as one vector x over arcs (arc form), or route flows xr (path form)."""
-    m.flow_form = form.flow
-    m.ix = ix
-    if form.flow is Flow.ARC:
-        m.x = pyo.Var(range(len(ix.arcs)), domain=pyo.NonNegativeReals)
-    else:
-        m.xr = pyo.Var(range(len(ix.routes)), domain=pyo.NonNegativeReals)
-    if form.sourcing is Sourcing.SINGLE:
-        fulfil = ix.arcs.index[ix.arcs["kind"] != LINEHAUL]
-        m.a = pyo.Var(list(fulfil), domain=pyo.Binary)
+def _market_pos(m, markets) -> np.ndarray:
+    return m.cols.of("e", markets)
 
 
 # ---- portfolio and market entry (rows 1-3) ---------------------------------------------------
@@ -93,269 +164,298 @@ def declare_flows(m, ix: ModelIndex, form: Formulation):
 
 def add_entry_links(m, ix: ModelIndex):
     """Row 1: z[p,m] <= e[m], s[m,c] <= e[m], v[m] <= e[m]."""
-    pair_market = ix.pairs["market"].to_numpy()
-    m.offer_needs_entry = pyo.Constraint(range(len(ix.pairs)), rule=lambda m, i: m.z[i] <= m.e[pair_market[i]])
-    ch_market = ix.channels["market"].to_numpy()
-    m.channel_needs_entry = pyo.Constraint(range(len(ix.channels)), rule=lambda m, k: m.s[k] <= m.e[ch_market[k]])
-    m.mitigation_needs_entry = pyo.Constraint(list(m.v.index_set()), rule=lambda m, mk: m.v[mk] <= m.e[mk])
+    c = m.cols
+    n = len(ix.pairs)
+    b = RowBuilder(n).add(np.arange(n), c.at("z", np.arange(n)), 1.0).add(np.arange(n), _market_pos(m, ix.pairs["market"]), -1.0)
+    add_rows(m, "offer_needs_entry", b, -INF, 0.0)
+    k = len(ix.channels)
+    b = RowBuilder(k).add(np.arange(k), c.at("s", np.arange(k)), 1.0).add(np.arange(k), _market_pos(m, ix.channels["market"]), -1.0)
+    add_rows(m, "channel_needs_entry", b, -INF, 0.0)
+    mit = c.keys["v"]
+    b = RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("v", mit), 1.0).add(np.arange(len(mit)), c.of("e", mit), -1.0)
+    add_rows(m, "mitigation_needs_entry", b, -INF, 0.0)
 
 
 def add_regime_links(m, ix: ModelIndex):
     """Row 2: e[m] <= r[g] for the data-protection regime g of m."""
     regime = ix.markets["regime"].dropna()
-    m.entry_needs_regime = pyo.Constraint(list(regime.index), rule=lambda m, mk: m.e[mk] <= m.r[regime[mk]])
+    n = len(regime)
+    b = RowBuilder(n).add(np.arange(n), m.cols.of("e", regime.index), 1.0).add(np.arange(n), m.cols.of("r", regime), -1.0)
+    add_rows(m, "entry_needs_regime", b, -INF, 0.0)
 
 
 def add_certification_links(m, ix: ModelIndex):
     """Row 3: z[p,m] <= kappa[p,k] for each certification k that m requires for p's category."""
-    links = list(zip(ix.cert_links["pair"].tolist(), ix.cert_links["cert"].tolist()))
-    m.offer_needs_certification = pyo.Constraint(links, rule=lambda m, i, k: m.z[i] <= m.kappa[k])
+    links = ix.cert_links
+    n = len(links)
+    b = (RowBuilder(n).add(np.arange(n), m.cols.at("z", links["pair"]), 1.0)
+         .add(np.arange(n), m.cols.at("kappa", links["cert"]), -1.0))
+    add_rows(m, "offer_needs_certification", b, -INF, 0.0)
 
 
 # ---- demand (rows 5-7) -------------------------------------------------------------------------
 
 
 def add_channel_demand(m, ix: ModelIndex):
-    """Row 5: q[p,m] <= base[p,m] z[p,m] + sum_c pot[p,m,c] s[m,c]."""
-    base = ix.pairs["base_demand"].to_numpy()
-    pot, k = ix.potentials["pot"].to_numpy(), ix.potentials["k"].to_numpy()
-    groups = ix.potentials_of_pair
-
-    def rule(m, i):
-        rows = groups.get(i, [])
-        return m.q[i] <= base[i] * m.z[i] + linear(pot[rows], (m.s[k[j]] for j in rows))
-
-    m.demand_from_channels = pyo.Constraint(range(len(ix.pairs)), rule=rule)
+    """Row 5: q[p,m] - base[p,m] z[p,m] - sum_c pot[p,m,c] s[m,c] <= 0."""
+    c, n, pot = m.cols, len(ix.pairs), ix.potentials
+    rows = np.arange(n)
+    b = (RowBuilder(n).add(rows, c.at("q", rows), 1.0).add(rows, c.at("z", rows), -ix.pairs["base_demand"].to_numpy())
+         .add(pot["pair"], c.at("s", pot["k"]), -pot["pot"].to_numpy()))
+    add_rows(m, "demand_from_channels", b, -INF, 0.0)
 
 
 def add_channel_demand_split(m, ix: ModelIndex):
     """Section 6, demand = by_channel: q = qb + sum_c qc, qc <= pot s, qc <= pot z, qb <= base z."""
-    base = ix.pairs["base_demand"].to_numpy()
-    pot, k, pair = (ix.potentials[c].to_numpy() for c in ("pot", "k", "pair"))
-    groups = ix.potentials_of_pair
-    n = range(len(ix.pairs))
-    m.demand_split = pyo.Constraint(
-        n, rule=lambda m, i: m.q[i] == m.qb[i] + linear(np.ones(len(groups.get(i, []))), (m.qc[j] for j in groups.get(i, [])))
-    )
-    m.organic_demand = pyo.Constraint(n, rule=lambda m, i: m.qb[i] <= base[i] * m.z[i])
-    rows = range(len(ix.potentials))
-    m.channel_demand = pyo.Constraint(rows, rule=lambda m, j: m.qc[j] <= pot[j] * m.s[k[j]])
-    m.channel_demand_offered = pyo.Constraint(rows, rule=lambda m, j: m.qc[j] <= pot[j] * m.z[pair[j]])
+    c, n, pot = m.cols, len(ix.pairs), ix.potentials
+    rows, j = np.arange(n), np.arange(len(pot))
+    b = RowBuilder(n).add(rows, c.at("q", rows), 1.0).add(rows, c.at("qb", rows), -1.0).add(pot["pair"], c.at("qc", j), -1.0)
+    add_rows(m, "demand_split", b, 0.0, 0.0)
+    b = RowBuilder(n).add(rows, c.at("qb", rows), 1.0).add(rows, c.at("z", rows), -ix.pairs["base_demand"].to_numpy())
+    add_rows(m, "organic_demand", b, -INF, 0.0)
+    b = RowBuilder(len(pot)).add(j, c.at("qc", j), 1.0).add(j, c.at("s", pot["k"]), -pot["pot"].to_numpy())
+    add_rows(m, "channel_demand", b, -INF, 0.0)
+    b = RowBuilder(len(pot)).add(j, c.at("qc", j), 1.0).add(j, c.at("z", pot["pair"]), -pot["pot"].to_numpy())
+    add_rows(m, "channel_demand_offered", b, -INF, 0.0)
 
 
 def add_demand_bound(m, ix: ModelIndex):
-    """Row 6: q[p,m] <= U[p,m] z[p,m]."""
-    U = ix.pairs["U"].to_numpy()
-    m.demand_bound = pyo.Constraint(range(len(ix.pairs)), rule=lambda m, i: m.q[i] <= U[i] * m.z[i])
+    """Row 6: q[p,m] - U[p,m] z[p,m] <= 0."""
+    n = len(ix.pairs)
+    rows = np.arange(n)
+    b = RowBuilder(n).add(rows, m.cols.at("q", rows), 1.0).add(rows, m.cols.at("z", rows), -ix.pairs["U"].to_numpy())
+    add_rows(m, "demand_bound", b, -INF, 0.0)
 
 
 def add_committed_volume(m, ix: ModelIndex):
-    """Row 7: q[p,m] >= min_units[p,m] z[p,m] (only pairs with min_units > 0)."""
-    min_units = ix.pairs["min_units"].to_numpy()
-    rows = [i for i in range(len(ix.pairs)) if min_units[i] > 0]
-    m.committed_volume = pyo.Constraint(rows, rule=lambda m, i: m.q[i] >= min_units[i] * m.z[i])
+    """Row 7: q[p,m] - min_units[p,m] z[p,m] >= 0 (pairs with min_units > 0)."""
+    pairs = np.flatnonzero(ix.pairs["min_units"].to_numpy() > 0)
+    rows = np.arange(len(pairs))
+    b = (RowBuilder(len(pairs)).add(rows, m.cols.at("q", pairs), 1.0)
+         .add(rows, m.cols.at("z", pairs), -ix.pairs["min_units"].to_numpy()[pairs]))
+    add_rows(m, "committed_volume", b, 0.0, INF)
 
 
 # ---- fulfilment (rows 8-12) ----------------------------------------------------------------
 
 
+def _fulfil(ix: ModelIndex) -> pd.DataFrame:
+    arcs = ix.arcs
+    return arcs[arcs["kind"] != LINEHAUL]
+
+
 def add_market_balance(m, ix: ModelIndex):
-    """Row 8: sum of direct and last-mile flows of p into m = q[p,m]."""
-    groups = ix.fulfil_of_pair
-    m.market_balance = pyo.Constraint(range(len(ix.pairs)), rule=lambda m, i: flow_sum(m, groups.get(i, [])) == m.q[i])
+    """Row 8: sum of direct and last-mile flows of p into m - q[p,m] = 0."""
+    n = len(ix.pairs)
+    f = _fulfil(ix)
+    b = RowBuilder(n).add(*flow_terms(m, f["pair"], f.index, 1.0)).add(np.arange(n), m.cols.at("q", np.arange(n)), -1.0)
+    add_rows(m, "market_balance", b, 0.0, 0.0)
 
 
 def add_warehouse_balance(m, ix: ModelIndex):
-    """Row 9: per product and warehouse, linehaul inflow = last-mile outflow (arc form only)."""
-    line, last = ix.linehaul_of_stock, ix.lastmile_of_stock
-    keys = list(last)
-    m.warehouse_balance = pyo.Constraint(
-        keys, rule=lambda m, p, w: flow_sum(m, line.get((p, w), [])) == flow_sum(m, last[(p, w)])
-    )
+    """Row 9: per product and warehouse, linehaul inflow - last-mile outflow = 0 (arc form)."""
+    arcs = ix.arcs
+    last = arcs[arcs["kind"] == LASTMILE]
+    keys = pd.MultiIndex.from_frame(last[["product", "warehouse"]].drop_duplicates())
+    line = arcs[arcs["kind"] == LINEHAUL]
+    line_row = keys.get_indexer(pd.MultiIndex.from_frame(line[["product", "warehouse"]]))
+    keep = line_row >= 0
+    b = (RowBuilder(len(keys))
+         .add(*flow_terms(m, line_row[keep], line.index[keep], 1.0))
+         .add(*flow_terms(m, keys.get_indexer(pd.MultiIndex.from_frame(last[["product", "warehouse"]])), last.index, -1.0)))
+    add_rows(m, "warehouse_balance", b, 0.0, 0.0)
 
 
-def warehouse_volume_bound(ix: ModelIndex) -> dict:
+def warehouse_volume_bound(ix: ModelIndex) -> pd.Series:
     """Valid upper bound on the inbound volume of w: sum over its last-mile arcs of volume * U."""
-    U = ix.pairs["U"].to_numpy()
-    vol, pair = ix.arcs["volume_m3"].to_numpy(), ix.arcs["pair"].to_numpy()
-    return {w: float(np.sum(vol[arcs] * U[pair[arcs]])) for w, arcs in ix.lastmile_of_warehouse.items()}
+    last = ix.arcs[ix.arcs["kind"] == LASTMILE]
+    bound = last["volume_m3"].to_numpy() * ix.pairs["U"].to_numpy()[last["pair"].to_numpy()]
+    return pd.Series(bound, index=last["warehouse"].to_numpy()).groupby(level=0).sum()
 
 
 def add_warehouse_capacity(m, ix: ModelIndex, form: Formulation):
-    """Row 10: sum_p volume[p] sum_{linehaul into w} h <= capacity_m3[w] y[w].
+    """Row 10: sum_p volume[p] sum_{linehaul into w} h - capacity_m3[w] y[w] <= 0.
 
     Weak linking also writes the row for uncapacitated warehouses, with the capacity replaced by
-    the valid bound of `warehouse_volume_bound` (MODEL.md section 6).
-    """
-    capacity = ix.warehouses["capacity_m3"]
-    vol = ix.arcs["volume_m3"].to_numpy()
-    bound = warehouse_volume_bound(ix) if form.linking is Linking.WEAK else {}
-    rhs = {}
-    for w in ix.warehouses.index:
-        if not math.isnan(capacity[w]):
-            rhs[w] = float(capacity[w])
-        elif w in bound:
-            rhs[w] = bound[w]
-    groups = ix.linehaul_of_warehouse
-
-    def rule(m, w):
-        arcs = groups.get(w, [])
-        return flow_sum(m, arcs, vol[arcs]) <= rhs[w] * m.y[w]
-
-    m.warehouse_capacity = pyo.Constraint(list(rhs), rule=rule)
+    the valid bound of `warehouse_volume_bound` (MODEL.md section 6)."""
+    capacity = ix.warehouses["capacity_m3"].copy()
+    if form.linking is Linking.WEAK:
+        bound = warehouse_volume_bound(ix).reindex(capacity.index)
+        capacity = capacity.fillna(bound)
+    capacity = capacity.dropna()
+    line = ix.arcs[(ix.arcs["kind"] == LINEHAUL) & ix.arcs["warehouse"].isin(capacity.index)]
+    row_of = pd.Series(np.arange(len(capacity)), index=capacity.index)
+    b = (RowBuilder(len(capacity))
+         .add(*flow_terms(m, row_of[line["warehouse"]].to_numpy(), line.index, line["volume_m3"].to_numpy()))
+         .add(np.arange(len(capacity)), m.cols.of("y", capacity.index), -capacity.to_numpy()))
+    add_rows(m, "warehouse_capacity", b, -INF, 0.0)
 
 
 def add_strong_linking(m, ix: ModelIndex):
-    """Section 6, linking = strong: f[p,l] <= U[p,m] y[w] for each last-mile arc out of w."""
-    U = ix.pairs["U"].to_numpy()
+    """Section 6, linking = strong: f[p,l] - U[p,m] y[w] <= 0 for each last-mile arc out of w."""
     last = ix.arcs[ix.arcs["kind"] == LASTMILE]
-    pair, wh = last["pair"].to_dict(), last["warehouse"].to_dict()
-    m.lastmile_needs_open = pyo.Constraint(list(last.index), rule=lambda m, a: flow_sum(m, [a]) <= U[pair[a]] * m.y[wh[a]])
+    rows = np.arange(len(last))
+    U = ix.pairs["U"].to_numpy()[last["pair"].to_numpy()]
+    b = RowBuilder(len(last)).add(*flow_terms(m, rows, last.index, 1.0)).add(rows, m.cols.of("y", last["warehouse"]), -U)
+    add_rows(m, "lastmile_needs_open", b, -INF, 0.0)
 
 
 def add_lane_capacity(m, ix: ModelIndex):
     """Row 11: sum_p chargeable_kg[p,l] flow[p,l] <= capacity_kg[l]."""
-    kg = ix.arcs["chargeable_kg"].to_numpy()
-    cap = ix.lanes["capacity_kg"]
-    groups = ix.arcs_of_capacitated_lane
-    m.lane_capacity = pyo.Constraint(list(groups), rule=lambda m, l: flow_sum(m, groups[l], kg[groups[l]]) <= float(cap[l]))
+    cap = ix.lanes["capacity_kg"].dropna()
+    arcs = ix.arcs[ix.arcs["lane"].isin(cap.index)]
+    lanes = pd.Index(arcs["lane"].unique())
+    b = RowBuilder(len(lanes)).add(*flow_terms(m, lanes.get_indexer(arcs["lane"]), arcs.index, arcs["chargeable_kg"].to_numpy()))
+    add_rows(m, "lane_capacity", b, -INF, cap.reindex(lanes).to_numpy())
 
 
 def add_average_service(m, ix: ModelIndex):
-    """Row 12: sum_p sum_{l into m} leadtime[l] flow[p,l] <= target[m] sum_p q[p,m]."""
+    """Row 12: sum_p sum_{l into m} leadtime[l] flow[p,l] - target[m] sum_p q[p,m] <= 0."""
     target = ix.markets["target_avg_lead_time_days"].dropna()
-    lead = ix.arcs["lead_time"].to_numpy()
-    arcs, pairs = ix.fulfil_of_market, ix.pairs_of_market
-    markets = [mk for mk in target.index if mk in arcs]
-
-    def rule(m, mk):
-        a = arcs[mk]
-        return flow_sum(m, a, lead[a]) <= float(target[mk]) * linear(np.ones(len(pairs[mk])), (m.q[i] for i in pairs[mk]))
-
-    m.average_service = pyo.Constraint(markets, rule=rule)
+    f = _fulfil(ix)
+    target = target[target.index.isin(f["market"])]
+    row_of = pd.Series(np.arange(len(target)), index=target.index)
+    f = f[f["market"].isin(target.index)]
+    pairs = ix.pairs[ix.pairs["market"].isin(target.index)]
+    b = (RowBuilder(len(target))
+         .add(*flow_terms(m, row_of[f["market"]].to_numpy(), f.index, f["lead_time"].to_numpy()))
+         .add(row_of[pairs["market"]].to_numpy(), m.cols.at("q", pairs.index), -target[pairs["market"]].to_numpy()))
+    add_rows(m, "average_service", b, -INF, 0.0)
 
 
 def add_single_sourcing(m, ix: ModelIndex):
-    """Section 6, sourcing = single: sum_l a[p,m,l] = z[p,m] and flow[p,l] <= U[p,m] a[p,m,l]."""
-    U = ix.pairs["U"].to_numpy()
-    groups = ix.fulfil_of_pair
-    pair = ix.arcs["pair"].to_numpy()
-    m.one_lane_per_offer = pyo.Constraint(
-        range(len(ix.pairs)), rule=lambda m, i: linear(np.ones(len(groups.get(i, []))), (m.a[a] for a in groups.get(i, []))) == m.z[i]
-    )
-    m.flow_needs_lane_choice = pyo.Constraint(list(m.a.index_set()), rule=lambda m, a: flow_sum(m, [a]) <= U[pair[a]] * m.a[a])
+    """Section 6, sourcing = single: sum_l a[p,m,l] - z[p,m] = 0 and flow[p,l] - U[p,m] a[p,m,l] <= 0."""
+    f = _fulfil(ix)
+    n = len(ix.pairs)
+    b = RowBuilder(n).add(f["pair"], m.cols.of("a", f.index), 1.0).add(np.arange(n), m.cols.at("z", np.arange(n)), -1.0)
+    add_rows(m, "one_lane_per_offer", b, 0.0, 0.0)
+    rows = np.arange(len(f))
+    U = ix.pairs["U"].to_numpy()[f["pair"].to_numpy()]
+    b = RowBuilder(len(f)).add(*flow_terms(m, rows, f.index, 1.0)).add(rows, m.cols.of("a", f.index), -U)
+    add_rows(m, "flow_needs_lane_choice", b, -INF, 0.0)
 
 
 # ---- money and counts (rows 13-16) --------------------------------------------------------
 
 
-def marketing_cost(m, ix: ModelIndex):
-    return linear(ix.channels["activation_cost"].to_numpy(), (m.s[k] for k in range(len(ix.channels))))
+def _one_row(m, name, terms, lb, ub):
+    b = RowBuilder(1)
+    for cols, vals in terms:
+        cols = np.asarray(cols, dtype=np.int64)
+        b.add(np.zeros(len(cols), dtype=np.int64), cols, vals)
+    add_rows(m, name, b, lb, ub)
 
 
-def compliance_cost(m, ix: ModelIndex):
-    markets, regimes, certs = ix.markets, ix.regimes, ix.certs
-    return (
-        linear(markets["entry_cost"].to_numpy(), (m.e[mk] for mk in markets.index))
-        + linear(regimes["compliance_cost"].to_numpy(), (m.r[g] for g in regimes.index))
-        + linear(certs["cost"].to_numpy(), (m.kappa[k] for k in range(len(certs))))
-    )
-
-
-def logistics_cost(m, ix: ModelIndex):
-    """Lane, holding, handling and duty cost of all flows (section 5 flow terms)."""
-    return flow_sum(m, range(len(ix.arcs)), ix.arcs["unit_cost"].to_numpy())
+def _flow_cost_terms(m, ix: ModelIndex):
+    _, cols, vals = flow_terms(m, np.zeros(len(ix.arcs), dtype=np.int64), ix.arcs.index, ix.arcs["unit_cost"].to_numpy())
+    return cols, vals
 
 
 def add_budgets(m, ix: ModelIndex):
     """Rows 13-15: marketing, compliance and logistics budgets (each only if given)."""
-    s = ix.settings
+    s, c = ix.settings, m.cols
     if s["marketing_budget"] is not None:
-        m.marketing_budget = pyo.Constraint(expr=marketing_cost(m, ix) <= s["marketing_budget"])
+        _one_row(m, "marketing_budget", [(c.at("s", np.arange(len(ix.channels))), ix.channels["activation_cost"].to_numpy())],
+                 -INF, s["marketing_budget"])
     if s["compliance_budget"] is not None:
-        m.compliance_budget = pyo.Constraint(expr=compliance_cost(m, ix) <= s["compliance_budget"])
+        terms = [(c.of("e", ix.markets.index), ix.markets["entry_cost"].to_numpy()),
+                 (c.of("r", ix.regimes.index), ix.regimes["compliance_cost"].to_numpy()),
+                 (c.at("kappa", np.arange(len(ix.certs))), ix.certs["cost"].to_numpy())]
+        _one_row(m, "compliance_budget", terms, -INF, s["compliance_budget"])
     if s["logistics_budget"] is not None:
-        m.logistics_budget = pyo.Constraint(expr=logistics_cost(m, ix) <= s["logistics_budget"])
+        _one_row(m, "logistics_budget", [_flow_cost_terms(m, ix)], -INF, s["logistics_budget"])
 
 
 def add_count_limits(m, ix: ModelIndex):
     """Row 16: sum_w y[w] <= max_warehouses, sum_m e[m] <= max_markets (each only if given)."""
-    s = ix.settings
+    s, c = ix.settings, m.cols
     if s["max_warehouses"] is not None:
-        m.max_warehouses = pyo.Constraint(expr=sum(m.y[w] for w in m.y) <= s["max_warehouses"])
+        _one_row(m, "max_warehouses", [(c.of("y", ix.warehouses.index), 1.0)], -INF, s["max_warehouses"])
     if s["max_markets"] is not None:
-        m.max_markets = pyo.Constraint(expr=sum(m.e[mk] for mk in m.e) <= s["max_markets"])
+        _one_row(m, "max_markets", [(c.of("e", ix.markets.index), 1.0)], -INF, s["max_markets"])
 
 
 # ---- payment risk and currency (rows 17-21) --------------------------------------------------
 
 
-def declare_revenue(m, ix: ModelIndex):
-    """Row 17: Rev[m] = sum_p price[p,m] q[p,m], and row 19's Loss[m], as expressions."""
-    price = ix.pairs["price"].to_numpy()
-    groups = ix.pairs_of_market
-    markets = ix.markets
-    m.Rev = pyo.Expression(list(markets.index), rule=lambda m, mk: linear(price[groups.get(mk, [])], (m.q[i] for i in groups.get(mk, []))))
-    loss = markets["payment_loss_rate"]
-    relief = markets["payment_loss_rate"] - markets["mitigated_loss_rate"]
-
-    def loss_rule(m, mk):
-        expr = float(loss[mk]) * m.Rev[mk]
-        if mk in m.Rv:
-            expr = expr - float(relief[mk]) * m.Rv[mk]
-        return expr
-
-    m.Loss = pyo.Expression(list(markets.index), rule=loss_rule)
-
-
-def revenue_cap(ix: ModelIndex) -> dict:
+def revenue_cap(ix: ModelIndex) -> pd.Series:
     """RevMax[m] = sum_p price[p,m] U[p,m] (row 18)."""
     rev = ix.pairs["price"] * ix.pairs["U"]
-    return rev.groupby(ix.pairs["market"]).sum().to_dict()
+    return rev.groupby(ix.pairs["market"]).sum()
 
 
 def add_mitigation(m, ix: ModelIndex):
-    """Row 18: Rv[m] <= Rev[m], Rv[m] <= RevMax[m] v[m]."""
-    rev_max = revenue_cap(ix)
-    markets = list(m.v.index_set())
-    m.mitigation_within_revenue = pyo.Constraint(markets, rule=lambda m, mk: m.Rv[mk] <= m.Rev[mk])
-    m.mitigation_needs_purchase = pyo.Constraint(markets, rule=lambda m, mk: m.Rv[mk] <= rev_max.get(mk, 0.0) * m.v[mk])
+    """Row 18 with row 17 substituted: Rv[m] - sum_p price q <= 0 and Rv[m] - RevMax[m] v[m] <= 0."""
+    c = m.cols
+    mit = c.keys["v"]
+    row_of = pd.Series(np.arange(len(mit)), index=mit)
+    pairs = ix.pairs[ix.pairs["market"].isin(mit)]
+    b = (RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("Rv", mit), 1.0)
+         .add(row_of[pairs["market"]].to_numpy(), c.at("q", pairs.index), -pairs["price"].to_numpy()))
+    add_rows(m, "mitigation_within_revenue", b, -INF, 0.0)
+    rev_max = revenue_cap(ix).reindex(mit).fillna(0.0).to_numpy()
+    b = RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("Rv", mit), 1.0).add(np.arange(len(mit)), c.of("v", mit), -rev_max)
+    add_rows(m, "mitigation_needs_purchase", b, -INF, 0.0)
 
 
 def add_payment_risk_cap(m, ix: ModelIndex):
-    """Row 20: sum_m Loss[m] <= max_payment_loss_rate sum_m Rev[m] (only if given)."""
+    """Row 20 with rows 17 and 19 substituted:
+    sum_m loss[m] Rev[m] - (loss[m] - mitigated[m]) Rv[m] - cap * sum_m Rev[m] <= 0."""
     cap = ix.settings["max_payment_loss_rate"]
-    if cap is not None:
-        m.payment_risk_cap = pyo.Constraint(expr=sum(m.Loss[mk] for mk in m.Loss) <= cap * sum(m.Rev[mk] for mk in m.Rev))
+    if cap is None:
+        return
+    c, markets = m.cols, ix.markets
+    loss = markets["payment_loss_rate"].reindex(ix.pairs["market"]).to_numpy()
+    mit = c.keys["v"]
+    relief = (markets["payment_loss_rate"] - markets["mitigated_loss_rate"]).reindex(mit).to_numpy()
+    terms = [(c.at("q", np.arange(len(ix.pairs))), ix.pairs["price"].to_numpy() * (loss - cap)), (c.of("Rv", mit), -relief)]
+    _one_row(m, "payment_risk_cap", terms, -INF, 0.0)
 
 
 def add_concentration(m, ix: ModelIndex):
-    """Row 21: Rev[m] <= max_revenue_share[m] sum_m' Rev[m'] (markets with a share cap)."""
+    """Row 21: Rev[m] - max_revenue_share[m] sum_m' Rev[m'] <= 0 (markets with a share cap)."""
     share = ix.markets["max_revenue_share"].dropna()
-    total = sum(m.Rev[mk] for mk in m.Rev)
-    m.revenue_concentration = pyo.Constraint(list(share.index), rule=lambda m, mk: m.Rev[mk] <= float(share[mk]) * total)
+    b = RowBuilder(len(share))
+    pairs, price = ix.pairs, ix.pairs["price"].to_numpy()
+    q_cols = m.cols.at("q", np.arange(len(pairs)))
+    for row, (market, cap) in enumerate(share.items()):
+        own = (pairs["market"] == market).to_numpy()
+        b.add(np.full(len(pairs), row), q_cols, price * (own - cap))
+    add_rows(m, "revenue_concentration", b, -INF, 0.0)
 
 
 # ---- objective (section 5) -----------------------------------------------------------------
 
 
-def cost_terms(m, ix: ModelIndex):
-    """Every section-5 term except revenue, as one expression: the `cost` objective."""
-    pairs, markets = ix.pairs, ix.markets
-    goods = linear(pairs["unit_cost"].to_numpy(), (m.q[i] for i in range(len(pairs))))
-    fixed = linear(ix.warehouses["fixed_cost"].to_numpy(), (m.y[w] for w in ix.warehouses.index))
-    listing = linear(pairs["listing_cost"].to_numpy(), (m.z[i] for i in range(len(pairs))))
-    mitigable = markets.loc[list(m.v.index_set())]
-    mitigation = linear(mitigable["mitigation_cost"].to_numpy(), (m.v[mk] for mk in mitigable.index))
-    fx = sum(float(markets.at[mk, "fx_cost_rate"]) * m.Rev[mk] for mk in markets.index if markets.at[mk, "fx_cost_rate"] > 0)
-    loss = sum(m.Loss[mk] for mk in markets.index if markets.at[mk, "payment_loss_rate"] > 0)
-    return goods + logistics_cost(m, ix) + fixed + marketing_cost(m, ix) + listing + compliance_cost(m, ix) + mitigation + loss + fx
+def objective_vector(m, ix: ModelIndex) -> np.ndarray:
+    """Profit per unit of each column (section 5); the cost objective is revenue - profit."""
+    c, pairs, markets = m.cols, ix.pairs, ix.markets
+    vec = np.zeros(len(c))
+    price = pairs["price"].to_numpy()
+    lost = (markets["payment_loss_rate"] + markets["fx_cost_rate"]).reindex(pairs["market"]).to_numpy()
+    revenue_weight = 0.0 if ix.cost_mode else 1.0
+    vec[c.at("q", np.arange(len(pairs)))] = price * (revenue_weight - lost) - pairs["unit_cost"].to_numpy()
+    mit = c.keys["v"]
+    relief = (markets["payment_loss_rate"] - markets["mitigated_loss_rate"]).reindex(mit).to_numpy()
+    np.add.at(vec, c.of("Rv", mit), relief)
+    np.add.at(vec, c.of("v", mit), -markets["mitigation_cost"].reindex(mit).to_numpy())
+    _, cols, vals = flow_terms(m, np.zeros(len(ix.arcs), dtype=np.int64), ix.arcs.index, ix.arcs["unit_cost"].to_numpy())
+    np.add.at(vec, cols, -vals)
+    np.add.at(vec, c.of("y", ix.warehouses.index), -ix.warehouses["fixed_cost"].to_numpy())
+    np.add.at(vec, c.at("s", np.arange(len(ix.channels))), -ix.channels["activation_cost"].to_numpy())
+    np.add.at(vec, c.at("z", np.arange(len(pairs))), -pairs["listing_cost"].to_numpy())
+    np.add.at(vec, c.of("e", markets.index), -markets["entry_cost"].to_numpy())
+    np.add.at(vec, c.of("r", ix.regimes.index), -ix.regimes["compliance_cost"].to_numpy())
+    np.add.at(vec, c.at("kappa", np.arange(len(ix.certs))), -ix.certs["cost"].to_numpy())
+    return vec
 
 
 def add_objective(m, ix: ModelIndex):
-    """Section 5: maximise profit = revenue - costs, or minimise costs in cost mode."""
+    """Section 5: maximise profit, or minimise cost (= revenue - profit) in cost mode."""
+    vec = objective_vector(m, ix)
     if ix.cost_mode:
-        m.objective = pyo.Objective(expr=cost_terms(m, ix), sense=pyo.minimize)
-    else:
-        revenue = sum(m.Rev[mk] for mk in m.Rev)
-        m.objective = pyo.Objective(expr=revenue - cost_terms(m, ix), sense=pyo.maximize)
+        vec = -vec
+    m.objective_vector = vec
+    nz = np.flatnonzero(vec)
+    expr = LinearExpression(constant=0.0, linear_coefs=vec[nz].tolist(), linear_vars=[m.xb_columns[j] for j in nz])
+    m.objective = pyo.Objective(expr=expr, sense=pyo.minimize if ix.cost_mode else pyo.maximize)

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse  # noqa: F401  the compiler's matrix type: loaded at import, not inside the timed hand-off
+import scipy.sparse as sp  # the matrix type: loaded at import, not inside the timed hand-off
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -55,10 +55,74 @@ def new_highs(log: bool = False):
     return h
 
 
+def _row_blocks(model):
+    """The active constraint blocks if all are `LinearRows` over the model's columns, else None."""
+    from ..models.rows import LinearRows
+
+    columns = getattr(model, "xb_columns", None)
+    if columns is None:
+        return None
+    blocks = []
+    for component in model.component_objects(pyo.Constraint, active=True, descend_into=True):
+        if not isinstance(component, LinearRows) or component._x is not columns:
+            return None
+        if len(component) and not all(row.active for row in component.values()):
+            return None
+        blocks.append(component)
+    return blocks
+
+
+def _active_objective(model):
+    objectives = list(model.component_data_objects(pyo.Objective, active=True))
+    if len(objectives) != 1:
+        raise ValueError(f"expected one active objective, found {len(objectives)}")
+    return objectives[0]
+
+
+def _linear_objective(objective, columns, sign):
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(objective.expr, compute_values=True)
+    if repn.nonlinear_expr is not None or repn.quadratic_vars:
+        raise ValueError("the objective must be linear")
+    position = {id(v): j for j, v in enumerate(columns)}
+    cost = np.zeros(len(columns))
+    for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+        cost[position[id(var)]] += sign * coef
+    return cost, sign * float(repn.constant)
+
+
 class CompiledModel:
-    """The model as matrices: min c x + offset, row_lower <= A x <= row_upper, bounds, integrality."""
+    """The model as matrices: min c x + offset, row_lower <= A x <= row_upper, bounds, integrality.
+
+    Models whose constraint families are all `LinearRows` blocks (xborder's own) are stacked
+    directly from their CSR arrays; any other Pyomo model goes through Pyomo's
+    `LinearStandardFormCompiler`.
+    """
 
     def __init__(self, model: pyo.ConcreteModel):
+        blocks = _row_blocks(model)
+        if blocks is None:
+            self._compile(model)
+        else:
+            self._stack(model, blocks)
+        self.binaries = int(np.sum(self.integer & (self.col_lower >= 0) & (self.col_upper <= 1)))
+
+    def _stack(self, model, blocks):
+        self.columns = model.xb_columns
+        self.A = (sp.vstack([b.matrix for b in blocks], format="csc") if blocks
+                  else sp.csc_matrix((0, len(self.columns))))
+        self.row_lower = np.concatenate([b.lb_array for b in blocks]) if blocks else np.zeros(0)
+        self.row_upper = np.concatenate([b.ub_array for b in blocks]) if blocks else np.zeros(0)
+        self.col_lower, self.col_upper, self.integer = model.cols.bounds()
+        objective = _active_objective(model)
+        self.sign = -1.0 if objective.sense == pyo.maximize else 1.0
+        if objective is model.component("objective") and hasattr(model, "objective_vector"):
+            self.cost, self.offset = self.sign * model.objective_vector, 0.0
+        else:
+            self.cost, self.offset = _linear_objective(objective, self.columns, self.sign)
+
+    def _compile(self, model):
         info = LinearStandardFormCompiler().write(model, mixed_form=True)
         objective = info.objectives[0]
         self.sign = -1.0 if objective.sense == pyo.maximize else 1.0  # compiler minimises
@@ -79,7 +143,6 @@ class CompiledModel:
             self.col_lower[j] = -INF if lb is None else lb
             self.col_upper[j] = INF if ub is None else ub
             self.integer[j] = var.is_integer()
-        self.binaries = int(np.sum(self.integer & (self.col_lower >= 0) & (self.col_upper <= 1)))
 
     @property
     def size(self) -> ModelSize:
