@@ -118,8 +118,10 @@ def validate(instance, fmt, capacity, uncapacitated):
 @click.option("--solver", default="highs", show_default=True, help="Solver back end (see `xborder solvers`).")
 @click.option("--xlsx", is_flag=True, help="Also write the plan as solution.xlsx.")
 @click.option("--log", is_flag=True, help="Stream the solver's log to the terminal.")
+@click.option("--no-presolve", is_flag=True, help="Keep dominated lanes and never-profitable product-markets in the model.")
 @format_options
-def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, fmt, capacity, uncapacitated):
+def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, no_presolve, fmt, capacity,
+          uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
     \b
@@ -144,7 +146,7 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
         click.echo(f"warning: {warning}", err=True)
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log)
     try:
-        run = solve_loaded(inst, form, options, solver, read_seconds)
+        run = solve_loaded(inst, form, options, solver, read_seconds, presolve=not no_presolve)
     except SolverUnavailable as err:
         _fail_input(str(err))
     out = Path(out_dir) if out_dir else Path("out") / inst.name

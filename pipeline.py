@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__
 from .check import Evaluation, check_plan
 from .data.instance import Instance, load_instance
+from .data.presolve import PresolveReport
 from .models.build import build_model
 from .models.extract import extract_plan
 from .models.formulation import Formulation, Sourcing
@@ -29,6 +30,7 @@ class Run:
     plan: dict | None
     evaluation: Evaluation | None
     seconds: dict = field(default_factory=dict)
+    presolve: PresolveReport | None = None
 
     @property
     def has_plan(self) -> bool:
@@ -48,6 +50,7 @@ class Run:
             "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
             "model_size": vars(r.size),
             "solver_message": r.message,
+            "presolve": vars(self.presolve) if self.presolve else None,
         }
 
 
@@ -57,13 +60,14 @@ def solve_loaded(
     options: SolveOptions | None = None,
     solver_name: str = "highs",
     read_seconds: float = 0.0,
+    presolve: bool = True,
 ) -> Run:
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     solver = get_solver(solver_name)
     seconds = {"read": read_seconds, "derive": instance.derive_seconds}
     start = time.perf_counter()
-    model = build_model(instance, formulation)
+    model = build_model(instance, formulation, presolve=presolve)
     seconds["build"] = time.perf_counter() - start
 
     result = solver.solve(model, options)
@@ -77,10 +81,10 @@ def solve_loaded(
         plan = extract_plan(model)
         evaluation = check_plan(instance, plan, result.objective, formulation.sourcing is Sourcing.SINGLE)
         seconds["check"] = time.perf_counter() - start
-    return Run(instance, formulation, solver_name, options, result, plan, evaluation, seconds)
+    return Run(instance, formulation, solver_name, options, result, plan, evaluation, seconds, model.presolve_report)
 
 
-def solve_instance(path: str | Path, formulation=None, options=None, solver_name="highs") -> Run:
+def solve_instance(path: str | Path, formulation=None, options=None, solver_name="highs", presolve=True) -> Run:
     start = time.perf_counter()
     instance = load_instance(path)
-    return solve_loaded(instance, formulation, options, solver_name, time.perf_counter() - start)
+    return solve_loaded(instance, formulation, options, solver_name, time.perf_counter() - start, presolve)

@@ -199,6 +199,8 @@ def summary(run: Run) -> str:
         lines.append(
             f"  revenue {_money(t['revenue'], cur)} - costs {_money(t['total_cost'], cur)} = profit {_money(t['profit'], cur)}"
         )
+    if run.presolve is not None:
+        lines.append(f"  {run.presolve}")
     verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
     lines.append(f"  independent check: {verdict}")
     s = run.seconds

@@ -7,15 +7,23 @@ import pyomo.environ as pyo
 from ..data.instance import Instance
 from . import parts
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
-from .index import ModelIndex, build_index
+from ..data.presolve import presolve as presolve_network
+from .index import build_index
 
 
-def build_model(instance: Instance, form: Formulation | None = None, ix: ModelIndex | None = None) -> pyo.ConcreteModel:
-    """Return the Pyomo model of `instance` (rows 1-21 and the section-5 objective)."""
+def build_model(instance: Instance, form: Formulation | None = None, presolve: bool = True) -> pyo.ConcreteModel:
+    """Return the Pyomo model of `instance` (rows 1-21 and the section-5 objective).
+
+    With `presolve`, dominated arcs and never-profitable pairs are removed first (data/presolve.py);
+    the report is kept on the model as `presolve_report`."""
     form = form or Formulation()
-    ix = ix or build_index(instance, with_routes=form.flow is Flow.PATH)
+    network, report = instance.network, None
+    if presolve:
+        network, report = presolve_network(instance.network, instance.settings)
+    ix = build_index(instance, with_routes=form.flow is Flow.PATH, network=network)
     m = pyo.ConcreteModel(name=instance.name)
     m.formulation = form
+    m.presolve_report = report
 
     parts.declare_variables(m, ix, form)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.instance import Instance
-from ..data.network import DIRECT, LASTMILE, LINEHAUL
+from ..data.network import DIRECT, LASTMILE, LINEHAUL, Network
 
 
 def _groups(frame: pd.DataFrame, by) -> dict:
@@ -58,9 +58,9 @@ class ModelIndex:
         return self.settings["objective"] == "cost"
 
 
-def build_index(instance: Instance, with_routes: bool = False) -> ModelIndex:
-    """Index sets for one instance; routes (path form) only when asked for."""
-    net = instance.network
+def build_index(instance: Instance, with_routes: bool = False, network: Network | None = None) -> ModelIndex:
+    """Index sets for one instance (or a presolved network of it); routes (path form) only when asked for."""
+    net = network or instance.network
     tables = instance.tables
     pairs = net.pairs.reset_index(names="candidate")
     pair_pos = pd.Series(np.arange(len(pairs)), index=pairs["candidate"])
