@@ -45,6 +45,26 @@ def _load(path, fmt: str = "xborder", capacity: float | None = None, uncapacitat
         _fail_input(err)
 
 
+def _solver_options(texts) -> dict:
+    """KEY=VALUE pairs; values read as int, float, true/false or text."""
+    options = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got '{text}'", param_hint="--solver-option")
+        value = value.strip()
+        for cast in (int, float):
+            try:
+                value = cast(value)
+                break
+            except ValueError:
+                continue
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        options[key.strip()] = value
+    return options
+
+
 def format_options(command):
     """--format / --capacity / --uncapacitated, shared by the commands that read an instance."""
     from .data.classic import FORMATS
@@ -119,9 +139,12 @@ def validate(instance, fmt, capacity, uncapacitated):
 @click.option("--xlsx", is_flag=True, help="Also write the plan as solution.xlsx.")
 @click.option("--log", is_flag=True, help="Stream the solver's log to the terminal.")
 @click.option("--no-presolve", is_flag=True, help="Keep dominated lanes and never-profitable product-markets in the model.")
+@click.option("--warm-start", is_flag=True, help="HiGHS: start from a rounded LP-relaxation plan.")
+@click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
+              help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options
-def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, no_presolve, fmt, capacity,
-          uncapacitated):
+def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, no_presolve, warm_start,
+          solver_option_texts, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
     \b
@@ -144,10 +167,11 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
     read_seconds = time.perf_counter() - start
     for warning in inst.warnings:
         click.echo(f"warning: {warning}", err=True)
-    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
+                           solver_options=_solver_options(solver_option_texts))
     try:
         run = solve_loaded(inst, form, options, solver, read_seconds, presolve=not no_presolve)
-    except SolverUnavailable as err:
+    except (SolverUnavailable, ValueError) as err:
         _fail_input(str(err))
     out = Path(out_dir) if out_dir else Path("out") / inst.name
     try:

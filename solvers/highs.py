@@ -179,6 +179,42 @@ def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
     return compiled.sign * h.getInfo().objective_function_value
 
 
+def _lp_solution(compiled: CompiledModel, highspy, lower=None, upper=None) -> np.ndarray | None:
+    """Primal values of the LP relaxation (optionally with changed column bounds), or None."""
+    lp = HighsSolver._lp(compiled, highspy)
+    lp.integrality_ = []
+    if lower is not None:
+        lp.col_lower_, lp.col_upper_ = lower, upper
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(h.getSolution().col_value, dtype=float)
+
+
+def rounded_lp_plan(compiled: CompiledModel, highspy) -> np.ndarray | None:
+    """A feasible start: solve the LP relaxation, round the binaries (every positive one up, then
+    at 0.5), fix them and re-solve the LP for the continuous part. None if no rounding is feasible."""
+    relaxed = _lp_solution(compiled, highspy)
+    if relaxed is None:
+        return None
+    integer = compiled.integer
+    for threshold in (1e-6, 0.5):
+        rounded = np.where(relaxed > threshold, np.ceil(relaxed - 1e-9), np.floor(relaxed + 1e-9))
+        rounded = np.clip(rounded, compiled.col_lower, compiled.col_upper)
+        lower = np.where(integer, rounded, compiled.col_lower)
+        upper = np.where(integer, rounded, compiled.col_upper)
+        values = _lp_solution(compiled, highspy, lower, upper)
+        if values is not None:
+            return np.where(integer, rounded, values)
+    return None
+
+
+HIGHS_DEFAULTS: dict = {}  # options that measurably help on this model (see benchmarks/scale.py)
+
+
 class HighsSolver:
     name = "highs"
 
@@ -209,6 +245,13 @@ class HighsSolver:
         handoff = time.perf_counter() - start
 
         start = time.perf_counter()
+        if options.warm_start and compiled.integer.any():
+            start_plan = rounded_lp_plan(compiled, highspy)
+            if start_plan is not None:
+                solution = highspy.HighsSolution()
+                solution.col_value = start_plan
+                solution.value_valid = True
+                h.setSolution(solution)
         h.run()
         solve_seconds = time.perf_counter() - start
         return self._result(h, compiled, model, handoff, solve_seconds, highspy)
@@ -225,6 +268,9 @@ class HighsSolver:
             h.setOptionValue("time_limit", float(options.time_limit))
         if options.threads:
             h.setOptionValue("threads", int(options.threads))
+        for key, value in {**HIGHS_DEFAULTS, **options.solver_options}.items():
+            if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS rejected the option {key}={value!r}")
         return h
 
     @staticmethod

@@ -62,6 +62,7 @@ class ScipSolver:
         results = solver.solve(
             model, tee=options.log, load_solutions=False, raise_exception_on_nonoptimal_result=False,
             time_limit=options.time_limit, rel_gap=options.mip_gap, threads=options.threads,
+            solver_options=dict(options.solver_options),
         )
         total = time.perf_counter() - start
         tc = results.termination_condition
@@ -113,7 +114,7 @@ class _ShellSolver:
 
         size = _size(model)
         solver = pyo.SolverFactory(self.name)
-        for key, value in self.solver_options(options).items():
+        for key, value in {**self.solver_options(options), **options.solver_options}.items():
             solver.options[key] = value
         start = time.perf_counter()
         results = solver.solve(model, tee=options.log, load_solutions=False)

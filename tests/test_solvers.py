@@ -100,3 +100,35 @@ def test_unavailable_solver_names_the_installed_ones(monkeypatch):
     monkeypatch.setattr(pyomo_backends.GlpkSolver, "availability", classmethod(lambda cls: (False, "glpsol missing")))
     with pytest.raises(SolverUnavailable, match=r"glpk.*glpsol missing.*installed: highs"):
         get_solver("glpk")
+
+
+def test_warm_start_keeps_the_optimum_and_its_plan_is_feasible():
+    """The rounded-LP start is a feasible point of the compiled model, and solving from it reaches
+    the same optimum as a cold start."""
+    import numpy as np
+    import highspy
+
+    from xborder.models.build import build_model
+    from xborder.solvers.highs import CompiledModel, rounded_lp_plan
+
+    inst = load_instance(REPO / "instances" / "demo.json")
+    compiled = CompiledModel(build_model(inst))
+    plan = rounded_lp_plan(compiled, highspy)
+    assert plan is not None
+    activity = compiled.A @ plan
+    scale = 1e-6 * np.maximum(1.0, np.abs(activity))
+    assert np.all(activity >= compiled.row_lower - scale) and np.all(activity <= compiled.row_upper + scale)
+    assert np.all(plan >= compiled.col_lower - 1e-9) and np.all(plan <= compiled.col_upper + 1e-9)
+    cold = _solve(inst, "highs")
+    warm = _solve(inst, "highs", options=SolveOptions(mip_gap=1e-9, warm_start=True))
+    assert math.isclose(cold.result.objective, warm.result.objective, rel_tol=1e-6) and warm.evaluation.ok
+
+
+def test_solver_options_reach_the_solver(tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["solve", str(REPO / "instances" / "demo.json"), "--out", str(tmp_path),
+                             "--solver-option", "mip_heuristic_effort=0.2"])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(cli, ["solve", str(REPO / "instances" / "demo.json"), "--out", str(tmp_path / "b"),
+                              "--solver-option", "no_such_option=1"])
+    assert bad.exit_code == 2 and "no_such_option" in bad.output

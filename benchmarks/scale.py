@@ -1,0 +1,202 @@
+"""Scale benchmark: build and hand-off cost against a C++ floor, solve time, memory.
+
+For each generator size (s, m, l, xl) it prints one table row: variables, constraints, nonzeros,
+seconds to derive the data, build the Pyomo model, hand it to HiGHS and solve, peak memory, the
+ratio (build + hand-off) / solve, and build + hand-off as a multiple of the floor: HiGHS reading
+the same model from an MPS file (C++ parsing, no Python objects).
+
+A second table compares hand-off paths on the same model (xborder's direct stacking of its
+`LinearRows` blocks, Pyomo's `LinearStandardFormCompiler` + `passModel`, and Pyomo's persistent
+`highs` interface), and a third the solve with and without presolve and the warm start.
+
+Every size runs in its own subprocess so that peak memory is that size's own. Run from the
+repository root (takes about half an hour with the default 300 s limit):
+
+    python benchmarks/scale.py                         # all sizes, 300 s solves
+    python benchmarks/scale.py --sizes s m --time-limit 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solve_compare: bool) -> dict:
+    """One size, measured inside this (child) process."""
+    from xborder.data.generate import SIZES, GeneratorSpec, generate
+    from xborder.data.instance import load_document
+    from xborder.models.build import build_model
+    from xborder.solvers import SolveOptions
+    from xborder.solvers.highs import CompiledModel, HighsSolver, new_highs
+
+    import highspy
+
+    spec = GeneratorSpec(*SIZES[size], seed=seed)
+    doc = generate(spec)
+    t = time.perf_counter()
+    inst = load_document(doc, f"gen-{size}.json")
+    load_s = time.perf_counter() - t
+    _ = inst.network
+    row = {"size": size, "products x markets x warehouses": "x".join(map(str, SIZES[size])),
+           "load_s": load_s, "derive_s": inst.derive_seconds}
+
+    t = time.perf_counter()
+    model = build_model(inst)
+    row["build_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    compiled = CompiledModel(model)
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(HighsSolver._lp(compiled, highspy))
+    row["handoff_s"] = time.perf_counter() - t
+    size_info = compiled.size
+    row.update(variables=size_info.cols, constraints=size_info.rows, nonzeros=size_info.nonzeros, binaries=size_info.binaries)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        mps = str(Path(tmp) / "model.mps")
+        h.writeModel(mps)
+        reader = new_highs()
+        reader.setOptionValue("output_flag", False)
+        t = time.perf_counter()
+        reader.readModel(mps)
+        row["floor_s"] = time.perf_counter() - t
+    row["floor_multiple"] = (row["build_s"] + row["handoff_s"]) / row["floor_s"]
+
+    if handoff_compare:
+        row["handoff_paths"] = compare_handoffs(inst, build_model, time_limit)
+
+    run = HighsSolver().solve(model, SolveOptions(time_limit=time_limit, mip_gap=1e-4))
+    row.update(status=run.status.value, solve_s=run.solve_seconds, gap=run.gap)
+    row["ratio_build_handoff_to_solve"] = (row["build_s"] + row["handoff_s"]) / max(run.solve_seconds, 1e-9)
+    if solve_compare:
+        row["solve_variants"] = compare_solves(inst, time_limit)
+    row["peak_rss_gib"] = _rss_gib()
+    return row
+
+
+def compare_handoffs(inst, build_model, time_limit) -> dict:
+    """Seconds from a built Pyomo model to a model inside HiGHS, by path."""
+    import highspy
+    from pyomo.contrib.solver.solvers.highs import Highs as PersistentHighs
+
+    from xborder.solvers.highs import CompiledModel, HighsSolver, new_highs
+
+    out = {}
+    model = build_model(inst)
+    t = time.perf_counter()
+    c = CompiledModel(model)
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(HighsSolver._lp(c, highspy))
+    out["rows stacked + passModel"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    c = CompiledModel.__new__(CompiledModel)
+    c._compile(model)
+    c.binaries = 0
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(HighsSolver._lp(c, highspy))
+    out["LinearStandardFormCompiler + passModel"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    persistent = PersistentHighs()
+    persistent.config.time_limit = min(time_limit, 1.0)
+    persistent.set_instance(model)
+    out["Pyomo persistent highs (set_instance)"] = time.perf_counter() - t
+    return out
+
+
+def compare_solves(inst, time_limit) -> dict:
+    """Solve seconds and gap: presolve off / on, warm start off / on."""
+    from xborder.pipeline import solve_loaded
+    from xborder.solvers import SolveOptions
+
+    out = {}
+    for label, presolve, warm in (("no presolve, no warm start", False, False), ("presolve", True, False),
+                                  ("presolve + warm start", True, True)):
+        run = solve_loaded(inst, options=SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm), presolve=presolve)
+        out[label] = {"status": run.result.status.value, "solve_s": run.result.solve_seconds, "gap": run.result.gap,
+                      "objective": run.result.objective}
+    return out
+
+
+def _fmt(x, digits=2):
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def print_tables(rows: list[dict]):
+    print("\n## Build, hand-off and solve (HiGHS, default formulation, presolve on)\n")
+    cols = ["size", "products x markets x warehouses", "variables", "constraints", "nonzeros", "derive_s", "build_s",
+            "handoff_s", "floor_s", "floor_multiple", "solve_s", "status", "gap", "ratio_build_handoff_to_solve", "peak_rss_gib"]
+    heads = ["size", "P x M x W", "vars", "rows", "nonzeros", "derive s", "build s", "hand-off s", "MPS-read floor s",
+             "(build+hand-off)/floor", "solve s", "status", "gap", "(build+hand-off)/solve", "peak RSS GiB"]
+    print("| " + " | ".join(heads) + " |")
+    print("|" + "|".join("---" for _ in heads) + "|")
+    for r in rows:
+        vals = [_fmt(r.get(c), 4 if c == "gap" and r.get(c) is not None else 2) for c in cols]
+        print("| " + " | ".join(vals) + " |")
+    paths = [r for r in rows if "handoff_paths" in r]
+    if paths:
+        print("\n## Hand-off paths (seconds from the built Pyomo model into HiGHS)\n")
+        names = list(paths[0]["handoff_paths"])
+        print("| size | " + " | ".join(names) + " |")
+        print("|---|" + "|".join("---" for _ in names) + "|")
+        for r in paths:
+            print(f"| {r['size']} | " + " | ".join(_fmt(r["handoff_paths"][n]) for n in names) + " |")
+    variants = [r for r in rows if "solve_variants" in r]
+    if variants:
+        print("\n## Solve: before / after (same time limit)\n")
+        names = list(variants[0]["solve_variants"])
+        print("| size | " + " | ".join(f"{n}: s / gap" for n in names) + " |")
+        print("|---|" + "|".join("---" for _ in names) + "|")
+        for r in variants:
+            cells = [f"{_fmt(v['solve_s'])} / {_fmt(v['gap'], 4) if v['gap'] is not None else '-'} ({v['status']})"
+                     for v in r["solve_variants"].values()]
+            print(f"| {r['size']} | " + " | ".join(cells) + " |")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=["s", "m", "l", "xl"], choices=["s", "m", "l", "xl"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--compare-handoffs", nargs="*", default=["s", "m", "l", "xl"], help="sizes to compare hand-off paths on")
+    parser.add_argument("--compare-solves", nargs="*", default=["s", "m", "l"], help="sizes to compare solve variants on")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        size = args.child
+        row = measure(size, args.seed, args.time_limit, size in args.compare_handoffs, size in args.compare_solves)
+        print("ROW " + json.dumps(row))
+        return 0
+    rows = []
+    for size in args.sizes:
+        cmd = [sys.executable, __file__, "--child", size, "--seed", str(args.seed), "--time-limit", str(args.time_limit),
+               "--compare-handoffs", *args.compare_handoffs, "--compare-solves", *args.compare_solves]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        lines = [l for l in proc.stdout.splitlines() if l.startswith("ROW ")]
+        if not lines:
+            print(f"size {size} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        rows.append(json.loads(lines[-1][4:]))
+        print(f"measured {size}", file=sys.stderr)
+    print_tables(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
