@@ -76,11 +76,10 @@ class Checker:
         markets = set(self.tables["markets"]["market"])
         warehouses = set(self.tables["warehouses"]["warehouse"])
         kinds = lane_kinds(lanes, markets, warehouses)
-        for i, row in lanes.iterrows():
-            if row["mode"] is not None and row["mode"] not in LANE_MODES:
-                self.error("lanes", f"unknown mode '{row['mode']}' (allowed: {', '.join(LANE_MODES)})", row["_row"], "mode")
-            if kinds[i]:
-                continue
+        bad_mode = lanes["mode"].notna() & ~lanes["mode"].isin(LANE_MODES)
+        for _, row in lanes[bad_mode].iterrows():
+            self.error("lanes", f"unknown mode '{row['mode']}' (allowed: {', '.join(LANE_MODES)})", row["_row"], "mode")
+        for _, row in lanes[kinds == ""].iterrows():
             src, dst = row["from"], row["to"]
             if src != ORIGIN and src not in warehouses:
                 self.error("lanes", f"'{src}' is neither 'origin' nor a warehouse id", row["_row"], "from")
