@@ -80,7 +80,16 @@ class PlanChecker:
         self.cert_rules = defaultdict(set)
         for r in t["certification_rules"].to_dict("records"):
             self.cert_rules[(r["market"], r["category"])].add(r["certification"])
+        self.lanes_into = defaultdict(list)
+        for lane in self.lanes.values():
+            self.lanes_into[lane["to"]].append(lane)
+        self.stocked_warehouses = {l["to"] for l in self.lanes.values() if l["from"] == "origin" and l["to"] in self.warehouses}
+        self.serving_warehouses = {l["from"] for l in self.lanes.values() if l["from"] in self.warehouses}
+        self.channels_by_market = defaultdict(list)
+        for (mk, c) in self.market_channels:
+            self.channels_by_market[mk].append(c)
         self.violations: list[Violation] = []
+        self._servable: dict = {}
         self._read_plan(plan)
 
     # ---- plan ------------------------------------------------------------------------------
@@ -179,7 +188,7 @@ class PlanChecker:
                 / (1.0 - mc["viral"]))
 
     def channels_of(self, mk):
-        return [c for (m2, c) in self.market_channels if m2 == mk]
+        return self.channels_by_market.get(mk, [])
 
     def upper(self, p, mk) -> float:
         """U[p,m]: base + all channel potentials, or the fixed demand in cost mode."""
@@ -188,10 +197,10 @@ class PlanChecker:
         return self.pm(p, mk, "base_demand", 0.0) + sum(self.potential(p, mk, c) for c in self.channels_of(mk))
 
     def warehouse_has_linehaul(self, w) -> bool:
-        return any(l["from"] == "origin" and l["to"] == w for l in self.lanes.values())
+        return w in self.stocked_warehouses
 
     def warehouse_has_lastmile(self, w) -> bool:
-        return any(l["from"] == w for l in self.lanes.values())
+        return w in self.serving_warehouses
 
     # ---- constraint families ------------------------------------------------------------------
 
@@ -380,9 +389,15 @@ class PlanChecker:
         return self.pm(p, mk, "demand", 0.0) > 0 if self.cost_mode else True
 
     def servable(self, p, mk) -> bool:
+        key = (p, mk)
+        if key not in self._servable:
+            self._servable[key] = self._find_lane_within_promise(p, mk)
+        return self._servable[key]
+
+    def _find_lane_within_promise(self, p, mk) -> bool:
         promise = self.promise(p, mk)
-        for lane in self.lanes.values():
-            if lane["to"] != mk or self.lane_kind(lane) == "linehaul":
+        for lane in self.lanes_into.get(mk, ()):
+            if self.lane_kind(lane) == "linehaul":
                 continue
             if self.lane_kind(lane) == "lastmile":
                 w = self.warehouses[lane["from"]]
