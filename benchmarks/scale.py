@@ -32,15 +32,18 @@ def _rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solve_compare: bool) -> dict:
+def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solve_compare: bool, formulation: str) -> dict:
     """One size, measured inside this (child) process."""
     from xborder.data.generate import SIZES, GeneratorSpec, generate
     from xborder.data.instance import load_document
     from xborder.models.build import build_model
+    from xborder.models.formulation import Formulation
     from xborder.solvers import SolveOptions
     from xborder.solvers.highs import CompiledModel, HighsSolver, new_highs
 
     import highspy
+
+    form = Formulation.parse(formulation)
 
     spec = GeneratorSpec(*SIZES[size], seed=seed)
     doc = generate(spec)
@@ -49,10 +52,10 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     load_s = time.perf_counter() - t
     _ = inst.network
     row = {"size": size, "products x markets x warehouses": "x".join(map(str, SIZES[size])),
-           "load_s": load_s, "derive_s": inst.derive_seconds}
+           "formulation": str(form), "load_s": load_s, "derive_s": inst.derive_seconds}
 
     t = time.perf_counter()
-    model = build_model(inst)
+    model = build_model(inst, form)
     row["build_s"] = time.perf_counter() - t
     t = time.perf_counter()
     compiled = CompiledModel(model)
@@ -80,7 +83,7 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     row.update(status=run.status.value, solve_s=run.solve_seconds, gap=run.gap)
     row["ratio_build_handoff_to_solve"] = (row["build_s"] + row["handoff_s"]) / max(run.solve_seconds, 1e-9)
     if solve_compare:
-        row["solve_variants"] = compare_solves(inst, time_limit)
+        row["solve_variants"] = compare_solves(inst, time_limit, form)
     row["peak_rss_gib"] = _rss_gib()
     return row
 
@@ -118,15 +121,21 @@ def compare_handoffs(inst, build_model, time_limit) -> dict:
     return out
 
 
-def compare_solves(inst, time_limit) -> dict:
-    """Solve seconds and gap: presolve off / on, warm start off / on."""
+def compare_solves(inst, time_limit, form) -> dict:
+    """Solve seconds and gap: presolve off / on, warm start off / on, and demand=by_channel."""
+    from dataclasses import replace
+
+    from xborder.models.formulation import Demand
     from xborder.pipeline import solve_loaded
     from xborder.solvers import SolveOptions
 
     out = {}
-    for label, presolve, warm in (("no presolve, no warm start", False, False), ("presolve", True, False),
-                                  ("presolve + warm start", True, True)):
-        run = solve_loaded(inst, options=SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm), presolve=presolve)
+    variants = (("no presolve", False, False, form), ("presolve", True, False, form),
+                ("presolve + warm start", True, True, form),
+                ("presolve + demand=by_channel", True, False, replace(form, demand=Demand.BY_CHANNEL)))
+    for label, presolve, warm, variant in variants:
+        options = SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm)
+        run = solve_loaded(inst, variant, options=options, presolve=presolve)
         out[label] = {"status": run.result.status.value, "solve_s": run.result.solve_seconds, "gap": run.result.gap,
                       "objective": run.result.objective}
     return out
@@ -139,7 +148,7 @@ def _fmt(x, digits=2):
 
 
 def print_tables(rows: list[dict]):
-    print("\n## Build, hand-off and solve (HiGHS, default formulation, presolve on)\n")
+    print(f"\n## Build, hand-off and solve (HiGHS, presolve on, formulation {rows[0]['formulation'] if rows else ''})\n")
     cols = ["size", "products x markets x warehouses", "variables", "constraints", "nonzeros", "derive_s", "build_s",
             "handoff_s", "floor_s", "floor_multiple", "solve_s", "status", "gap", "ratio_build_handoff_to_solve", "peak_rss_gib"]
     heads = ["size", "P x M x W", "vars", "rows", "nonzeros", "derive s", "build s", "hand-off s", "MPS-read floor s",
@@ -175,17 +184,20 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--compare-handoffs", nargs="*", default=["s", "m", "l", "xl"], help="sizes to compare hand-off paths on")
-    parser.add_argument("--compare-solves", nargs="*", default=["s", "m", "l"], help="sizes to compare solve variants on")
+    parser.add_argument("--compare-solves", nargs="*", default=["s", "m"], help="sizes to compare solve variants on")
+    parser.add_argument("--formulation", default="", help="formulation options for the main table, e.g. demand=by_channel")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         size = args.child
-        row = measure(size, args.seed, args.time_limit, size in args.compare_handoffs, size in args.compare_solves)
+        row = measure(size, args.seed, args.time_limit, size in args.compare_handoffs, size in args.compare_solves,
+                      args.formulation)
         print("ROW " + json.dumps(row))
         return 0
     rows = []
     for size in args.sizes:
         cmd = [sys.executable, __file__, "--child", size, "--seed", str(args.seed), "--time-limit", str(args.time_limit),
+               "--formulation", args.formulation,
                "--compare-handoffs", *args.compare_handoffs, "--compare-solves", *args.compare_solves]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         lines = [l for l in proc.stdout.splitlines() if l.startswith("ROW ")]
