@@ -95,12 +95,12 @@ def run_one(spec: RunSpec) -> dict:
     t0 = time.perf_counter()
     model = build_model(inst, form)
     build = time.perf_counter() - t0
+    root = lp_relaxation_bound(model)
     result = get_solver(spec.solver).solve(model, SolveOptions(time_limit=spec.time_limit, mip_gap=spec.mip_gap))
     checker = "none"
     if result.has_solution:
         ev = check_plan(inst, extract_plan(model), result.objective, form.sourcing is Sourcing.SINGLE)
         checker = "passed" if ev.ok else "failed"
-    root = lp_relaxation_bound(build_model(inst, form))
     return {
         "status": result.status.value, "objective": result.objective, "bound": result.bound, "gap": result.gap,
         "root_lp_bound": root, "build_s": build, "solve_s": result.handoff_seconds + result.solve_seconds,

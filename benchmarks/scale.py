@@ -32,6 +32,18 @@ def _rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
+def _into_highs(compiled):
+    """A quiet Highs object holding the compiled model."""
+    import highspy
+
+    from xborder.solvers.highs import highs_lp, new_highs
+
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(highs_lp(compiled, highspy))
+    return h
+
+
 def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solve_compare: bool, formulation: str) -> dict:
     """One size, measured inside this (child) process."""
     from xborder.data.generate import SIZES, GeneratorSpec, generate
@@ -40,8 +52,6 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     from xborder.models.formulation import Formulation
     from xborder.solvers import SolveOptions
     from xborder.solvers.highs import CompiledModel, HighsSolver, new_highs
-
-    import highspy
 
     form = Formulation.parse(formulation)
 
@@ -59,9 +69,7 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     row["build_s"] = time.perf_counter() - t
     t = time.perf_counter()
     compiled = CompiledModel(model)
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(HighsSolver._lp(compiled, highspy))
+    h = _into_highs(compiled)
     row["handoff_s"] = time.perf_counter() - t
     size_info = compiled.size
     row.update(variables=size_info.cols, constraints=size_info.rows, nonzeros=size_info.nonzeros, binaries=size_info.binaries)
@@ -90,27 +98,20 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
 
 def compare_handoffs(inst, build_model, time_limit) -> dict:
     """Seconds from a built Pyomo model to a model inside HiGHS, by path."""
-    import highspy
     from pyomo.contrib.solver.solvers.highs import Highs as PersistentHighs
 
-    from xborder.solvers.highs import CompiledModel, HighsSolver, new_highs
+    from xborder.solvers.highs import CompiledModel
 
     out = {}
     model = build_model(inst)
     t = time.perf_counter()
-    c = CompiledModel(model)
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(HighsSolver._lp(c, highspy))
+    _into_highs(CompiledModel(model))
     out["rows stacked + passModel"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    c = CompiledModel.__new__(CompiledModel)
-    c._compile(model)
-    c.binaries = 0
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(HighsSolver._lp(c, highspy))
+    generic = CompiledModel.__new__(CompiledModel)
+    generic._compile(model)
+    _into_highs(generic)
     out["LinearStandardFormCompiler + passModel"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -1,8 +1,7 @@
 """Sparse index sets of the model, computed once from the `Network` with pandas (no Pyomo here).
 
-Every set is a list of integer positions into a table of the network, or a grouping of such
-positions (arcs per pair, arcs per lane, ...). Model rows are built from these groupings only, so
-no dense product is ever enumerated.
+Every set is a positional table: pairs, arcs, channels, potentials, certifications, routes. Model
+rows are built from these tables with numpy, so no dense product is ever enumerated.
 """
 
 from __future__ import annotations
@@ -14,14 +13,6 @@ import pandas as pd
 
 from ..data.instance import Instance
 from ..data.network import DIRECT, LASTMILE, LINEHAUL, Network
-
-
-def _groups(frame: pd.DataFrame, by) -> dict:
-    """Key -> list of the frame's index labels (global positions); keys with no rows are absent."""
-    if frame.empty:
-        return {}
-    labels = frame.index.to_numpy()
-    return {k: labels[v].tolist() for k, v in frame.groupby(by, sort=False).indices.items()}
 
 
 @dataclass
@@ -38,20 +29,6 @@ class ModelIndex:
     cert_links: pd.DataFrame  # (pair, cert) rows for constraint 3
     lanes: pd.DataFrame  # index: lane id, with capacity_kg
     routes: pd.DataFrame  # positional; pair, last (fulfilment arc), first (linehaul arc or -1)
-
-    # groupings
-    fulfil_of_pair: dict
-    pairs_of_market: dict
-    fulfil_of_market: dict
-    linehaul_of_stock: dict  # (product, warehouse) -> linehaul arcs
-    lastmile_of_stock: dict  # (product, warehouse) -> last-mile arcs
-    linehaul_of_warehouse: dict
-    lastmile_of_warehouse: dict
-    arcs_of_capacitated_lane: dict
-    channels_of_market: dict
-    potentials_of_pair: dict
-    routes_of_pair: dict
-    routes_of_arc: dict
 
     @property
     def cost_mode(self) -> bool:
@@ -92,10 +69,6 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
     ).drop_duplicates()
 
     lanes = net.lanes
-    fulfil = arcs[arcs["kind"] != LINEHAUL]
-    line = arcs[arcs["kind"] == LINEHAUL]
-    last = arcs[arcs["kind"] == LASTMILE]
-    capacitated = arcs[arcs["lane"].isin(lanes.index[lanes["capacity_kg"].notna()])]
     routes = _routes(arcs) if with_routes else pd.DataFrame({"last": [], "pair": [], "first": []}, dtype=int)
 
     return ModelIndex(
@@ -111,18 +84,6 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
         cert_links=cert_links,
         lanes=lanes,
         routes=routes,
-        fulfil_of_pair=_groups(fulfil, "pair"),
-        pairs_of_market=_groups(pairs, "market"),
-        fulfil_of_market=_groups(fulfil, "market"),
-        linehaul_of_stock=_groups(line, ["product", "warehouse"]),
-        lastmile_of_stock=_groups(last, ["product", "warehouse"]),
-        linehaul_of_warehouse=_groups(line, "warehouse"),
-        lastmile_of_warehouse=_groups(last, "warehouse"),
-        arcs_of_capacitated_lane=_groups(capacitated, "lane"),
-        channels_of_market=_groups(channels, "market"),
-        potentials_of_pair=_groups(potentials, "pair"),
-        routes_of_pair=_groups(routes, "pair"),
-        routes_of_arc=_route_arcs(routes),
     )
 
 
@@ -135,16 +96,3 @@ def _routes(arcs: pd.DataFrame) -> pd.DataFrame:
     line = pos.loc[pos["kind"] == LINEHAUL, ["arc", "product", "warehouse"]].rename(columns={"arc": "first"})
     via = last.merge(line, on=["product", "warehouse"])[["last", "pair", "first"]]
     return pd.concat([direct[["last", "pair", "first"]], via], ignore_index=True)
-
-
-def _route_arcs(routes: pd.DataFrame) -> dict:
-    """Arc position -> routes using it (as first or last leg)."""
-    legs = pd.concat(
-        [
-            pd.DataFrame({"arc": routes["last"], "route": routes.index}),
-            pd.DataFrame({"arc": routes["first"], "route": routes.index}),
-        ]
-    )
-    legs = legs[legs["arc"] >= 0]
-    route = legs["route"].to_numpy()
-    return {arc: route[idx].tolist() for arc, idx in legs.groupby("arc").indices.items()}

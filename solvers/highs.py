@@ -169,19 +169,35 @@ def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
         compiled = CompiledModel(model)
     except InfeasibleConstraintException:
         return None
-    compiled.integer[:] = False
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(HighsSolver._lp(compiled, highspy))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    values = _lp_solution(compiled, highspy)
+    if values is None:
         return None
-    return compiled.sign * h.getInfo().objective_function_value
+    return compiled.sign * (float(compiled.cost @ values) + compiled.offset)
+
+
+def highs_lp(c: CompiledModel, highspy):
+    """The compiled model as a highspy.HighsLp (column-wise matrix), for one passModel call."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(c.columns)
+    lp.num_row_ = c.A.shape[0]
+    lp.col_cost_ = c.cost
+    lp.offset_ = c.offset
+    lp.col_lower_ = c.col_lower
+    lp.col_upper_ = c.col_upper
+    lp.row_lower_ = c.row_lower
+    lp.row_upper_ = c.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = c.A.indptr
+    lp.a_matrix_.index_ = c.A.indices
+    lp.a_matrix_.value_ = c.A.data
+    if c.integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in c.integer]
+    return lp
 
 
 def _lp_solution(compiled: CompiledModel, highspy, lower=None, upper=None) -> np.ndarray | None:
     """Primal values of the LP relaxation (optionally with changed column bounds), or None."""
-    lp = HighsSolver._lp(compiled, highspy)
+    lp = highs_lp(compiled, highspy)
     lp.integrality_ = []
     if lower is not None:
         lp.col_lower_, lp.col_upper_ = lower, upper
@@ -241,7 +257,7 @@ class HighsSolver:
         except InfeasibleConstraintException as err:
             return self._trivially_infeasible(str(err), time.perf_counter() - start)
         h = self._highs(options)
-        h.passModel(self._lp(compiled, highspy))
+        h.passModel(highs_lp(compiled, highspy))
         handoff = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -272,25 +288,6 @@ class HighsSolver:
             if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
                 raise ValueError(f"HiGHS rejected the option {key}={value!r}")
         return h
-
-    @staticmethod
-    def _lp(c: CompiledModel, highspy):
-        lp = highspy.HighsLp()
-        lp.num_col_ = len(c.columns)
-        lp.num_row_ = c.A.shape[0]
-        lp.col_cost_ = c.cost
-        lp.offset_ = c.offset
-        lp.col_lower_ = c.col_lower
-        lp.col_upper_ = c.col_upper
-        lp.row_lower_ = c.row_lower
-        lp.row_upper_ = c.row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = c.A.indptr
-        lp.a_matrix_.index_ = c.A.indices
-        lp.a_matrix_.value_ = c.A.data
-        if c.integer.any():
-            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in c.integer]
-        return lp
 
     def _result(self, h, compiled: CompiledModel, model, handoff, solve_seconds, highspy) -> SolveResult:
         status_map = {
