@@ -11,9 +11,10 @@ class SolverUnavailable(Exception):
 
 def _registry() -> dict:
     from .highs import HighsSolver
-    from .pyomo_backends import CbcSolver, GlpkSolver, ScipSolver
+    from .pyomo_backends import CbcSolver, GlpkSolver, HighsPersistentSolver, ScipSolver
 
-    return {"highs": HighsSolver, "scip": ScipSolver, "cbc": CbcSolver, "glpk": GlpkSolver}
+    return {"highs": HighsSolver, "highs_persistent": HighsPersistentSolver, "scip": ScipSolver, "cbc": CbcSolver,
+            "glpk": GlpkSolver}
 
 
 def available_solvers() -> dict[str, tuple[bool, str]]:

@@ -35,29 +35,22 @@ def _size(model):
         return ModelSize(0, 0, 0, 0)
 
 
-class ScipSolver:
-    name = "scip"
+class _ContribSolver:
+    """A solver of Pyomo's `pyomo.contrib.solver` family (common config and results)."""
 
-    @staticmethod
-    def availability() -> tuple[bool, str]:
-        try:
-            import pyscipopt  # noqa: F401
-        except ImportError:
-            return False, "the Python package pyscipopt is not installed (pip install 'xborder[scip]')"
-        return True, ""
+    name = ""
+    _solver = None
 
-    @staticmethod
-    def version() -> str:
-        import pyscipopt
-
-        return str(pyscipopt.Model().version())
+    def make(self):
+        raise NotImplementedError
 
     def solve(self, model, options: SolveOptions) -> SolveResult:
         from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-        from pyomo.contrib.solver.solvers.scip.scip_direct import ScipDirect
 
         size = _size(model)
-        solver = ScipDirect()
+        if self._solver is None:
+            self._solver = self.make()  # a persistent interface then re-solves this model incrementally
+        solver = self._solver
         start = time.perf_counter()
         results = solver.solve(
             model, tee=options.log, load_solutions=False, raise_exception_on_nonoptimal_result=False,
@@ -85,6 +78,58 @@ class ScipSolver:
             self.name, self.version(), status, has_solution, objective, bound, _gap(objective, bound),
             max(total - solver_seconds, 0.0), solver_seconds, size, message=str(tc.name),
         )
+
+
+class ScipSolver(_ContribSolver):
+    """SCIP through Pyomo's `scip_direct` interface to pyscipopt."""
+
+    name = "scip"
+
+    @staticmethod
+    def availability() -> tuple[bool, str]:
+        try:
+            import pyscipopt  # noqa: F401
+        except ImportError:
+            return False, "the Python package pyscipopt is not installed (pip install 'xborder[scip]')"
+        return True, ""
+
+    @staticmethod
+    def version() -> str:
+        import pyscipopt
+
+        return str(pyscipopt.Model().version())
+
+    def make(self):
+        from pyomo.contrib.solver.solvers.scip.scip_direct import ScipDirect
+
+        return ScipDirect()
+
+
+class HighsPersistentSolver(_ContribSolver):
+    """HiGHS through Pyomo's persistent `highs` interface: slower to hand over a large model (see
+    benchmarks/scale.py), but it keeps the model inside HiGHS so that re-solves after small
+    changes are incremental."""
+
+    name = "highs_persistent"
+
+    @staticmethod
+    def availability() -> tuple[bool, str]:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False, "the Python package highspy is not installed"
+        return True, ""
+
+    @staticmethod
+    def version() -> str:
+        from .highs import HighsSolver
+
+        return HighsSolver.version()
+
+    def make(self):
+        from pyomo.contrib.solver.solvers.highs import Highs
+
+        return Highs()
 
 
 class _ShellSolver:

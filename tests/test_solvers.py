@@ -23,7 +23,7 @@ from xborder.pipeline import solve_loaded
 from xborder.solvers import SolveOptions, SolverUnavailable, available_solvers, get_solver
 
 EXACT = SolveOptions(mip_gap=1e-9, time_limit=120)
-SOLVERS = ["highs", "scip", "cbc", "glpk"]
+SOLVERS = ["highs", "highs_persistent", "scip", "cbc", "glpk"]
 
 
 @pytest.fixture(params=SOLVERS)
@@ -92,6 +92,24 @@ def test_time_limit_maps_to_the_solver(solver):
     assert run.result.status.value in ("optimal", "time_limit")
     if run.result.has_solution:
         assert run.evaluation.feasible
+
+
+def test_persistent_highs_resolves_the_same_model_after_a_change(tmp_path):
+    """Row 10's case (705, see test_families), then re-solved in place with W forced closed
+    (y fixed to 0): everything ships direct, 100 * 7 = 700."""
+    from test_families import warehouse_route
+    from xborder.models.build import build_model
+    from xborder.solvers.pyomo_backends import HighsPersistentSolver
+
+    inst = load_instance(write(warehouse_route(base_instance(), fixed=20, capacity=0.5), tmp_path))
+    model = build_model(inst)
+    backend = HighsPersistentSolver()
+    first = backend.solve(model, EXACT)
+    assert math.isclose(first.objective, 705.0, rel_tol=1e-9)
+    solver = backend._solver
+    model.y["W"].fix(0)  # an in-place change the persistent interface picks up
+    second = backend.solve(model, EXACT)
+    assert math.isclose(second.objective, 700.0, rel_tol=1e-9) and backend._solver is solver
 
 
 def test_unavailable_solver_names_the_installed_ones(monkeypatch):
