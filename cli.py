@@ -139,7 +139,8 @@ def validate(instance, fmt, capacity, uncapacitated):
 @click.option("--xlsx", is_flag=True, help="Also write the plan as solution.xlsx.")
 @click.option("--log", is_flag=True, help="Stream the solver's log to the terminal.")
 @click.option("--no-presolve", is_flag=True, help="Keep dominated lanes and never-profitable product-markets in the model.")
-@click.option("--warm-start", is_flag=True, help="HiGHS: start from a rounded LP-relaxation plan.")
+@click.option("--warm-start/--no-warm-start", default=None,
+              help="HiGHS: start from a rounded LP-relaxation plan (default: on for models of 20,000+ columns).")
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options

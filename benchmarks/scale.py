@@ -87,7 +87,7 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     if handoff_compare:
         row["handoff_paths"] = compare_handoffs(inst, build_model, time_limit)
 
-    run = HighsSolver().solve(model, SolveOptions(time_limit=time_limit, mip_gap=1e-4))
+    run = HighsSolver().solve(model, SolveOptions(time_limit=time_limit, mip_gap=1e-4))  # warm start: automatic
     row.update(status=run.status.value, solve_s=run.solve_seconds, gap=run.gap)
     row["ratio_build_handoff_to_solve"] = (row["build_s"] + row["handoff_s"]) / max(run.solve_seconds, 1e-9)
     if solve_compare:
@@ -131,9 +131,9 @@ def compare_solves(inst, time_limit, form) -> dict:
     from xborder.solvers import SolveOptions
 
     out = {}
-    variants = (("no presolve", False, False, form), ("presolve", True, False, form),
+    variants = (("no presolve, no warm start", False, False, form), ("presolve, no warm start", True, False, form),
                 ("presolve + warm start", True, True, form),
-                ("presolve + demand=by_channel", True, False, replace(form, demand=Demand.BY_CHANNEL)))
+                ("presolve + demand=by_channel + warm start", True, True, replace(form, demand=Demand.BY_CHANNEL)))
     for label, presolve, warm, variant in variants:
         options = SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm)
         run = solve_loaded(inst, variant, options=options, presolve=presolve)

@@ -210,6 +210,17 @@ def _lp_solution(compiled: CompiledModel, highspy, lower=None, upper=None) -> np
     return np.asarray(h.getSolution().col_value, dtype=float)
 
 
+WARM_START_MIN_COLUMNS = 20_000  # below this the start did not pay (benchmarks/scale.py, sizes s and m)
+
+
+def _wants_warm_start(options: SolveOptions, compiled: CompiledModel) -> bool:
+    if not compiled.integer.any():
+        return False
+    if options.warm_start is None:
+        return len(compiled.columns) >= WARM_START_MIN_COLUMNS
+    return bool(options.warm_start)
+
+
 def rounded_lp_plan(compiled: CompiledModel, highspy) -> np.ndarray | None:
     """A feasible start: solve the LP relaxation, round the binaries (every positive one up, then
     at 0.5), fix them and re-solve the LP for the continuous part. None if no rounding is feasible."""
@@ -261,7 +272,7 @@ class HighsSolver:
         handoff = time.perf_counter() - start
 
         start = time.perf_counter()
-        if options.warm_start and compiled.integer.any():
+        if _wants_warm_start(options, compiled):
             start_plan = rounded_lp_plan(compiled, highspy)
             if start_plan is not None:
                 solution = highspy.HighsSolution()

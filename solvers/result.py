@@ -31,7 +31,7 @@ class SolveOptions:
     mip_gap: float = 1e-4  # relative
     threads: int | None = None
     log: bool = False  # stream the solver's log to the terminal
-    warm_start: bool = False  # HiGHS: hand over a rounded-LP plan as the first incumbent
+    warm_start: bool | None = None  # HiGHS: start from a rounded-LP plan; None = on for large models
     solver_options: dict = field(default_factory=dict)  # passed to the solver by its own option names
 
 
