@@ -279,6 +279,8 @@ class HighsSolver:
                 solution.col_value = start_plan
                 solution.value_valid = True
                 h.setSolution(solution)
+            if options.time_limit is not None:  # the start's LP solves count against the limit
+                h.setOptionValue("time_limit", max(options.time_limit - (time.perf_counter() - start), 1.0))
         h.run()
         solve_seconds = time.perf_counter() - start
         return self._result(h, compiled, model, handoff, solve_seconds, highspy)
