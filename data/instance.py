@@ -12,7 +12,7 @@ import pandas as pd
 
 from .errors import Issue, IssueLog
 from .network import Network, build_network
-from .parse import parse_settings, parse_table
+from .parse import default_series, parse_settings, parse_table
 from .read import RawInstance, raw_from_document, read_raw
 from .schema import TABLES
 from .validate import Checker, run_network_checks, run_table_checks
@@ -100,8 +100,6 @@ def _typed_tables(raw: RawInstance, log: IssueLog) -> tuple[dict[str, pd.DataFra
 
 
 def _empty(schema) -> pd.DataFrame:
-    from .parse import _default_series
-
-    frame = pd.DataFrame({c.name: _default_series(c, 0) for c in schema.columns})
+    frame = pd.DataFrame({c.name: default_series(c, 0) for c in schema.columns})
     frame["_row"] = np.zeros(0, dtype=int)
     return frame

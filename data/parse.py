@@ -43,7 +43,7 @@ def parse_table(raw: RawTable, table: Table, log: IssueLog) -> pd.DataFrame:
             if column.required:
                 log.error(raw.file, table.name, "required column is missing", column=column.name)
                 continue
-            out[column.name] = _default_series(column, len(frame))
+            out[column.name] = default_series(column, len(frame))
             continue
         out[column.name] = _parse_column(raw, table, column, frame[column.name], log)
     typed = pd.DataFrame(out, index=range(len(frame)))
@@ -54,7 +54,7 @@ def parse_table(raw: RawTable, table: Table, log: IssueLog) -> pd.DataFrame:
     return typed
 
 
-def _default_series(column: Column, n: int) -> pd.Series:
+def default_series(column: Column, n: int) -> pd.Series:
     if column.kind is Kind.NUMBER:
         return pd.Series(np.full(n, np.nan if column.default is None else column.default, dtype=float))
     if column.kind is Kind.BOOL:

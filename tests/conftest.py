@@ -52,6 +52,15 @@ def write(doc: dict, folder: Path, name: str = "tiny") -> Path:
     return path
 
 
+def write_csv_folder(folder: Path, markets_csv: str, lanes_csv: str) -> Path:
+    """A CSV-folder instance with the given markets and lanes tables and one product P."""
+    folder.mkdir()
+    (folder / "markets.csv").write_text(markets_csv)
+    (folder / "products.csv").write_text("product,unit_cost,base_price,weight_kg,volume_m3\nP,2,10,1,0.01\n")
+    (folder / "lanes.csv").write_text(lanes_csv)
+    return folder
+
+
 @dataclass
 class Solved:
     instance: Instance

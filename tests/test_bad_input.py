@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import base_instance, write
+from conftest import base_instance, write, write_csv_folder
 from xborder.cli import cli
 
 
@@ -113,11 +113,8 @@ def test_unknown_format_and_missing_path(tmp_path):
 
 def test_csv_errors_use_spreadsheet_rows(tmp_path):
     """In CSV the header is row 1, so the second record is row 3; 'maybe' is not a boolean."""
-    folder = tmp_path / "inst"
-    folder.mkdir()
-    (folder / "markets.csv").write_text("market,must_enter\nA,no\nB,maybe\n")
-    (folder / "products.csv").write_text("product,unit_cost,base_price,weight_kg,volume_m3\nP,2,10,1,0.01\n")
-    (folder / "lanes.csv").write_text("from,to,mode,transit_days\norigin,A,postal,3\n")
+    folder = write_csv_folder(tmp_path / "inst", "market,must_enter\nA,no\nB,maybe\n",
+                              "from,to,mode,transit_days\norigin,A,postal,3\n")
     result = CliRunner().invoke(cli, ["validate", str(folder)])
     assert result.exit_code == 2
     assert "markets.csv: table 'markets', row 3, column 'must_enter'" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import DEMO, REPO, base_instance, write
+from conftest import DEMO, REPO, base_instance, write, write_csv_folder
 from xborder.data.instance import load_instance
 from xborder.data.write import write_instance
 
@@ -49,11 +49,8 @@ def test_demo_files_are_what_the_builder_makes(tmp_path):
 
 def test_csv_booleans_and_blank_cells(tmp_path):
     """CSV cells: yes/no/1/0/true/false are booleans; a blank optional cell takes its default."""
-    folder = tmp_path / "inst"
-    folder.mkdir()
-    (folder / "markets.csv").write_text("market,must_enter,price_index\nA,yes,\nB,0,2\n")
-    (folder / "products.csv").write_text("product,unit_cost,base_price,weight_kg,volume_m3\nP,2,10,1,0.01\n")
-    (folder / "lanes.csv").write_text("from,to,mode,transit_days\norigin,A,postal,3\norigin,B,postal,3\n")
+    folder = write_csv_folder(tmp_path / "inst", "market,must_enter,price_index\nA,yes,\nB,0,2\n",
+                              "from,to,mode,transit_days\norigin,A,postal,3\norigin,B,postal,3\n")
     inst = load_instance(folder)
     markets = inst.tables["markets"]
     assert markets["must_enter"].tolist() == [True, False]
