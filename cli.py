@@ -141,11 +141,13 @@ def validate(instance, fmt, capacity, uncapacitated):
 @click.option("--no-presolve", is_flag=True, help="Keep dominated lanes and never-profitable product-markets in the model.")
 @click.option("--warm-start/--no-warm-start", default=None,
               help="HiGHS: start from a rounded LP-relaxation plan (default: on for models of 20,000+ columns).")
+@click.option("--cuts/--no-cuts", default=True, show_default=True,
+              help="HiGHS: tighten the root LP with xborder's channel-demand and mitigation cuts before branching.")
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options
 def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, no_presolve, warm_start,
-          solver_option_texts, fmt, capacity, uncapacitated):
+          cuts, solver_option_texts, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
     \b
@@ -169,7 +171,7 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
     for warning in inst.warnings:
         click.echo(f"warning: {warning}", err=True)
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
-                           solver_options=_solver_options(solver_option_texts))
+                           cuts=cuts, solver_options=_solver_options(solver_option_texts))
     try:
         run = solve_loaded(inst, form, options, solver, read_seconds, presolve=not no_presolve)
     except (SolverUnavailable, ValueError) as err:

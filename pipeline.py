@@ -51,6 +51,7 @@ class Run:
             "model_size": vars(r.size),
             "solver_message": r.message,
             "presolve": vars(self.presolve) if self.presolve else None,
+            "root_cuts": r.extra.get("root_cuts"),
         }
 
 

@@ -201,6 +201,12 @@ def summary(run: Run) -> str:
         )
     if run.presolve is not None:
         lines.append(f"  {run.presolve}")
+    cuts = r.extra.get("root_cuts")
+    if cuts:
+        lines.append(
+            f"  root cuts: {cuts['rows']} valid inequalities in {cuts['rounds']} round(s) moved the LP bound "
+            f"from {_money(cuts['lp_bound_before'], cur)} to {_money(cuts['lp_bound_after'], cur)}"
+        )
     verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
     lines.append(f"  independent check: {verdict}")
     s = run.seconds

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 import pyomo.environ as pyo
 
 from ..data.instance import Instance
 from . import parts
+from .cuts import active_separators
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from ..data.presolve import presolve as presolve_network
 from .index import build_index
+
+
+STRATEGIC = ("e", "r", "s", "y", "v")  # markets, regimes, channels, warehouses, mitigation: rounded first
 
 
 def build_model(instance: Instance, form: Formulation | None = None, presolve: bool = True) -> pyo.ConcreteModel:
@@ -55,4 +61,6 @@ def build_model(instance: Instance, form: Formulation | None = None, presolve: b
     parts.add_payment_risk_cap(m, ix)
     parts.add_concentration(m, ix)
     parts.add_objective(m, ix)
+    m.xb_separators = functools.partial(active_separators, m)  # asked at solve time
+    m.xb_strategic = m.cols.mask(STRATEGIC)
     return m

@@ -68,6 +68,14 @@ class Columns:
             lower[j] = upper[j] = self.vars[j].value
         return lower, upper, integer
 
+    def mask(self, names) -> np.ndarray:
+        """Boolean column mask of the named variable components (those declared)."""
+        mask = np.zeros(len(self.vars), dtype=bool)
+        for name in names:
+            if name in self.start:
+                mask[self.start[name]:self.start[name] + len(self.keys[name])] = True
+        return mask
+
     def has(self, name: str) -> bool:
         return name in self.start
 

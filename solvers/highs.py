@@ -12,6 +12,7 @@ import functools
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
@@ -144,6 +145,12 @@ class CompiledModel:
             self.col_upper[j] = INF if ub is None else ub
             self.integer[j] = var.is_integer()
 
+    def add_rows(self, rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
+        """Append rows `lower <= rows x <= upper` (valid inequalities found at the root)."""
+        self.A = sp.vstack([self.A, rows], format="csc")
+        self.row_lower = np.concatenate([self.row_lower, lower])
+        self.row_upper = np.concatenate([self.row_upper, upper])
+
     @property
     def size(self) -> ModelSize:
         return ModelSize(
@@ -169,10 +176,10 @@ def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
         compiled = CompiledModel(model)
     except InfeasibleConstraintException:
         return None
-    values = _lp_solution(compiled, highspy)
-    if values is None:
+    relaxed = RelaxedLp(compiled, highspy)
+    if relaxed.solve() is None:
         return None
-    return compiled.sign * (float(compiled.cost @ values) + compiled.offset)
+    return relaxed.bound
 
 
 def highs_lp(c: CompiledModel, highspy):
@@ -195,19 +202,92 @@ def highs_lp(c: CompiledModel, highspy):
     return lp
 
 
-def _lp_solution(compiled: CompiledModel, highspy, lower=None, upper=None) -> np.ndarray | None:
-    """Primal values of the LP relaxation (optionally with changed column bounds), or None."""
-    lp = highs_lp(compiled, highspy)
-    lp.integrality_ = []
-    if lower is not None:
-        lp.col_lower_, lp.col_upper_ = lower, upper
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.asarray(h.getSolution().col_value, dtype=float)
+class RelaxedLp:
+    """The LP relaxation of a compiled model in one Highs object. Each `solve` starts from the
+    previous basis, so re-solving after added rows or changed bounds takes few iterations."""
+
+    def __init__(self, compiled: CompiledModel, highspy):
+        self.compiled = compiled
+        self.highspy = highspy
+        lp = highs_lp(compiled, highspy)
+        lp.integrality_ = []
+        self.h = new_highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(lp)
+        self.n = len(compiled.columns)
+
+    def solve(self, lower: np.ndarray | None = None, upper: np.ndarray | None = None) -> np.ndarray | None:
+        """Primal values at the optimum (with the given column bounds if any), or None."""
+        if lower is not None:
+            self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
+        self.h.run()
+        if self.h.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    @property
+    def bound(self) -> float:
+        """The last optimum in the model's own sense (max or min)."""
+        return self.compiled.sign * (self.h.getInfo().objective_function_value + self.compiled.offset)
+
+    def add_rows(self, rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
+        self.h.addRows(rows.shape[0], lower, upper, rows.nnz, rows.indptr[:-1].astype(np.int32),
+                       rows.indices.astype(np.int32), rows.data)
+
+
+@dataclass
+class RootCuts:
+    """What the root cut loop did: LP bounds (model sense) before and after, rows added."""
+
+    rounds: int = 0
+    rows: int = 0
+    lp_bound_before: float | None = None
+    lp_bound_after: float | None = None
+    seconds: float = 0.0
+    lp_values: np.ndarray | None = field(default=None, repr=False)
+
+    def facts(self) -> dict:
+        return {"rounds": self.rounds, "rows": self.rows, "lp_bound_before": self.lp_bound_before,
+                "lp_bound_after": self.lp_bound_after, "seconds": round(self.seconds, 3)}
+
+
+ROOT_CUT_ROUNDS = 10
+
+
+def model_separators(model, compiled: CompiledModel) -> tuple:
+    """The model's active cut separators, if the compiled columns are the model's own order."""
+    if not hasattr(model, "xb_separators") or compiled.columns is not getattr(model, "xb_columns", None):
+        return ()
+    return model.xb_separators()
+
+
+def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS) -> RootCuts:
+    """Solve the LP relaxation, add the model's violated valid inequalities (models/cuts.py) as
+    rows, re-solve from the previous basis, until none is violated or `max_rounds` is reached.
+    The rows are appended to the compiled model too; the last LP solution is kept."""
+    start = time.perf_counter()
+    compiled = relaxed.compiled
+    separators = model_separators(model, compiled)
+    report = RootCuts()
+    while True:
+        report.lp_values = relaxed.solve()
+        if report.lp_values is None:
+            break
+        report.lp_bound_after = relaxed.bound
+        if report.lp_bound_before is None:
+            report.lp_bound_before = report.lp_bound_after
+        if report.rounds == max_rounds or not separators:
+            break
+        cuts = sp.vstack([separate(model, report.lp_values) for separate in separators], format="csr")
+        if cuts.shape[0] == 0:
+            break
+        lower, upper = np.full(cuts.shape[0], -INF), np.zeros(cuts.shape[0])
+        relaxed.add_rows(cuts, lower, upper)
+        compiled.add_rows(cuts, lower, upper)
+        report.rounds += 1
+        report.rows += cuts.shape[0]
+    report.seconds = time.perf_counter() - start
+    return report
 
 
 WARM_START_MIN_COLUMNS = 20_000  # below this the start did not pay (benchmarks/scale.py, sizes s and m)
@@ -221,21 +301,40 @@ def _wants_warm_start(options: SolveOptions, compiled: CompiledModel) -> bool:
     return bool(options.warm_start)
 
 
-def rounded_lp_plan(compiled: CompiledModel, highspy) -> np.ndarray | None:
-    """A feasible start: solve the LP relaxation, round the binaries (every positive one up, then
-    at 0.5), fix them and re-solve the LP for the continuous part. None if no rounding is feasible."""
-    relaxed = _lp_solution(compiled, highspy)
-    if relaxed is None:
-        return None
+def _round(values: np.ndarray, which: np.ndarray, threshold: float, compiled: CompiledModel) -> tuple:
+    """Column bounds with the `which` columns fixed at their values rounded up from `threshold`."""
+    rounded = np.clip(np.where(values >= threshold, np.ceil(values - 1e-9), np.floor(values + 1e-9)),
+                      compiled.col_lower, compiled.col_upper)
+    lower = np.where(which, rounded, compiled.col_lower)
+    upper = np.where(which, rounded, compiled.col_upper)
+    return lower, upper
+
+
+def rounded_lp_plan(relaxed: RelaxedLp, values: np.ndarray | None, strategic: np.ndarray | None = None) -> np.ndarray | None:
+    """A feasible start from the LP relaxation's solution `values` (solved here if None).
+
+    1. The strategic binaries (markets, channels, warehouses, ...: `strategic`, a column mask)
+       are rounded at 0.5, or at 0.9 or only where already 1 if that is infeasible, and the LP is
+       re-solved with them fixed, so the rest adapts to those choices.
+    2. Every other binary positive in that LP is rounded up, the rest down, and the LP re-solved
+       for the continuous part; if that fails, everything is rounded at 0.5.
+    None if no rounding is feasible. Changes the bounds of `relaxed`."""
+    compiled = relaxed.compiled
     integer = compiled.integer
+    if values is None:
+        values = relaxed.solve()
+    if values is None:
+        return None
+    if strategic is not None and (strategic & integer).any():
+        for threshold in (0.5, 0.9, 1.0 - 1e-6):
+            staged = relaxed.solve(*_round(values, strategic & integer, threshold, compiled))
+            if staged is not None:
+                values = staged
+                break
     for threshold in (1e-6, 0.5):
-        rounded = np.where(relaxed > threshold, np.ceil(relaxed - 1e-9), np.floor(relaxed + 1e-9))
-        rounded = np.clip(rounded, compiled.col_lower, compiled.col_upper)
-        lower = np.where(integer, rounded, compiled.col_lower)
-        upper = np.where(integer, rounded, compiled.col_upper)
-        values = _lp_solution(compiled, highspy, lower, upper)
-        if values is not None:
-            return np.where(integer, rounded, values)
+        plan = relaxed.solve(*_round(values, integer, threshold, compiled))
+        if plan is not None:
+            return np.where(integer, np.round(plan), plan)
     return None
 
 
@@ -267,23 +366,38 @@ class HighsSolver:
             compiled = CompiledModel(model)
         except InfeasibleConstraintException as err:
             return self._trivially_infeasible(str(err), time.perf_counter() - start)
-        h = self._highs(options)
-        h.passModel(highs_lp(compiled, highspy))
-        handoff = time.perf_counter() - start
+        compile_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
-        if _wants_warm_start(options, compiled):
-            start_plan = rounded_lp_plan(compiled, highspy)
-            if start_plan is not None:
-                solution = highspy.HighsSolution()
-                solution.col_value = start_plan
-                solution.value_valid = True
-                h.setSolution(solution)
-            if options.time_limit is not None:  # the start's LP solves count against the limit
-                h.setOptionValue("time_limit", max(options.time_limit - (time.perf_counter() - start), 1.0))
+        relaxed = root = None
+        cuts = options.cuts and compiled.integer.any() and bool(model_separators(model, compiled))
+        if cuts or _wants_warm_start(options, compiled):
+            relaxed = RelaxedLp(compiled, highspy)
+            root = strengthen_root(relaxed, model, ROOT_CUT_ROUNDS if cuts else 0)
+        start_plan = None
+        if relaxed is not None and _wants_warm_start(options, compiled):
+            start_plan = rounded_lp_plan(relaxed, root.lp_values, getattr(model, "xb_strategic", None))
+        prepare_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        h = self._highs(options)
+        h.passModel(highs_lp(compiled, highspy))
+        handoff = compile_seconds + time.perf_counter() - start
+
+        start = time.perf_counter()
+        if start_plan is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = start_plan
+            solution.value_valid = True
+            h.setSolution(solution)
+        if options.time_limit is not None:  # the cut loop and the start's LP solves count against the limit
+            h.setOptionValue("time_limit", max(options.time_limit - prepare_seconds, 1.0))
         h.run()
-        solve_seconds = time.perf_counter() - start
-        return self._result(h, compiled, model, handoff, solve_seconds, highspy)
+        solve_seconds = prepare_seconds + time.perf_counter() - start
+        result = self._result(h, compiled, model, handoff, solve_seconds, highspy)
+        if root is not None and root.rounds:
+            result.extra["root_cuts"] = root.facts()
+        return result
 
     def _highs(self, options: SolveOptions):
         import highspy

@@ -127,11 +127,12 @@ def test_warm_start_keeps_the_optimum_and_its_plan_is_feasible():
     import highspy
 
     from xborder.models.build import build_model
-    from xborder.solvers.highs import CompiledModel, rounded_lp_plan
+    from xborder.solvers.highs import CompiledModel, RelaxedLp, rounded_lp_plan
 
     inst = load_instance(REPO / "instances" / "demo.json")
-    compiled = CompiledModel(build_model(inst))
-    plan = rounded_lp_plan(compiled, highspy)
+    model = build_model(inst)
+    compiled = CompiledModel(model)
+    plan = rounded_lp_plan(RelaxedLp(compiled, highspy), None, model.xb_strategic)
     assert plan is not None
     activity = compiled.A @ plan
     scale = 1e-6 * np.maximum(1.0, np.abs(activity))

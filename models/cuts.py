@@ -1,0 +1,116 @@
+"""Valid inequalities that tighten the LP relaxation, separated from an LP point.
+
+A separator takes the model and a vector `x` of column values (the model's global column order)
+and returns the inequalities of its family that `x` violates, as rows `a x <= 0` of a CSR matrix.
+Every inequality holds for every integer-feasible plan, so adding them never changes the optimum
+(tests/test_cuts.py checks this against solves without them); they only remove fractional points.
+
+The HiGHS back end runs them in a short loop on the root LP before the branch-and-bound starts
+(solvers/highs.py, `strengthen_root`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .rows import RowBuilder
+
+VIOLATION_ABS = 1e-6
+VIOLATION_REL = 1e-5
+
+
+def _violated(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Positions where lhs exceeds rhs by more than the absolute-plus-relative tolerance."""
+    return np.flatnonzero(lhs - rhs > VIOLATION_ABS + VIOLATION_REL * np.abs(lhs))
+
+
+def _rows_of(selected: np.ndarray, n: int) -> np.ndarray:
+    """Local row number of each selected position (-1 elsewhere)."""
+    row = np.full(n, -1, dtype=np.int64)
+    row[selected] = np.arange(len(selected))
+    return row
+
+
+def channel_demand_cuts(m, x: np.ndarray) -> sp.csr_matrix:
+    """Rows 5-6 lifted, for any subset S of the channels of m:
+
+        q[p,m] <= base[p,m] z[p,m] + sum_{c in S} pot[p,m,c] s[m,c] + sum_{c not in S} pot[p,m,c] z[p,m]
+
+    Valid: with z = 0 row 6 forces q = 0; with z = 1 the right side is at least row 5's, as s <= 1.
+    Together over all S these are the projection of the `demand = by_channel` split (qc <= pot s,
+    qc <= pot z) onto (q, z, s), so the loop reaches that formulation's LP bound without its
+    columns. The most violated S for a pair takes c into S exactly when s[m,c] < z[p,m]."""
+    c, ix = m.cols, m.ix
+    n = len(ix.pairs)
+    pairs = np.arange(n)
+    q, z = x[c.at("q", pairs)], x[c.at("z", pairs)]
+    base = ix.pairs["base_demand"].to_numpy()
+    pot = ix.potentials
+    pot_pair, pot_value = pot["pair"].to_numpy(), pot["pot"].to_numpy()
+    s_col = c.at("s", pot["k"].to_numpy())
+    s = x[s_col]
+    via_channel = s < z[pot_pair]
+    best = base * z + np.bincount(pot_pair, weights=pot_value * np.minimum(s, z[pot_pair]), minlength=n)
+    cut = _violated(q, best)
+    row = _rows_of(cut, n)
+    z_coef = base + np.bincount(pot_pair, weights=np.where(via_channel, 0.0, pot_value), minlength=n)
+    terms = (row[pot_pair] >= 0) & via_channel
+    b = (RowBuilder(len(cut)).add(np.arange(len(cut)), c.at("q", cut), 1.0)
+         .add(np.arange(len(cut)), c.at("z", cut), -z_coef[cut])
+         .add(row[pot_pair[terms]], s_col[terms], -pot_value[terms]))
+    return b.matrix(len(c))
+
+
+def mitigation_cuts(m, x: np.ndarray) -> sp.csr_matrix:
+    """Row 18 lifted, for any subset S of the products offered in a mitigable market m:
+
+        Rv[m] <= sum_{p in S} price[p,m] q[p,m] + (sum_{p not in S} price[p,m] U[p,m]) v[m]
+
+    Valid: with v = 0 the right side is >= 0 = Rv; with v = 1 it is >= sum_p price q = Rev[m]
+    (q <= U, prices >= 0). S = all products is row 18's first half, S = none its second. The most
+    violated S takes p into S exactly when q[p,m] < U[p,m] v[m]."""
+    c, ix = m.cols, m.ix
+    mitigable = c.keys["v"]
+    if len(mitigable) == 0:
+        return sp.csr_matrix((0, len(c)))
+    market_row = mitigable.get_indexer(ix.pairs["market"])
+    pairs = np.flatnonzero(market_row >= 0)
+    market_row = market_row[pairs]
+    price = ix.pairs["price"].to_numpy()[pairs]
+    cap = price * ix.pairs["U"].to_numpy()[pairs]
+    q = x[c.at("q", pairs)]
+    v = x[c.of("v", mitigable)]
+    in_s = price * q < cap * v[market_row]
+    k = len(mitigable)
+    best = np.bincount(market_row, weights=np.minimum(price * q, cap * v[market_row]), minlength=k)
+    cut = _violated(x[c.of("Rv", mitigable)], best)
+    row = _rows_of(cut, k)
+    v_coef = np.bincount(market_row, weights=np.where(in_s, 0.0, cap), minlength=k)
+    terms = (row[market_row] >= 0) & in_s
+    b = (RowBuilder(len(cut)).add(np.arange(len(cut)), c.of("Rv", mitigable[cut]), 1.0)
+         .add(np.arange(len(cut)), c.of("v", mitigable[cut]), -v_coef[cut])
+         .add(row[market_row[terms]], c.at("q", pairs[terms]), -price[terms]))
+    return b.matrix(len(c))
+
+
+def lifted_families(m) -> dict:
+    """Each separator with the constraint families its validity rests on. Sales never exceed U
+    (row 6 in profit mode; in cost mode q is fixed at demand = U)."""
+    sales_bound = () if m.ix.cost_mode else ("demand_bound",)
+    return {
+        channel_demand_cuts: ("demand_from_channels", "demand_bound"),
+        mitigation_cuts: ("mitigation_within_revenue", "mitigation_needs_purchase", *sales_bound),
+    }
+
+
+def active_separators(m) -> tuple:
+    """The separators whose families are all in the model and active: channel-demand cuts for the
+    aggregated demand rows (profit mode), mitigation cuts when a market can buy mitigation. A
+    family switched off (e.g. to study its effect) takes its cuts with it."""
+    found = []
+    for separator, families in lifted_families(m).items():
+        blocks = [m.component(name) for name in families]
+        if all(b is not None and b.active and len(b) for b in blocks):
+            found.append(separator)
+    return tuple(found)

@@ -1,0 +1,144 @@
+"""Root cuts (models/cuts.py): hand-computed separations, validity on integer plans, the same
+optimum with and without them, and the channel-demand cuts reaching the by_channel LP bound."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import highspy
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import DEMO, EXACT, base_instance, write
+from xborder.cli import cli
+from xborder.data.generate import SIZES, GeneratorSpec, generate
+from xborder.data.instance import load_document, load_instance
+from xborder.models.build import build_model
+from xborder.models.cuts import active_separators, channel_demand_cuts, mitigation_cuts
+from xborder.models.formulation import Demand, Formulation
+from xborder.solvers import SolveOptions, get_solver
+from xborder.solvers.highs import CompiledModel, RelaxedLp, lp_relaxation_bound, rounded_lp_plan, strengthen_root
+
+
+def _generated(seed: int, objective: str = "profit"):
+    return load_document(generate(GeneratorSpec(*SIZES["s"], seed=seed, objective=objective)), f"gen-s{seed}.json")
+
+
+def _point(model, values: dict) -> np.ndarray:
+    """A column vector with the given {(variable, key): value} entries, zero elsewhere."""
+    x = np.zeros(len(model.cols))
+    for (name, key), value in values.items():
+        x[model.cols.of(name, [key])[0]] = value
+    return x
+
+
+def _row(matrix, model, name, key) -> float:
+    return matrix[0, model.cols.of(name, [key])[0]]
+
+
+def test_channel_demand_cut_by_hand(tmp_path):
+    """Pair (P,A) with no organic demand and two channels: T unlocks 1000 * 0.01 = 10 units,
+    I unlocks 1000 * 0.03 = 30, so U = 40. The point s[T] = 1, s[I] = 0, z = 0.25, q = 10 meets
+    row 5 (10 <= 10*1 + 30*0) and row 6 (10 <= 40*0.25). The subset inequality with S = {I}
+    (s[I] = 0 < z, s[T] = 1 >= z) reads q <= 10 z + 30 s[I] = 2.5 here, so it cuts the point off:
+    q - 10 z - 30 s[I] <= 0."""
+    doc = base_instance()
+    doc["product_markets"][0]["base_demand"] = 0
+    doc["channels"] = [{"channel": "T"}, {"channel": "I"}]
+    doc["market_channels"] = [{"market": "A", "channel": c, "reach": 1000, "conversion": conv, "viral": 0}
+                              for c, conv in (("T", 0.01), ("I", 0.03))]
+    model = build_model(load_instance(write(doc, tmp_path)))
+    x = _point(model, {("e", "A"): 1, ("s", 0): 1, ("s", 1): 0, ("z", 0): 0.25, ("q", 0): 10})
+    cuts = channel_demand_cuts(model, x).toarray()
+    assert cuts.shape[0] == 1
+    assert _row(cuts, model, "q", 0) == 1 and math.isclose(_row(cuts, model, "z", 0), -10)
+    assert _row(cuts, model, "s", 0) == 0 and math.isclose(_row(cuts, model, "s", 1), -30)
+    assert cuts @ x > 0
+    x[model.cols.of("z", [0])[0]] = 1.0  # offered in full: nothing to cut
+    assert channel_demand_cuts(model, x).shape[0] == 0
+
+
+def test_mitigation_cut_by_hand(tmp_path):
+    """Market A sells P at 10 and Q at 20, 5 units of each at most, so RevMax = 150. The point
+    v = 0.5, q[P] = 5, q[Q] = 0, Rv = 50 meets row 18 (50 <= Rev = 50, 50 <= 150 * 0.5). Taking
+    into S the products with price*q < price*U*v (only Q: 0 < 50; P: 50 >= 25) gives
+    Rv <= 20 q[Q] + (10*5) v = 25 here: Rv - 50 v - 20 q[Q] <= 0 cuts the point off."""
+    doc = base_instance()
+    doc["markets"][0].update(payment_loss_rate=0.05, mitigation_cost=20, mitigated_loss_rate=0.01)
+    doc["products"].append({"product": "Q", "unit_cost": 2, "base_price": 20, "weight_kg": 1, "volume_m3": 0.01})
+    doc["product_markets"] = [{"product": p, "market": "A", "base_demand": 5} for p in ("P", "Q")]
+    model = build_model(load_instance(write(doc, tmp_path)))
+    pos = {p: i for i, p in enumerate(model.ix.pairs["product"])}
+    x = _point(model, {("e", "A"): 1, ("v", "A"): 0.5, ("Rv", "A"): 50,
+                       ("z", pos["P"]): 1, ("q", pos["P"]): 5, ("z", pos["Q"]): 1})
+    cuts = mitigation_cuts(model, x).toarray()
+    assert cuts.shape[0] == 1
+    assert _row(cuts, model, "Rv", "A") == 1 and math.isclose(_row(cuts, model, "v", "A"), -50)
+    assert math.isclose(_row(cuts, model, "q", pos["Q"]), -20) and _row(cuts, model, "q", pos["P"]) == 0
+    assert cuts @ x > 0
+
+
+def _optimal_point(model) -> np.ndarray:
+    result = get_solver("highs").solve(model, SolveOptions(mip_gap=1e-9, cuts=False))
+    assert result.proven_optimal
+    return np.array([v.value for v in model.xb_columns])
+
+
+@pytest.mark.parametrize("make", [lambda: load_instance(DEMO), lambda: _generated(1), lambda: _generated(2, "cost")],
+                         ids=["demo", "gen-s1", "gen-s2-cost"])
+def test_cuts_never_cut_off_an_integer_plan(make):
+    """Valid inequalities: the optimal plan (found without cuts) and the rounded warm-start plan
+    violate none of them."""
+    model = build_model(make())
+    separators = model.xb_separators()
+    assert separators
+    start = rounded_lp_plan(RelaxedLp(CompiledModel(model), highspy), None, model.xb_strategic)
+    assert start is not None
+    for x in (_optimal_point(model), start):
+        assert all(separate(model, x).shape[0] == 0 for separate in separators)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_same_optimum_with_and_without_cuts(seed):
+    inst = _generated(seed)
+    with_cuts = get_solver("highs").solve(build_model(inst), EXACT)
+    without = get_solver("highs").solve(build_model(inst), SolveOptions(mip_gap=1e-9, cuts=False))
+    assert with_cuts.proven_optimal and without.proven_optimal
+    assert math.isclose(with_cuts.objective, without.objective, rel_tol=1e-6)
+    assert with_cuts.extra["root_cuts"]["rows"] > 0
+
+
+def test_channel_cuts_reach_the_by_channel_lp_bound():
+    """The subset inequalities are the projection of demand = by_channel, so the cut loop on the
+    aggregated LP ends at the by_channel LP bound (a cross-check between formulations)."""
+    inst = _generated(1)
+    model = build_model(inst)
+    model.xb_separators = lambda: (channel_demand_cuts,)
+    report = strengthen_root(RelaxedLp(CompiledModel(model), highspy), model)
+    by_channel = lp_relaxation_bound(build_model(inst, Formulation(demand=Demand.BY_CHANNEL)))
+    assert report.rounds >= 1 and report.lp_bound_after < report.lp_bound_before
+    assert math.isclose(report.lp_bound_after, by_channel, rel_tol=1e-7)
+
+
+def test_a_switched_off_family_takes_its_cuts_with_it():
+    model = build_model(load_instance(DEMO))
+    assert set(active_separators(model)) == {channel_demand_cuts, mitigation_cuts}
+    model.demand_from_channels.deactivate()
+    assert active_separators(model) == (mitigation_cuts,)
+    by_channel = build_model(load_instance(DEMO), Formulation(demand=Demand.BY_CHANNEL))
+    assert active_separators(by_channel) == (mitigation_cuts,)
+
+
+def test_cli_reports_root_cuts_and_can_turn_them_off(tmp_path):
+    import json
+
+    runner = CliRunner()
+    on = runner.invoke(cli, ["solve", str(DEMO), "--out", str(tmp_path / "on")])
+    assert on.exit_code == 0 and "root cuts:" in on.output
+    facts = json.loads((tmp_path / "on" / "solution.json").read_text())["run"]["root_cuts"]
+    assert facts["rows"] > 0 and facts["lp_bound_after"] < facts["lp_bound_before"]
+    off = runner.invoke(cli, ["solve", str(DEMO), "--out", str(tmp_path / "off"), "--no-cuts"])
+    assert off.exit_code == 0 and "root cuts:" not in off.output
+    assert json.loads((tmp_path / "off" / "solution.json").read_text())["run"]["root_cuts"] is None
