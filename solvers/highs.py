@@ -252,6 +252,7 @@ class RootCuts:
 
 
 ROOT_CUT_ROUNDS = 10
+ROOT_CUT_MIN_GAIN = 1e-5  # stop once a round moves the LP bound by less than this (relative)
 
 
 def model_separators(model, compiled: CompiledModel) -> tuple:
@@ -263,12 +264,14 @@ def model_separators(model, compiled: CompiledModel) -> tuple:
 
 def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS) -> RootCuts:
     """Solve the LP relaxation, add the model's violated valid inequalities (models/cuts.py) as
-    rows, re-solve from the previous basis, until none is violated or `max_rounds` is reached.
+    rows, re-solve from the previous basis, until none is violated, a round moves the bound by
+    less than ROOT_CUT_MIN_GAIN, or `max_rounds` is reached.
     The rows are appended to the compiled model too; the last LP solution is kept."""
     start = time.perf_counter()
     compiled = relaxed.compiled
     separators = model_separators(model, compiled)
     report = RootCuts()
+    previous = None
     while True:
         report.lp_values = relaxed.solve()
         if report.lp_values is None:
@@ -276,8 +279,10 @@ def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS
         report.lp_bound_after = relaxed.bound
         if report.lp_bound_before is None:
             report.lp_bound_before = report.lp_bound_after
-        if report.rounds == max_rounds or not separators:
+        stalled = previous is not None and abs(previous - relaxed.bound) <= ROOT_CUT_MIN_GAIN * abs(relaxed.bound)
+        if report.rounds == max_rounds or not separators or stalled:
             break
+        previous = relaxed.bound
         cuts = sp.vstack([separate(model, report.lp_values) for separate in separators], format="csr")
         if cuts.shape[0] == 0:
             break
@@ -310,14 +315,38 @@ def _round(values: np.ndarray, which: np.ndarray, threshold: float, compiled: Co
     return lower, upper
 
 
+def _fractional(values: np.ndarray, which: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(which & (np.abs(values - np.round(values)) > 1e-6))
+
+
+def dive(relaxed: RelaxedLp, values: np.ndarray, which: np.ndarray):
+    """Fractional diving over the columns `which`: fix the fractional one nearest to an integer
+    at that integer (the other one if that makes the LP infeasible), re-solve, repeat until all
+    of `which` are integral. Returns (values, lower, upper) with them fixed, or None."""
+    compiled = relaxed.compiled
+    lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+    fractional = _fractional(values, which)
+    while len(fractional):
+        j = fractional[np.argmin(np.abs(values[fractional] - np.round(values[fractional])))]
+        for target in (np.round(values[j]), 1.0 - np.round(values[j])):
+            lower[j] = upper[j] = target
+            solved = relaxed.solve(lower, upper)
+            if solved is not None:
+                break
+        else:
+            return None
+        values = solved
+        fractional = _fractional(values, which)
+    return values, lower, upper
+
+
 def rounded_lp_plan(relaxed: RelaxedLp, values: np.ndarray | None, strategic: np.ndarray | None = None) -> np.ndarray | None:
     """A feasible start from the LP relaxation's solution `values` (solved here if None).
 
-    1. The strategic binaries (markets, channels, warehouses, ...: `strategic`, a column mask)
-       are rounded at 0.5, or at 0.9 or only where already 1 if that is infeasible, and the LP is
-       re-solved with them fixed, so the rest adapts to those choices.
+    1. The strategic binaries (markets, channels, warehouses, ...: `strategic`, a column mask; a
+       few dozen) are fixed by diving, so the rest of the LP adapts to each choice.
     2. Every other binary positive in that LP is rounded up, the rest down, and the LP re-solved
-       for the continuous part; if that fails, everything is rounded at 0.5.
+       for the continuous part; if that fails, every binary is rounded at 0.5 instead.
     None if no rounding is feasible. Changes the bounds of `relaxed`."""
     compiled = relaxed.compiled
     integer = compiled.integer
@@ -326,11 +355,9 @@ def rounded_lp_plan(relaxed: RelaxedLp, values: np.ndarray | None, strategic: np
     if values is None:
         return None
     if strategic is not None and (strategic & integer).any():
-        for threshold in (0.5, 0.9, 1.0 - 1e-6):
-            staged = relaxed.solve(*_round(values, strategic & integer, threshold, compiled))
-            if staged is not None:
-                values = staged
-                break
+        dived = dive(relaxed, values, strategic & integer)
+        if dived is not None:
+            values = dived[0]
     for threshold in (1e-6, 0.5):
         plan = relaxed.solve(*_round(values, integer, threshold, compiled))
         if plan is not None:
