@@ -7,7 +7,8 @@ the same model from an MPS file (C++ parsing, no Python objects).
 
 A second table compares hand-off paths on the same model (xborder's direct stacking of its
 `LinearRows` blocks, Pyomo's `LinearStandardFormCompiler` + `passModel`, and Pyomo's persistent
-`highs` interface), and a third the solve with and without presolve and the warm start.
+`highs` interface), and a third the solve with each lever off and on: presolve, the root cuts,
+the warm start, and the by_channel demand formulation.
 
 Every size runs in its own subprocess so that peak memory is that size's own. Run from the
 repository root (takes about half an hour with the default 300 s limit):
@@ -87,7 +88,7 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     if handoff_compare:
         row["handoff_paths"] = compare_handoffs(inst, build_model, time_limit)
 
-    run = HighsSolver().solve(model, SolveOptions(time_limit=time_limit, mip_gap=1e-4))  # warm start: automatic
+    run = HighsSolver().solve(model, SolveOptions(time_limit=time_limit, mip_gap=1e-4))  # defaults: cuts on, warm start automatic
     row.update(status=run.status.value, solve_s=run.solve_seconds, gap=run.gap)
     row["ratio_build_handoff_to_solve"] = (row["build_s"] + row["handoff_s"]) / max(run.solve_seconds, 1e-9)
     if solve_compare:
@@ -122,8 +123,19 @@ def compare_handoffs(inst, build_model, time_limit) -> dict:
     return out
 
 
+SOLVE_VARIANTS = (  # label, presolve, root cuts, warm start, demand=by_channel
+    ("no presolve, no cuts, no warm start", False, False, False, False),
+    ("presolve, no cuts, no warm start", True, False, False, False),
+    ("presolve + warm start", True, False, True, False),
+    ("presolve + cuts", True, True, False, False),
+    ("presolve + cuts + warm start", True, True, True, False),
+    ("presolve + demand=by_channel + cuts + warm start", True, True, True, True),
+)
+
+
 def compare_solves(inst, time_limit, form) -> dict:
-    """Solve seconds and gap: presolve off / on, warm start off / on, and demand=by_channel."""
+    """Solve seconds and gap with each solve lever off / on: presolve, root cuts, warm start, and
+    the by_channel demand formulation."""
     from dataclasses import replace
 
     from xborder.models.formulation import Demand
@@ -131,11 +143,9 @@ def compare_solves(inst, time_limit, form) -> dict:
     from xborder.solvers import SolveOptions
 
     out = {}
-    variants = (("no presolve, no warm start", False, False, form), ("presolve, no warm start", True, False, form),
-                ("presolve + warm start", True, True, form),
-                ("presolve + demand=by_channel + warm start", True, True, replace(form, demand=Demand.BY_CHANNEL)))
-    for label, presolve, warm, variant in variants:
-        options = SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm)
+    for label, presolve, cuts, warm, by_channel in SOLVE_VARIANTS:
+        variant = replace(form, demand=Demand.BY_CHANNEL) if by_channel else form
+        options = SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm, cuts=cuts)
         run = solve_loaded(inst, variant, options=options, presolve=presolve)
         out[label] = {"status": run.result.status.value, "solve_s": run.result.solve_seconds, "gap": run.result.gap,
                       "objective": run.result.objective}
@@ -169,14 +179,16 @@ def print_tables(rows: list[dict]):
             print(f"| {r['size']} | " + " | ".join(_fmt(r["handoff_paths"][n]) for n in names) + " |")
     variants = [r for r in rows if "solve_variants" in r]
     if variants:
-        print("\n## Solve: before / after (same time limit)\n")
-        names = list(variants[0]["solve_variants"])
-        print("| size | " + " | ".join(f"{n}: s / gap" for n in names) + " |")
-        print("|---|" + "|".join("---" for _ in names) + "|")
-        for r in variants:
-            cells = [f"{_fmt(v['solve_s'])} / {_fmt(v['gap'], 4) if v['gap'] is not None else '-'} ({v['status']})"
-                     for v in r["solve_variants"].values()]
-            print(f"| {r['size']} | " + " | ".join(cells) + " |")
+        print("\n## Solve: before / after (same time limit; seconds / relative gap (status))\n")
+        print("| variant | " + " | ".join(f"size {r['size']}" for r in variants) + " |")
+        print("|---|" + "|".join("---" for _ in variants) + "|")
+        for name in variants[0]["solve_variants"]:
+            cells = []
+            for r in variants:
+                v = r["solve_variants"][name]
+                gap = _fmt(v["gap"], 4) if v["gap"] is not None else "-"
+                cells.append(f"{_fmt(v['solve_s'])} / {gap} ({v['status']})")
+            print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def main(argv=None):

@@ -1,8 +1,13 @@
 """HiGHS back end: compile the Pyomo model to a sparse matrix once, hand it over in one call.
 
-The model is compiled with Pyomo's `LinearStandardFormCompiler` (mixed form: each row keeps its
-sense) and passed to `highspy` with a single `passModel`, instead of per-constraint wrappers.
-Primal values are written back into the Pyomo variables.
+xborder's models are stacked straight from their `LinearRows` blocks; any other Pyomo model is
+compiled with Pyomo's `LinearStandardFormCompiler` (mixed form: each row keeps its sense). Either
+way the matrix reaches `highspy` in a single `passModel`, not through per-constraint wrappers.
+
+Before the branch-and-bound, one LP relaxation (`RelaxedLp`) is solved and re-solved from its
+basis: the root cut loop adds the model's violated valid inequalities (`strengthen_root`), and
+the warm start dives on the strategic binaries and rounds the rest (`rounded_lp_plan`). Primal
+values are written back into the Pyomo variables.
 """
 
 from __future__ import annotations
@@ -213,6 +218,7 @@ class RelaxedLp:
         lp.integrality_ = []
         self.h = new_highs()
         self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("simplex_strategy", 2)  # parallel dual simplex: 1.5x faster at size l
         self.h.passModel(lp)
         self.n = len(compiled.columns)
 
@@ -262,10 +268,10 @@ def model_separators(model, compiled: CompiledModel) -> tuple:
     return model.xb_separators()
 
 
-def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS) -> RootCuts:
+def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS, deadline: float = INF) -> RootCuts:
     """Solve the LP relaxation, add the model's violated valid inequalities (models/cuts.py) as
     rows, re-solve from the previous basis, until none is violated, a round moves the bound by
-    less than ROOT_CUT_MIN_GAIN, or `max_rounds` is reached.
+    less than ROOT_CUT_MIN_GAIN, `max_rounds` is reached or `deadline` (perf_counter) passes.
     The rows are appended to the compiled model too; the last LP solution is kept."""
     start = time.perf_counter()
     compiled = relaxed.compiled
@@ -280,7 +286,7 @@ def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS
         if report.lp_bound_before is None:
             report.lp_bound_before = report.lp_bound_after
         stalled = previous is not None and abs(previous - relaxed.bound) <= ROOT_CUT_MIN_GAIN * abs(relaxed.bound)
-        if report.rounds == max_rounds or not separators or stalled:
+        if report.rounds == max_rounds or not separators or stalled or time.perf_counter() >= deadline:
             break
         previous = relaxed.bound
         cuts = sp.vstack([separate(model, report.lp_values) for separate in separators], format="csr")
@@ -295,6 +301,19 @@ def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS
     return report
 
 
+def _tighten_bound(result: SolveResult, lp_bound: float | None, sign: float):
+    """Report the root LP bound (after the cuts) when it is tighter than the solver's own dual
+    bound, e.g. when the time limit stops HiGHS before its root LP is solved; both are valid."""
+    if lp_bound is None or not result.has_solution or result.bound is None:
+        return
+    tighter = lp_bound < result.bound if sign < 0 else lp_bound > result.bound
+    if tighter:
+        result.bound = lp_bound
+        result.gap = abs(result.bound - result.objective) / max(abs(result.objective), 1e-12)
+
+
+CUT_SHARE = 0.4  # share of the time limit after which no new cut round starts
+START_SHARE = 0.6  # ... and after which the warm start's dive stops (the rest is rounded)
 WARM_START_MIN_COLUMNS = 20_000  # below this the start did not pay (benchmarks/scale.py, sizes s and m)
 
 
@@ -319,32 +338,46 @@ def _fractional(values: np.ndarray, which: np.ndarray) -> np.ndarray:
     return np.flatnonzero(which & (np.abs(values - np.round(values)) > 1e-6))
 
 
-def dive(relaxed: RelaxedLp, values: np.ndarray, which: np.ndarray):
-    """Fractional diving over the columns `which`: fix the fractional one nearest to an integer
-    at that integer (the other one if that makes the LP infeasible), re-solve, repeat until all
-    of `which` are integral. Returns (values, lower, upper) with them fixed, or None."""
+DIVE_BATCH = 0.1  # a dive step fixes together every fractional column this close to an integer
+
+
+def dive(relaxed: RelaxedLp, values: np.ndarray, which: np.ndarray, deadline: float = INF) -> np.ndarray | None:
+    """Fractional diving over the columns `which`: fix the fractional columns within DIVE_BATCH
+    of an integer (at least the nearest one) at that integer, re-solve the LP from its basis, and
+    repeat until all of `which` are integral. When a batch makes the LP infeasible, only its
+    nearest column is fixed, the other way round if need be. Stops at `deadline` (perf_counter
+    seconds). Returns the last LP solution, or None if no fixing is feasible."""
     compiled = relaxed.compiled
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
     fractional = _fractional(values, which)
-    while len(fractional):
-        j = fractional[np.argmin(np.abs(values[fractional] - np.round(values[fractional])))]
-        for target in (np.round(values[j]), 1.0 - np.round(values[j])):
-            lower[j] = upper[j] = target
-            solved = relaxed.solve(lower, upper)
+    while len(fractional) and time.perf_counter() < deadline:
+        distance = np.abs(values[fractional] - np.round(values[fractional]))
+        nearest = fractional[np.argmin(distance)]
+        batch = fractional[distance <= max(DIVE_BATCH, distance.min())]
+        tries = [(batch, np.round(values[batch]))]
+        if len(batch) > 1:
+            tries.append((np.array([nearest]), np.round(values[[nearest]])))
+        tries.append((np.array([nearest]), 1.0 - np.round(values[[nearest]])))
+        for columns, targets in tries:
+            trial_lower, trial_upper = lower.copy(), upper.copy()
+            trial_lower[columns] = trial_upper[columns] = targets
+            solved = relaxed.solve(trial_lower, trial_upper)
             if solved is not None:
+                lower, upper, values = trial_lower, trial_upper, solved
                 break
         else:
             return None
-        values = solved
         fractional = _fractional(values, which)
-    return values, lower, upper
+    return values
 
 
-def rounded_lp_plan(relaxed: RelaxedLp, values: np.ndarray | None, strategic: np.ndarray | None = None) -> np.ndarray | None:
+def rounded_lp_plan(relaxed: RelaxedLp, values: np.ndarray | None, strategic: np.ndarray | None = None,
+                    deadline: float = INF) -> np.ndarray | None:
     """A feasible start from the LP relaxation's solution `values` (solved here if None).
 
     1. The strategic binaries (markets, channels, warehouses, ...: `strategic`, a column mask; a
-       few dozen) are fixed by diving, so the rest of the LP adapts to each choice.
+       few dozen) are fixed by diving (`dive`, until `deadline`), so the rest of the LP adapts to
+       each choice.
     2. Every other binary positive in that LP is rounded up, the rest down, and the LP re-solved
        for the continuous part; if that fails, every binary is rounded at 0.5 instead.
     None if no rounding is feasible. Changes the bounds of `relaxed`."""
@@ -355,9 +388,9 @@ def rounded_lp_plan(relaxed: RelaxedLp, values: np.ndarray | None, strategic: np
     if values is None:
         return None
     if strategic is not None and (strategic & integer).any():
-        dived = dive(relaxed, values, strategic & integer)
+        dived = dive(relaxed, values, strategic & integer, deadline)
         if dived is not None:
-            values = dived[0]
+            values = dived
     for threshold in (1e-6, 0.5):
         plan = relaxed.solve(*_round(values, integer, threshold, compiled))
         if plan is not None:
@@ -396,14 +429,16 @@ class HighsSolver:
         compile_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
+        limit = INF if options.time_limit is None else options.time_limit
         relaxed = root = None
         cuts = options.cuts and compiled.integer.any() and bool(model_separators(model, compiled))
         if cuts or _wants_warm_start(options, compiled):
             relaxed = RelaxedLp(compiled, highspy)
-            root = strengthen_root(relaxed, model, ROOT_CUT_ROUNDS if cuts else 0)
+            root = strengthen_root(relaxed, model, ROOT_CUT_ROUNDS if cuts else 0, start + CUT_SHARE * limit)
         start_plan = None
         if relaxed is not None and _wants_warm_start(options, compiled):
-            start_plan = rounded_lp_plan(relaxed, root.lp_values, getattr(model, "xb_strategic", None))
+            start_plan = rounded_lp_plan(relaxed, root.lp_values, getattr(model, "xb_strategic", None),
+                                         start + START_SHARE * limit)
         prepare_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -422,8 +457,10 @@ class HighsSolver:
         h.run()
         solve_seconds = prepare_seconds + time.perf_counter() - start
         result = self._result(h, compiled, model, handoff, solve_seconds, highspy)
-        if root is not None and root.rounds:
-            result.extra["root_cuts"] = root.facts()
+        if root is not None:
+            _tighten_bound(result, root.lp_bound_after, compiled.sign)
+            if root.rounds:
+                result.extra["root_cuts"] = root.facts()
         return result
 
     def _highs(self, options: SolveOptions):

@@ -142,3 +142,24 @@ def test_cli_reports_root_cuts_and_can_turn_them_off(tmp_path):
     off = runner.invoke(cli, ["solve", str(DEMO), "--out", str(tmp_path / "off"), "--no-cuts"])
     assert off.exit_code == 0 and "root cuts:" not in off.output
     assert json.loads((tmp_path / "off" / "solution.json").read_text())["run"]["root_cuts"] is None
+
+
+def test_root_lp_bound_is_reported_when_tighter_than_the_solvers():
+    """Both bounds are valid, so the tighter is reported: a maximisation with plan 100, solver
+    bound 150 and root LP bound 120 has gap (120 - 100) / 100 = 0.2; a looser LP bound is ignored.
+    For a minimisation, plan 100 and bounds 50 (solver) and 80 (LP) give gap 0.2."""
+    from xborder.solvers.highs import _tighten_bound
+    from xborder.solvers.result import ModelSize, SolveResult, Status
+
+    def result(bound):
+        return SolveResult("highs", "x", Status.TIME_LIMIT, True, 100.0, bound, None, 0.0, 0.0, ModelSize(0, 0, 0, 0))
+
+    maximised = result(150.0)
+    _tighten_bound(maximised, 120.0, sign=-1.0)
+    assert maximised.bound == 120.0 and math.isclose(maximised.gap, 0.2)
+    looser = result(150.0)
+    _tighten_bound(looser, 160.0, sign=-1.0)
+    assert looser.bound == 150.0
+    minimised = result(50.0)
+    _tighten_bound(minimised, 80.0, sign=1.0)
+    assert minimised.bound == 80.0 and math.isclose(minimised.gap, 0.2)
