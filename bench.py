@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 COLUMNS = [
-    "instance", "format", "formulation", "solver", "repeat", "status", "objective", "bound", "gap", "root_lp_bound",
+    "instance", "format", "formulation", "solver", "cuts", "repeat", "status", "objective", "bound", "gap", "root_lp_bound",
     "build_s", "solve_s", "total_s", "rows", "cols", "nonzeros", "binaries", "checker", "known_optimum",
     "matches_optimum", "error",
 ]
@@ -37,6 +37,7 @@ class RunSpec:
     time_limit: float
     mip_gap: float
     repeat: int
+    cuts: bool = True  # HiGHS root cuts (off for a like-for-like comparison with other solvers)
 
     @property
     def instance_name(self) -> str:
@@ -96,7 +97,8 @@ def run_one(spec: RunSpec) -> dict:
     model = build_model(inst, form)
     build = time.perf_counter() - t0
     root = lp_relaxation_bound(model)
-    result = get_solver(spec.solver).solve(model, SolveOptions(time_limit=spec.time_limit, mip_gap=spec.mip_gap))
+    options = SolveOptions(time_limit=spec.time_limit, mip_gap=spec.mip_gap, cuts=spec.cuts)
+    result = get_solver(spec.solver).solve(model, options)
     checker = "none"
     if result.has_solution:
         ev = check_plan(inst, extract_plan(model), result.objective, form.sourcing is Sourcing.SINGLE)
@@ -124,7 +126,7 @@ def _worker_main(argv: list[str]) -> int:
 
 def run_in_subprocess(spec: RunSpec) -> dict:
     row = {"instance": spec.instance_name, "format": spec.fmt, "formulation": spec.formulation, "solver": spec.solver,
-           "repeat": spec.repeat}
+           "repeat": spec.repeat, "cuts": spec.cuts}
     cmd = [sys.executable, "-m", "xborder.bench", json.dumps(asdict(spec))]
     start = time.perf_counter()
     try:
@@ -158,7 +160,7 @@ def write_csv(rows: list[dict], path: Path):
 
 
 def _config(row) -> str:
-    return f"{row['solver']} / {row['formulation']}"
+    return f"{row['solver']} / {row['formulation']}" + ("" if row.get("cuts", True) else " / no cuts")
 
 
 def _solved(row) -> bool:

@@ -318,8 +318,9 @@ def generate(size, products, markets, warehouses, seed, objective, target):
 @click.option("--format", "fmt", type=click.Choice(["auto", "xborder", "orlib-cap", "holmberg"]), default="auto", show_default=True)
 @click.option("--capacity", type=click.FloatRange(min=0, min_open=True), multiple=True,
               help="orlib-cap files with an open capacity (capa/b/c): one run set per value.")
+@click.option("--cuts/--no-cuts", default=True, show_default=True, help="HiGHS: xborder's root cuts before branching.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
-def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat, fmt, capacity, out_dir):
+def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat, fmt, capacity, cuts, out_dir):
     """Benchmark every INSTANCE x formulation x solver, each run in its own subprocess.
 
     Writes OUT/bench.csv (one row per run, with the checker's verdict and, for benchmark files,
@@ -356,7 +357,7 @@ def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat
                     form = "sourcing=single" if form == "default" else f"{form},sourcing=single"
                 for solver in solvers_asked:
                     for k in range(repeat):
-                        specs.append(b.RunSpec(str(path), kind, cap, form, solver, time_limit, mip_gap, k + 1))
+                        specs.append(b.RunSpec(str(path), kind, cap, form, solver, time_limit, mip_gap, k + 1, cuts))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = []

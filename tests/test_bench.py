@@ -73,3 +73,15 @@ def test_summary_counts_unsolved_at_the_limit():
     (row,) = b.summary_table(rows, time_limit=3.0)
     # shifted geometric mean of (1 + 1) and (3 + 1), minus the shift 1: sqrt(8) - 1
     assert row["solved"] == 1 and row["shifted geo. mean s"] == pytest.approx(8 ** 0.5 - 1, abs=1e-3)
+
+
+def test_bench_without_root_cuts_is_its_own_configuration(tmp_path):
+    """--no-cuts reaches the worker (the demo then solves without them) and labels the rows."""
+    demo = str(REPO / "instances" / "demo.json")
+    result = CliRunner().invoke(cli, ["bench", demo, "--no-cuts", "--time-limit", "60", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "bench.csv", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["cuts"] == "False" and row["status"] == "optimal" and row["checker"] == "passed"
+    assert "highs / default / no cuts" in result.output
+    assert b.run_one(_spec(path=demo, fmt="xborder", cuts=False))["rows"] < b.run_one(_spec(path=demo, fmt="xborder"))["rows"]
