@@ -161,7 +161,7 @@ def summary(run: Run) -> str:
     status = r.status.value.replace("_", " ")
     if not run.has_plan:
         return f"{inst.name}: {status}, no plan found ({r.message})"
-    gap = f"gap {100 * r.gap:.4g}%" if r.gap is not None else "gap n/a"
+    gap = f"gap {100 * r.gap if r.gap > 1e-12 else 0.0:.4g}%" if r.gap is not None else "gap n/a"
     head = f"{inst.name}: {status} ({gap}); {kind} {_money(r.objective, cur)}, bound {_money(r.bound, cur)}"
     if r.status.value == "time_limit":
         head += "  [best plan found within the time limit]"
