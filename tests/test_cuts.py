@@ -3,7 +3,6 @@ optimum with and without them, and the channel-demand cuts reaching the by_chann
 
 from __future__ import annotations
 
-import copy
 import math
 
 import highspy
