@@ -13,7 +13,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from ..data.network import DIRECT, LASTMILE, LINEHAUL
+from ..data.network import LASTMILE, LINEHAUL
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from .index import ModelIndex
 from .rows import LinearRows, RowBuilder
