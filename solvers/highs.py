@@ -25,7 +25,7 @@ import scipy.sparse as sp  # the matrix type: loaded at import, not inside the t
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from .result import ModelSize, SolveOptions, SolveResult, Status
+from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
 
 INF = float("inf")
 
@@ -406,11 +406,7 @@ class HighsSolver:
 
     @staticmethod
     def availability() -> tuple[bool, str]:
-        try:
-            import highspy  # noqa: F401
-        except ImportError:
-            return False, "the Python package highspy is not installed (pip install highspy)"
-        return True, ""
+        return package_availability("highspy", "pip install highspy")
 
     @staticmethod
     @functools.cache

@@ -17,7 +17,7 @@ import time
 import pyomo.environ as pyo
 
 from .highs import CompiledModel
-from .result import SolveOptions, SolveResult, Status
+from .result import SolveOptions, SolveResult, Status, package_availability
 
 
 def _gap(objective, bound) -> float | None:
@@ -87,11 +87,7 @@ class ScipSolver(_ContribSolver):
 
     @staticmethod
     def availability() -> tuple[bool, str]:
-        try:
-            import pyscipopt  # noqa: F401
-        except ImportError:
-            return False, "the Python package pyscipopt is not installed (pip install 'xborder[scip]')"
-        return True, ""
+        return package_availability("pyscipopt", "pip install 'xborder[scip]'")
 
     @staticmethod
     def version() -> str:
@@ -114,11 +110,7 @@ class HighsPersistentSolver(_ContribSolver):
 
     @staticmethod
     def availability() -> tuple[bool, str]:
-        try:
-            import highspy  # noqa: F401
-        except ImportError:
-            return False, "the Python package highspy is not installed"
-        return True, ""
+        return package_availability("highspy", "pip install highspy")
 
     @staticmethod
     def version() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
@@ -66,3 +67,10 @@ class SolveResult:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+def package_availability(module: str, install_hint: str) -> tuple[bool, str]:
+    """(True, "") if the Python package `module` can be imported, else (False, why and how to install)."""
+    if importlib.util.find_spec(module) is None:
+        return False, f"the Python package {module} is not installed ({install_hint})"
+    return True, ""
