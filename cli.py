@@ -143,11 +143,14 @@ def validate(instance, fmt, capacity, uncapacitated):
               help="HiGHS: start from a rounded LP-relaxation plan (default: on for models of 20,000+ columns).")
 @click.option("--cuts/--no-cuts", default=True, show_default=True,
               help="HiGHS: tighten the root LP with xborder's channel-demand and mitigation cuts before branching.")
+@click.option("--tree/--no-tree", default=None,
+              help="HiGHS: branch on markets, channels, warehouses and mitigation over the root LP before the "
+                   "full MIP, with the linking rows held back until violated (default: on for models of 200,000+ columns).")
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options
 def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, no_presolve, warm_start,
-          cuts, solver_option_texts, fmt, capacity, uncapacitated):
+          cuts, tree, solver_option_texts, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
     \b
@@ -171,7 +174,7 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
     for warning in inst.warnings:
         click.echo(f"warning: {warning}", err=True)
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
-                           cuts=cuts, solver_options=_solver_options(solver_option_texts))
+                           cuts=cuts, tree=tree, solver_options=_solver_options(solver_option_texts))
     try:
         run = solve_loaded(inst, form, options, solver, read_seconds, presolve=not no_presolve)
     except (SolverUnavailable, ValueError) as err:

@@ -52,6 +52,7 @@ class Run:
             "solver_message": r.message,
             "presolve": vars(self.presolve) if self.presolve else None,
             "root_cuts": r.extra.get("root_cuts"),
+            "strategic_tree": r.extra.get("strategic_tree"),
         }
 
 

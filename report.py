@@ -203,10 +203,18 @@ def summary(run: Run) -> str:
         lines.append(f"  {run.presolve}")
     cuts = r.extra.get("root_cuts")
     if cuts:
+        deferred = cuts.get("deferred_rows_added")
+        held = "" if deferred is None else (
+            f" ({deferred} of {cuts['deferred_rows_total']} held-back linking rows, {cuts['rows'] - deferred} cuts)")
         lines.append(
-            f"  root cuts: {cuts['rows']} valid inequalities in {cuts['rounds']} round(s) moved the LP bound "
+            f"  root cuts: {cuts['rows']} rows{held} in {cuts['rounds']} round(s) moved the LP bound "
             f"from {_money(cuts['lp_bound_before'], cur)} to {_money(cuts['lp_bound_after'], cur)}"
         )
+    tree = r.extra.get("strategic_tree")
+    if tree:
+        outcome = ("closed the gap" if tree["closed"] else
+                   f"stopped ({tree['stopped_by']}; {tree['open']} open), HiGHS went on from its best plan")
+        lines.append(f"  strategic tree: {tree['nodes']} nodes in {tree['seconds']:.0f} s, {outcome}")
     verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
     lines.append(f"  independent check: {verdict}")
     s = run.seconds

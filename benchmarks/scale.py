@@ -8,7 +8,7 @@ the same model from an MPS file (C++ parsing, no Python objects).
 A second table compares hand-off paths on the same model (xborder's direct stacking of its
 `LinearRows` blocks, Pyomo's `LinearStandardFormCompiler` + `passModel`, and Pyomo's persistent
 `highs` interface), and a third the solve with each lever off and on: presolve, the root cuts,
-the warm start, and the by_channel demand formulation.
+the warm start, the strategic tree, and the by_channel demand formulation.
 
 Every size runs in its own subprocess so that peak memory is that size's own. Run from the
 repository root (takes about half an hour with the default 300 s limit):
@@ -88,7 +88,7 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     if handoff_compare:
         row["handoff_paths"] = compare_handoffs(inst, build_model, time_limit)
 
-    run = HighsSolver().solve(model, SolveOptions(time_limit=time_limit, mip_gap=1e-4))  # defaults: cuts on, warm start automatic
+    run = HighsSolver().solve(model, SolveOptions(time_limit=time_limit, mip_gap=1e-4))  # defaults: cuts on, warm start and tree automatic
     row.update(status=run.status.value, solve_s=run.solve_seconds, gap=run.gap)
     row["ratio_build_handoff_to_solve"] = (row["build_s"] + row["handoff_s"]) / max(run.solve_seconds, 1e-9)
     if solve_compare:
@@ -123,19 +123,20 @@ def compare_handoffs(inst, build_model, time_limit) -> dict:
     return out
 
 
-SOLVE_VARIANTS = (  # label, presolve, root cuts, warm start, demand=by_channel
-    ("no presolve, no cuts, no warm start", False, False, False, False),
-    ("presolve, no cuts, no warm start", True, False, False, False),
-    ("presolve + warm start", True, False, True, False),
-    ("presolve + cuts", True, True, False, False),
-    ("presolve + cuts + warm start", True, True, True, False),
-    ("presolve + demand=by_channel + cuts + warm start", True, True, True, True),
+SOLVE_VARIANTS = (  # label, presolve, root cuts, warm start, demand=by_channel, strategic tree
+    ("no presolve, no cuts, no warm start", False, False, False, False, False),
+    ("presolve, no cuts, no warm start", True, False, False, False, False),
+    ("presolve + warm start", True, False, True, False, False),
+    ("presolve + cuts", True, True, False, False, False),
+    ("presolve + cuts + warm start", True, True, True, False, False),
+    ("presolve + cuts + strategic tree", True, True, True, False, True),
+    ("presolve + demand=by_channel + cuts + warm start", True, True, True, True, False),
 )
 
 
 def compare_solves(inst, time_limit, form) -> dict:
-    """Solve seconds and gap with each solve lever off / on: presolve, root cuts, warm start, and
-    the by_channel demand formulation."""
+    """Solve seconds and gap with each solve lever off / on: presolve, root cuts, warm start, the
+    strategic tree, and the by_channel demand formulation."""
     from dataclasses import replace
 
     from xborder.models.formulation import Demand
@@ -143,9 +144,9 @@ def compare_solves(inst, time_limit, form) -> dict:
     from xborder.solvers import SolveOptions
 
     out = {}
-    for label, presolve, cuts, warm, by_channel in SOLVE_VARIANTS:
+    for label, presolve, cuts, warm, by_channel, tree in SOLVE_VARIANTS:
         variant = replace(form, demand=Demand.BY_CHANNEL) if by_channel else form
-        options = SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm, cuts=cuts)
+        options = SolveOptions(time_limit=time_limit, mip_gap=1e-4, warm_start=warm, cuts=cuts, tree=tree)
         run = solve_loaded(inst, variant, options=options, presolve=presolve)
         out[label] = {"status": run.result.status.value, "solve_s": run.result.solve_seconds, "gap": run.result.gap,
                       "objective": run.result.objective}

@@ -7,12 +7,11 @@ import functools
 import pyomo.environ as pyo
 
 from ..data.instance import Instance
+from ..data.presolve import presolve as presolve_network
 from . import parts
 from .cuts import active_separators
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
-from ..data.presolve import presolve as presolve_network
 from .index import build_index
-
 
 STRATEGIC = ("e", "r", "s", "y", "v")  # markets, regimes, channels, warehouses, mitigation: rounded first
 
@@ -47,7 +46,7 @@ def build_model(instance: Instance, form: Formulation | None = None, presolve: b
     parts.add_market_balance(m, ix)
     if form.flow is Flow.ARC:
         parts.add_warehouse_balance(m, ix)
-    parts.add_warehouse_capacity(m, ix, form)
+    parts.add_warehouse_capacity(m, ix)
     if form.linking is Linking.STRONG:
         parts.add_strong_linking(m, ix)
     parts.add_lane_capacity(m, ix)

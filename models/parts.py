@@ -14,7 +14,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from ..data.network import LASTMILE, LINEHAUL
-from .formulation import Demand, Flow, Formulation, Linking, Sourcing
+from .formulation import Demand, Flow, Formulation, Sourcing
 from .index import ModelIndex
 from .rows import LinearRows, RowBuilder
 
@@ -281,16 +281,16 @@ def warehouse_volume_bound(ix: ModelIndex) -> pd.Series:
     return pd.Series(bound, index=last["warehouse"].to_numpy()).groupby(level=0).sum()
 
 
-def add_warehouse_capacity(m, ix: ModelIndex, form: Formulation):
+def add_warehouse_capacity(m, ix: ModelIndex):
     """Row 10: sum_p volume[p] sum_{linehaul into w} h - capacity_m3[w] y[w] <= 0.
 
-    Weak linking also writes the row for uncapacitated warehouses, with the capacity replaced by
-    the valid bound of `warehouse_volume_bound` (MODEL.md section 6)."""
+    The row is also written for uncapacitated warehouses, with the capacity replaced by the valid
+    bound of `warehouse_volume_bound` (MODEL.md section 6): it is the whole of the weak linking,
+    and under strong linking it is what makes the per-arc rows deferrable (they are implied by it
+    for integer plans, see `add_strong_linking`)."""
     capacity = ix.warehouses["capacity_m3"].copy()
-    if form.linking is Linking.WEAK:
-        bound = warehouse_volume_bound(ix).reindex(capacity.index)
-        capacity = capacity.fillna(bound)
-    capacity = capacity.dropna()
+    bound = warehouse_volume_bound(ix).reindex(capacity.index)
+    capacity = capacity.fillna(bound).dropna()
     line = ix.arcs[(ix.arcs["kind"] == LINEHAUL) & ix.arcs["warehouse"].isin(capacity.index)]
     row_of = pd.Series(np.arange(len(capacity)), index=capacity.index)
     b = (RowBuilder(len(capacity))
@@ -300,12 +300,18 @@ def add_warehouse_capacity(m, ix: ModelIndex, form: Formulation):
 
 
 def add_strong_linking(m, ix: ModelIndex):
-    """Section 6, linking = strong: f[p,l] - U[p,m] y[w] <= 0 for each last-mile arc out of w."""
+    """Section 6, linking = strong: f[p,l] - U[p,m] y[w] <= 0 for each last-mile arc out of w.
+
+    For integer plans these rows follow from row 10 (written for every warehouse): y[w] = 0 stops
+    the linehaul into w and so, by row 9, every last-mile arc out of it; with y[w] = 1 the arc
+    carries at most q <= U. They only tighten the LP, so a solver may hold them back and add the
+    ones an LP point violates (`deferrable`, the HiGHS back end's root cut loop)."""
     last = ix.arcs[ix.arcs["kind"] == LASTMILE]
     rows = np.arange(len(last))
     U = ix.pairs["U"].to_numpy()[last["pair"].to_numpy()]
     b = RowBuilder(len(last)).add(*flow_terms(m, rows, last.index, 1.0)).add(rows, m.cols.of("y", last["warehouse"]), -U)
     add_rows(m, "lastmile_needs_open", b, -INF, 0.0)
+    m.xb_deferrable = ("lastmile_needs_open",)
 
 
 def add_lane_capacity(m, ix: ModelIndex):

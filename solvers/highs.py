@@ -25,7 +25,9 @@ import scipy.sparse as sp  # the matrix type: loaded at import, not inside the t
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from ..models.cuts import VIOLATION_ABS, VIOLATION_REL
 from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
+from .tree import TreeReport, rounded_lp_plan, strategic_tree
 
 INF = float("inf")
 
@@ -106,12 +108,18 @@ class CompiledModel:
     `LinearStandardFormCompiler`.
     """
 
-    def __init__(self, model: pyo.ConcreteModel):
+    def __init__(self, model: pyo.ConcreteModel, defer: tuple[str, ...] = ()):
+        """`defer` names row families to hold back (see `DeferredRows`); only honoured for
+        models stacked from their `LinearRows` blocks."""
         blocks = _row_blocks(model)
+        self.deferred = None
         if blocks is None:
             self._compile(model)
         else:
-            self._stack(model, blocks)
+            held = [b for b in blocks if b.local_name in defer and len(b)]
+            self._stack(model, [b for b in blocks if not any(b is h for h in held)])
+            if held:
+                self.deferred = DeferredRows(held)
         self.binaries = int(np.sum(self.integer & (self.col_lower >= 0) & (self.col_upper <= 1)))
 
     def _stack(self, model, blocks):
@@ -156,6 +164,12 @@ class CompiledModel:
         self.row_lower = np.concatenate([self.row_lower, lower])
         self.row_upper = np.concatenate([self.row_upper, upper])
 
+    def restore_deferred(self):
+        """Put back every deferred row not added yet: the model exactly as built."""
+        if self.deferred is not None:
+            self.add_rows(*self.deferred.remaining())
+            self.deferred = None
+
     @property
     def size(self) -> ModelSize:
         return ModelSize(
@@ -171,6 +185,40 @@ class CompiledModel:
         for var in model.component_data_objects(pyo.Var, descend_into=True):
             if var.value is None:
                 var.set_value(0.0 if var.lb is None or var.lb <= 0 else var.lb, skip_validation=True)
+
+
+class DeferredRows:
+    """Row families held back from the matrix (the model's `xb_deferrable`, e.g. strong linking
+    `f <= U y`): rows that every integer plan satisfies anyway, so the model stays exact without
+    them, but that tighten the LP. The root cut loop adds the ones its LP point violates; at size xl
+    that is about 15,000 of 127,000 last-mile linking rows, and the LP and the branch-and-bound
+    work on the smaller matrix."""
+
+    def __init__(self, blocks):
+        self.names = tuple(b.local_name for b in blocks)
+        self.matrix = sp.vstack([b.matrix for b in blocks], format="csr")
+        self.lower = np.concatenate([b.lb_array for b in blocks])
+        self.upper = np.concatenate([b.ub_array for b in blocks])
+        self.added = np.zeros(self.matrix.shape[0], dtype=bool)
+
+    @property
+    def total(self) -> int:
+        return self.matrix.shape[0]
+
+    def violated(self, x: np.ndarray) -> tuple:
+        """The rows not added yet that `x` violates, as (rows, lower, upper); marks them added."""
+        activity = self.matrix @ x
+        tolerance = VIOLATION_ABS + VIOLATION_REL * np.abs(activity)
+        hit = ~self.added & ((activity > self.upper + tolerance) | (activity < self.lower - tolerance))
+        return self._take(np.flatnonzero(hit))
+
+    def remaining(self) -> tuple:
+        """Every row not added yet, as (rows, lower, upper); marks them added."""
+        return self._take(np.flatnonzero(~self.added))
+
+    def _take(self, rows: np.ndarray) -> tuple:
+        self.added[rows] = True
+        return self.matrix[rows], self.lower[rows], self.upper[rows]
 
 
 def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
@@ -232,9 +280,14 @@ class RelaxedLp:
         return np.asarray(self.h.getSolution().col_value, dtype=float)
 
     @property
+    def value(self) -> float:
+        """The last optimum as HiGHS minimises it (objective times `sign`, offset included)."""
+        return self.h.getInfo().objective_function_value
+
+    @property
     def bound(self) -> float:
         """The last optimum in the model's own sense (max or min)."""
-        return self.compiled.sign * (self.h.getInfo().objective_function_value + self.compiled.offset)
+        return self.compiled.sign * self.value
 
     def add_rows(self, rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
         self.h.addRows(rows.shape[0], lower, upper, rows.nnz, rows.indptr[:-1].astype(np.int32),
@@ -247,14 +300,20 @@ class RootCuts:
 
     rounds: int = 0
     rows: int = 0
+    deferred_added: int = 0
+    deferred_total: int = 0
     lp_bound_before: float | None = None
     lp_bound_after: float | None = None
     seconds: float = 0.0
     lp_values: np.ndarray | None = field(default=None, repr=False)
 
     def facts(self) -> dict:
-        return {"rounds": self.rounds, "rows": self.rows, "lp_bound_before": self.lp_bound_before,
-                "lp_bound_after": self.lp_bound_after, "seconds": round(self.seconds, 3)}
+        facts = {"rounds": self.rounds, "rows": self.rows, "lp_bound_before": self.lp_bound_before,
+                 "lp_bound_after": self.lp_bound_after, "seconds": round(self.seconds, 3)}
+        if self.deferred_total:
+            facts["deferred_rows_added"] = self.deferred_added
+            facts["deferred_rows_total"] = self.deferred_total
+        return facts
 
 
 ROOT_CUT_ROUNDS = 10
@@ -268,15 +327,33 @@ def model_separators(model, compiled: CompiledModel) -> tuple:
     return model.xb_separators()
 
 
+def _violated_rows(model, separators, deferred: DeferredRows | None, x: np.ndarray) -> tuple:
+    """One separation round at `x`: the separators' cuts (`a x <= 0`) and the deferred rows it
+    violates, stacked as (rows, lower, upper, how many of them are deferred rows)."""
+    blocks = [separate(model, x) for separate in separators]
+    lower = [np.full(b.shape[0], -INF) for b in blocks]
+    upper = [np.zeros(b.shape[0]) for b in blocks]
+    held = 0
+    if deferred is not None:
+        rows, lo, up = deferred.violated(x)
+        blocks.append(rows), lower.append(lo), upper.append(up)
+        held = rows.shape[0]
+    if not blocks:
+        return sp.csr_matrix((0, len(x))), np.zeros(0), np.zeros(0), 0
+    return sp.vstack(blocks, format="csr"), np.concatenate(lower), np.concatenate(upper), held
+
+
 def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS, deadline: float = INF) -> RootCuts:
-    """Solve the LP relaxation, add the model's violated valid inequalities (models/cuts.py) as
-    rows, re-solve from the previous basis, until none is violated, a round moves the bound by
-    less than ROOT_CUT_MIN_GAIN, `max_rounds` is reached or `deadline` (perf_counter) passes.
-    The rows are appended to the compiled model too; the last LP solution is kept."""
+    """Solve the LP relaxation, add the model's violated valid inequalities (models/cuts.py) and
+    violated deferred rows (`DeferredRows`) as rows, re-solve from the previous basis, until none
+    is violated, a round moves the bound by less than ROOT_CUT_MIN_GAIN, `max_rounds` is reached
+    or `deadline` (perf_counter) passes. The rows are appended to the compiled model too; the last
+    LP solution is kept."""
     start = time.perf_counter()
     compiled = relaxed.compiled
     separators = model_separators(model, compiled)
-    report = RootCuts()
+    deferred = compiled.deferred
+    report = RootCuts(deferred_total=0 if deferred is None else deferred.total)
     previous = None
     while True:
         report.lp_values = relaxed.solve()
@@ -286,25 +363,26 @@ def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS
         if report.lp_bound_before is None:
             report.lp_bound_before = report.lp_bound_after
         stalled = previous is not None and abs(previous - relaxed.bound) <= ROOT_CUT_MIN_GAIN * abs(relaxed.bound)
-        if report.rounds == max_rounds or not separators or stalled or time.perf_counter() >= deadline:
+        if report.rounds == max_rounds or stalled or time.perf_counter() >= deadline:
             break
         previous = relaxed.bound
-        cuts = sp.vstack([separate(model, report.lp_values) for separate in separators], format="csr")
+        cuts, lower, upper, held = _violated_rows(model, separators, deferred, report.lp_values)
         if cuts.shape[0] == 0:
             break
-        lower, upper = np.full(cuts.shape[0], -INF), np.zeros(cuts.shape[0])
         relaxed.add_rows(cuts, lower, upper)
         compiled.add_rows(cuts, lower, upper)
         report.rounds += 1
         report.rows += cuts.shape[0]
+        report.deferred_added += held
     report.seconds = time.perf_counter() - start
     return report
 
 
 def _tighten_bound(result: SolveResult, lp_bound: float | None, sign: float):
-    """Report the root LP bound (after the cuts) when it is tighter than the solver's own dual
-    bound, e.g. when the time limit stops HiGHS before its root LP is solved; both are valid."""
-    if lp_bound is None or not result.has_solution or result.bound is None:
+    """Report the root LP bound (after the cuts) or the strategic tree's when it is tighter than
+    the solver's own dual bound, e.g. when the time limit stops HiGHS before its root LP is
+    solved; all are valid."""
+    if lp_bound is None or not np.isfinite(lp_bound) or not result.has_solution or result.bound is None:
         return
     tighter = lp_bound < result.bound if sign < 0 else lp_bound > result.bound
     if tighter:
@@ -313,8 +391,21 @@ def _tighten_bound(result: SolveResult, lp_bound: float | None, sign: float):
 
 
 CUT_SHARE = 0.4  # share of the time limit after which no new cut round starts
-START_SHARE = 0.6  # ... and after which the warm start's dive stops (the rest is rounded)
+TREE_SHARE = 0.9  # ... after which the strategic tree stops (it stops sooner once it grows wide)
+START_SHARE = 0.6  # ... and after which the fallback dive stops (the rest is rounded)
+PREPARE_SHARES = (CUT_SHARE, TREE_SHARE, START_SHARE)
+TREE_MIN_COLUMNS = 200_000  # size l (110k columns) is faster without the tree, size xl (310k) needs it
 WARM_START_MIN_COLUMNS = 20_000  # below this the start did not pay (benchmarks/scale.py, sizes s and m)
+
+
+def _wants_tree(options: SolveOptions, model) -> bool:
+    """The strategic tree (and the lean root LP it works on) by default only for very large
+    models: there HiGHS's own root (it solves the LP again, then separates cuts) leaves it no time
+    to branch, while below it HiGHS proves the optimum faster than the tree (benchmarks/scale.py)."""
+    if options.tree is not None:
+        return options.tree
+    columns = getattr(model, "xb_columns", None)
+    return columns is not None and len(columns) >= TREE_MIN_COLUMNS
 
 
 def _wants_warm_start(options: SolveOptions, compiled: CompiledModel) -> bool:
@@ -325,77 +416,42 @@ def _wants_warm_start(options: SolveOptions, compiled: CompiledModel) -> bool:
     return bool(options.warm_start)
 
 
-def _round(values: np.ndarray, which: np.ndarray, threshold: float, compiled: CompiledModel) -> tuple:
-    """Column bounds with the `which` columns fixed at their values rounded up from `threshold`."""
-    rounded = np.clip(np.where(values >= threshold, np.ceil(values - 1e-9), np.floor(values + 1e-9)),
-                      compiled.col_lower, compiled.col_upper)
-    lower = np.where(which, rounded, compiled.col_lower)
-    upper = np.where(which, rounded, compiled.col_upper)
-    return lower, upper
+@dataclass
+class Preparation:
+    """What the LP relaxation gave before the MIP: root cuts, the strategic tree, a start plan."""
+
+    root: RootCuts | None = None
+    tree: TreeReport | None = None
+    start_plan: np.ndarray | None = None
 
 
-def _fractional(values: np.ndarray, which: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(which & (np.abs(values - np.round(values)) > 1e-6))
-
-
-DIVE_BATCH = 0.1  # a dive step fixes together every fractional column this close to an integer
-
-
-def dive(relaxed: RelaxedLp, values: np.ndarray, which: np.ndarray, deadline: float = INF) -> np.ndarray | None:
-    """Fractional diving over the columns `which`: fix the fractional columns within DIVE_BATCH
-    of an integer (at least the nearest one) at that integer, re-solve the LP from its basis, and
-    repeat until all of `which` are integral. When a batch makes the LP infeasible, only its
-    nearest column is fixed, the other way round if need be. Stops at `deadline` (perf_counter
-    seconds). Returns the last LP solution, or None if no fixing is feasible."""
-    compiled = relaxed.compiled
-    lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
-    fractional = _fractional(values, which)
-    while len(fractional) and time.perf_counter() < deadline:
-        distance = np.abs(values[fractional] - np.round(values[fractional]))
-        nearest = fractional[np.argmin(distance)]
-        batch = fractional[distance <= max(DIVE_BATCH, distance.min())]
-        tries = [(batch, np.round(values[batch]))]
-        if len(batch) > 1:
-            tries.append((np.array([nearest]), np.round(values[[nearest]])))
-        tries.append((np.array([nearest]), 1.0 - np.round(values[[nearest]])))
-        for columns, targets in tries:
-            trial_lower, trial_upper = lower.copy(), upper.copy()
-            trial_lower[columns] = trial_upper[columns] = targets
-            solved = relaxed.solve(trial_lower, trial_upper)
-            if solved is not None:
-                lower, upper, values = trial_lower, trial_upper, solved
-                break
-        else:
-            return None
-        fractional = _fractional(values, which)
-    return values
-
-
-def rounded_lp_plan(relaxed: RelaxedLp, values: np.ndarray | None, strategic: np.ndarray | None = None,
-                    deadline: float = INF) -> np.ndarray | None:
-    """A feasible start from the LP relaxation's solution `values` (solved here if None).
-
-    1. The strategic binaries (markets, channels, warehouses, ...: `strategic`, a column mask; a
-       few dozen) are fixed by diving (`dive`, until `deadline`), so the rest of the LP adapts to
-       each choice.
-    2. Every other binary positive in that LP is rounded up, the rest down, and the LP re-solved
-       for the continuous part; if that fails, every binary is rounded at 0.5 instead.
-    None if no rounding is feasible. Changes the bounds of `relaxed`."""
-    compiled = relaxed.compiled
-    integer = compiled.integer
-    if values is None:
-        values = relaxed.solve()
-    if values is None:
-        return None
-    if strategic is not None and (strategic & integer).any():
-        dived = dive(relaxed, values, strategic & integer, deadline)
-        if dived is not None:
-            values = dived
-    for threshold in (1e-6, 0.5):
-        plan = relaxed.solve(*_round(values, integer, threshold, compiled))
-        if plan is not None:
-            return np.where(integer, np.round(plan), plan)
-    return None
+def _prepare(model, compiled: CompiledModel, options: SolveOptions, deadlines, highspy) -> Preparation:
+    """Root cut loop (cuts and deferred rows), then the strategic tree if wanted (its best plan
+    is the start), then, for a warm start without a plan yet, the dive; `deadlines`
+    (perf_counter seconds) end the three (PREPARE_SHARES of the time limit)."""
+    cut_deadline, tree_deadline, start_deadline = deadlines
+    prep = Preparation()
+    cuts = bool(options.cuts and compiled.integer.any()
+                and (model_separators(model, compiled) or compiled.deferred is not None))
+    if not cuts:
+        compiled.restore_deferred()
+    strategic = getattr(model, "xb_strategic", None)
+    if strategic is not None:
+        strategic = strategic & compiled.integer
+    tree = strategic is not None and strategic.any() and _wants_tree(options, model)
+    warm = _wants_warm_start(options, compiled)
+    if not (cuts or tree or warm):
+        return prep
+    relaxed = RelaxedLp(compiled, highspy)
+    prep.root = strengthen_root(relaxed, model, ROOT_CUT_ROUNDS if cuts else 0, cut_deadline)
+    if prep.root.lp_values is None:
+        return prep
+    if tree:
+        prep.tree = strategic_tree(relaxed, prep.root.lp_values, strategic, float(options.mip_gap), tree_deadline)
+        prep.start_plan = prep.tree.plan
+    if warm and prep.start_plan is None:
+        prep.start_plan = rounded_lp_plan(relaxed, prep.root.lp_values, strategic, start_deadline)
+    return prep
 
 
 HIGHS_DEFAULTS: dict = {}  # options that measurably help on this model (see benchmarks/scale.py)
@@ -418,26 +474,36 @@ class HighsSolver:
         import highspy
 
         start = time.perf_counter()
+        defer = getattr(model, "xb_deferrable", ()) if options.cuts and _wants_tree(options, model) else ()
         try:
-            compiled = CompiledModel(model)
+            compiled = CompiledModel(model, defer)
         except InfeasibleConstraintException as err:
             return self._trivially_infeasible(str(err), time.perf_counter() - start)
         compile_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
         limit = INF if options.time_limit is None else options.time_limit
-        relaxed = root = None
-        cuts = options.cuts and compiled.integer.any() and bool(model_separators(model, compiled))
-        if cuts or _wants_warm_start(options, compiled):
-            relaxed = RelaxedLp(compiled, highspy)
-            root = strengthen_root(relaxed, model, ROOT_CUT_ROUNDS if cuts else 0, start + CUT_SHARE * limit)
-        start_plan = None
-        if relaxed is not None and _wants_warm_start(options, compiled):
-            start_plan = rounded_lp_plan(relaxed, root.lp_values, getattr(model, "xb_strategic", None),
-                                         start + START_SHARE * limit)
+        prep = _prepare(model, compiled, options, start + np.array(PREPARE_SHARES) * limit, highspy)
         prepare_seconds = time.perf_counter() - start
 
+        if prep.tree is not None and prep.tree.closed:
+            result = self._tree_result(prep.tree, compiled, model, compile_seconds, prepare_seconds)
+        else:
+            result = self._run_highs(compiled, model, options, prep.start_plan, compile_seconds, prepare_seconds, highspy)
+        if prep.root is not None:
+            _tighten_bound(result, prep.root.lp_bound_after, compiled.sign)
+            if prep.root.rounds:
+                result.extra["root_cuts"] = prep.root.facts()
+        if prep.tree is not None:
+            _tighten_bound(result, compiled.sign * prep.tree.bound, compiled.sign)
+            result.extra["strategic_tree"] = prep.tree.facts(compiled.sign)
+        return result
+
+    def _run_highs(self, compiled, model, options, start_plan, compile_seconds, prepare_seconds, highspy) -> SolveResult:
+        """HiGHS's branch-and-bound on the compiled model, from `start_plan` if any, within what
+        is left of the time limit."""
         start = time.perf_counter()
+        compiled.restore_deferred()  # measured at size l: HiGHS's own cuts need the full linking rows
         h = self._highs(options)
         h.passModel(highs_lp(compiled, highspy))
         handoff = compile_seconds + time.perf_counter() - start
@@ -448,16 +514,23 @@ class HighsSolver:
             solution.col_value = start_plan
             solution.value_valid = True
             h.setSolution(solution)
-        if options.time_limit is not None:  # the cut loop and the start's LP solves count against the limit
+        if options.time_limit is not None:  # the root loop, the tree and the start count against the limit
             h.setOptionValue("time_limit", max(options.time_limit - prepare_seconds, 1.0))
         h.run()
         solve_seconds = prepare_seconds + time.perf_counter() - start
-        result = self._result(h, compiled, model, handoff, solve_seconds, highspy)
-        if root is not None:
-            _tighten_bound(result, root.lp_bound_after, compiled.sign)
-            if root.rounds:
-                result.extra["root_cuts"] = root.facts()
-        return result
+        return self._result(h, compiled, model, handoff, solve_seconds, highspy)
+
+    def _tree_result(self, tree: TreeReport, compiled: CompiledModel, model, compile_seconds, prepare_seconds) -> SolveResult:
+        """The result when the strategic tree closed the gap on its own (HiGHS's MIP not run)."""
+        compiled.load(tree.plan, model)
+        objective, bound = compiled.sign * tree.value, compiled.sign * tree.bound
+        return SolveResult(
+            solver=self.name, solver_version=self.version(), status=Status.OPTIMAL, has_solution=True,
+            objective=objective, bound=bound,
+            gap=abs(bound - objective) / max(abs(objective), 1e-12),
+            handoff_seconds=compile_seconds, solve_seconds=prepare_seconds, size=compiled.size,
+            message="optimal within the gap (strategic branch-and-bound on the root LP)",
+        )
 
     def _highs(self, options: SolveOptions):
         import highspy

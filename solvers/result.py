@@ -34,6 +34,7 @@ class SolveOptions:
     log: bool = False  # stream the solver's log to the terminal
     warm_start: bool | None = None  # HiGHS: start from a rounded-LP plan; None = on for large models
     cuts: bool = True  # HiGHS: add the model's violated valid inequalities at the root LP first
+    tree: bool | None = None  # HiGHS: branch on the strategic binaries over the root LP first; None = on for very large models
     solver_options: dict = field(default_factory=dict)  # passed to the solver by its own option names
 
 

@@ -18,7 +18,8 @@ from xborder.models.build import build_model
 from xborder.models.cuts import active_separators, channel_demand_cuts, mitigation_cuts
 from xborder.models.formulation import Demand, Formulation
 from xborder.solvers import SolveOptions, get_solver
-from xborder.solvers.highs import CompiledModel, RelaxedLp, lp_relaxation_bound, rounded_lp_plan, strengthen_root
+from xborder.solvers.highs import CompiledModel, RelaxedLp, lp_relaxation_bound, strengthen_root
+from xborder.solvers.tree import rounded_lp_plan
 
 
 def _generated(seed: int, objective: str = "profit"):
@@ -168,7 +169,7 @@ def test_dive_fixes_every_strategic_binary_and_stops_at_its_deadline():
     """On the demo's cut LP: the dive leaves no strategic binary fractional and never makes the
     LP better than before (fixing only restricts it); with a past deadline it changes nothing,
     and the rounded start built from there is still a feasible plan."""
-    from xborder.solvers.highs import _fractional, dive
+    from xborder.solvers.tree import _fractional, dive
 
     model = build_model(load_instance(DEMO))
     compiled = CompiledModel(model)

@@ -178,10 +178,19 @@ def test_row10_warehouse_capacity(tmp, form):
 
 
 def test_strong_linking_opens_the_warehouse(tmp, form):
-    """Section 6 linking = strong: an uncapacitated W with fixed cost 20 must be open to ship.
-    100 * 7.5 - 20 = 730. Without the linking rows (and no capacity row) W ships while closed: 750."""
-    drop = ("lastmile_needs_open",) if form.linking is Linking.STRONG else ()
+    """Section 6: an uncapacitated W with fixed cost 20 must be open to ship.
+    100 * 7.5 - 20 = 730. Without the linking rows (the per-arc rows and row 10's aggregated row,
+    which strong linking keeps so that the per-arc rows can be deferred) W ships while closed: 750."""
+    drop = ("lastmile_needs_open", "warehouse_capacity") if form.linking is Linking.STRONG else ()
     assert_case(warehouse_route(base_instance(), fixed=20), tmp, form, 730.0, drop=drop)
+
+
+def test_deferred_linking_alone_keeps_the_warehouse_closed(tmp):
+    """Row 10's aggregated row alone (the per-arc rows dropped, as the HiGHS back end defers them)
+    still forces W open: the same 730 as with every row."""
+    solved = solve_doc(warehouse_route(base_instance(), fixed=20), tmp, Formulation(), drop=("lastmile_needs_open",))
+    assert close(solved.objective, 730.0), solved.objective
+    assert solved.evaluation.ok
 
 
 def test_row11_lane_capacity(tmp, form):
