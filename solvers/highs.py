@@ -269,15 +269,25 @@ class RelaxedLp:
         self.h.setOptionValue("simplex_strategy", 2)  # parallel dual simplex: 1.5x faster at size l
         self.h.passModel(lp)
         self.n = len(compiled.columns)
+        self.deadline = INF  # perf_counter seconds; a solve still running then stops unanswered
 
     def solve(self, lower: np.ndarray | None = None, upper: np.ndarray | None = None) -> np.ndarray | None:
-        """Primal values at the optimum (with the given column bounds if any), or None."""
+        """Primal values at the optimum (with the given column bounds if any), or None: the LP
+        is infeasible (`infeasible`) or was not solved, e.g. stopped at `deadline`."""
         if lower is not None:
             self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
+        remaining = self.deadline - time.perf_counter()
+        # HiGHS's clock runs on across calls, so the limit is its run time so far plus what is left
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(remaining, 0.0) if remaining < INF else INF)
         self.h.run()
         if self.h.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
             return None
         return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    @property
+    def infeasible(self) -> bool:
+        """The last solve proved the LP infeasible (not merely stopped)."""
+        return self.h.getModelStatus() == self.highspy.HighsModelStatus.kInfeasible
 
     @property
     def value(self) -> float:

@@ -127,6 +127,10 @@ class TreeReport:
                 "bound": _in_sense(self.bound, sign), "seconds": round(self.seconds, 3)}
 
 
+class _LpUnsolved(Exception):
+    """A node LP ended without an answer (deadline, numerical trouble): the tree stops."""
+
+
 class _Tree:
     """The open nodes (a heap on their LP value) and the incumbent of `strategic_tree`."""
 
@@ -172,11 +176,14 @@ class _Tree:
             self.offer(rounded_lp_plan(self.relaxed, solved))
 
     def add_child(self, fixings: dict):
-        """Solve the node with `fixings` and queue it, close it as a leaf, or drop it."""
+        """Solve the node with `fixings` and queue it, close it as a leaf, or drop it (only when
+        its LP is proved infeasible; an LP left unsolved stops the tree)."""
         lower, upper = self.bounds_for(fixings)
         values = self.relaxed.solve(lower, upper)
         self.report.nodes += 1
         if values is None:
+            if not self.relaxed.infeasible:
+                raise _LpUnsolved
             return
         value = self.relaxed.value
         if len(_fractional(values, self.strategic)) == 0:
@@ -228,19 +235,29 @@ def strategic_tree(relaxed, root_values: np.ndarray, strategic: np.ndarray, mip_
         tree.offer(rounded_lp_plan(relaxed, root_values))
         tree.unresolved = root_value
     report = tree.report
-    while tree.heap:
-        if time.perf_counter() >= deadline:
-            report.stopped_by = "time share"
-            break
-        if len(tree.heap) > max_open:
-            report.stopped_by = "too many open nodes"
-            break
-        value, _, fixings, strategic_values = heapq.heappop(tree.heap)
-        if tree.within_gap(value):
-            tree.pruned = min(tree.pruned, value)
-            tree.heap.clear()
-            break
-        tree.branch(fixings, strategic_values)
+    relaxed.deadline = deadline
+    try:
+        while tree.heap:
+            if time.perf_counter() >= deadline:
+                report.stopped_by = "time share"
+                break
+            if len(tree.heap) > max_open:
+                report.stopped_by = "too many open nodes"
+                break
+            node = heapq.heappop(tree.heap)
+            value, _, fixings, strategic_values = node
+            if tree.within_gap(value):
+                tree.pruned = min(tree.pruned, value)
+                tree.heap.clear()
+                break
+            try:
+                tree.branch(fixings, strategic_values)
+            except _LpUnsolved:
+                heapq.heappush(tree.heap, node)  # its children may be incomplete: it stays open
+                report.stopped_by = "time share" if time.perf_counter() >= deadline else "LP not solved"
+                break
+    finally:
+        relaxed.deadline = INF
     report.bound = tree.global_bound()
     report.open = len(tree.heap)
     report.closed = tree.within_gap(report.bound)

@@ -117,3 +117,44 @@ def test_cli_tree_flag_reaches_the_solver_and_the_solution_file(tmp_path):
     assert "strategic tree:" in result.output and "independent check: passed" in result.output
     facts = json.loads((tmp_path / "solution.json").read_text())["run"]["strategic_tree"]
     assert facts["nodes"] > 0 and facts["bound"] >= facts["objective"]
+
+
+def _demo_root():
+    model = build_model(load_instance(DEMO))
+    compiled = CompiledModel(model, model.xb_deferrable)
+    relaxed = RelaxedLp(compiled, highspy)
+    root = strengthen_root(relaxed, model)
+    return model, compiled, relaxed, root
+
+
+def test_an_lp_stopped_at_the_deadline_is_not_taken_for_infeasible():
+    """A re-solve whose deadline has passed returns no values, and `infeasible` stays False, so
+    the tree cannot mistake it for a pruned branch."""
+    import time
+
+    model, compiled, relaxed, root = _demo_root()
+    strategic = model.xb_strategic & compiled.integer
+    column = np.flatnonzero(strategic & (np.abs(root.lp_values - np.round(root.lp_values)) > 1e-6))[0]
+    lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+    lower[column] = upper[column] = 1.0  # a change, so the LP has work to do
+    relaxed.deadline = time.perf_counter() - 1.0
+    assert relaxed.solve(lower, upper) is None and not relaxed.infeasible
+    relaxed.deadline = float("inf")
+    assert relaxed.solve(lower, upper) is not None
+
+
+def test_tree_keeps_the_node_whose_children_went_unsolved():
+    """If a child's LP ends without an answer, the parent goes back on the list: the tree stops
+    with the root LP value as its bound (nothing was proved), and no plan."""
+    model, compiled, relaxed, root = _demo_root()
+
+    class Unsolved:
+        def __init__(self):
+            self.compiled, self.value, self.deadline, self.infeasible = compiled, relaxed.value, float("inf"), False
+
+        def solve(self, lower=None, upper=None):
+            return None
+
+    report = strategic_tree(Unsolved(), root.lp_values, model.xb_strategic & compiled.integer, 1e-4)
+    assert report.stopped_by == "LP not solved" and report.open == 1 and report.plan is None
+    assert compiled.sign * report.bound == pytest.approx(root.lp_bound_after)
