@@ -117,7 +117,7 @@ class CompiledModel:
             self._compile(model)
         else:
             held = [b for b in blocks if b.local_name in defer and len(b)]
-            self._stack(model, [b for b in blocks if not any(b is h for h in held)])
+            self._stack(model, [b for b in blocks if b.local_name not in defer or not len(b)])
             if held:
                 self.deferred = DeferredRows(held)
         self.binaries = int(np.sum(self.integer & (self.col_lower >= 0) & (self.col_upper <= 1)))
@@ -191,11 +191,10 @@ class DeferredRows:
     """Row families held back from the matrix (the model's `xb_deferrable`, e.g. strong linking
     `f <= U y`): rows that every integer plan satisfies anyway, so the model stays exact without
     them, but that tighten the LP. The root cut loop adds the ones its LP point violates; at size xl
-    that is about 15,000 of 127,000 last-mile linking rows, and the LP and the branch-and-bound
-    work on the smaller matrix."""
+    that is about 15,000 of 127,000 last-mile linking rows, and the root LP and the strategic
+    tree work on the smaller matrix (HiGHS's MIP gets them all back, `restore_deferred`)."""
 
     def __init__(self, blocks):
-        self.names = tuple(b.local_name for b in blocks)
         self.matrix = sp.vstack([b.matrix for b in blocks], format="csr")
         self.lower = np.concatenate([b.lb_array for b in blocks])
         self.upper = np.concatenate([b.ub_array for b in blocks])
