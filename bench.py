@@ -85,7 +85,7 @@ def run_one(spec: RunSpec) -> dict:
     from .models.extract import extract_plan
     from .models.formulation import Formulation, Sourcing
     from .solvers import SolveOptions, get_solver
-    from .solvers.highs import lp_relaxation_bound
+    from .solvers.relaxed import lp_relaxation_bound
 
     start = time.perf_counter()
     form = Formulation.parse(None if spec.formulation == "default" else spec.formulation)

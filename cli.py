@@ -1,9 +1,13 @@
-"""xborder command line. Exit codes: 0 success, 1 no feasible plan / check failed, 2 bad input or usage."""
+"""xborder command line. Exit codes: 0 success, 1 no feasible plan / check failed, 2 bad input or
+usage, 3 no plan better than doing nothing within the time limit, 130 interrupted (README table)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +17,7 @@ import click
 from . import __version__
 from .data.errors import InstanceError
 
-EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_NOTHING_FOUND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MAX_SHOWN = 25
 
 
@@ -137,7 +141,8 @@ def validate(instance, fmt, capacity, uncapacitated):
               help="Formulation options, e.g. linking=weak,flow=path (see `xborder formulations`).")
 @click.option("--solver", default="highs", show_default=True, help="Solver back end (see `xborder solvers`).")
 @click.option("--xlsx", is_flag=True, help="Also write the plan as solution.xlsx.")
-@click.option("--log", is_flag=True, help="Stream the solver's log to the terminal.")
+@click.option("--log", is_flag=True, help="Also stream HiGHS's own log to the terminal.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the result (no progress lines, no warnings).")
 @click.option("--no-presolve", is_flag=True, help="Keep dominated lanes and never-profitable product-markets in the model.")
 @click.option("--warm-start/--no-warm-start", default=None,
               help="HiGHS: start from a rounded LP-relaxation plan (default: on for models of 20,000+ columns).")
@@ -149,9 +154,13 @@ def validate(instance, fmt, capacity, uncapacitated):
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options
-def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, no_presolve, warm_start,
-          cuts, tree, solver_option_texts, fmt, capacity, uncapacitated):
+def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, quiet, no_presolve,
+          warm_start, cuts, tree, solver_option_texts, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
+
+    Progress (one line per stage, a live status line on a terminal) goes to stderr; --quiet
+    prints only the result. Ctrl-C stops the solver and writes the best plan found so far
+    (status interrupted, exit 130); a second Ctrl-C quits at once without writing.
 
     \b
     Example:
@@ -159,45 +168,116 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
       xborder solve benchmarks/orlib/cflp/capa.txt --format orlib-cap --capacity 8000
       xborder solve benchmarks/orlib/holmberg/p1.txt --format holmberg   (sourcing=single)
     """
-    from .diagnose import diagnose_infeasibility, explain
     from .models.formulation import Sourcing
-    from .pipeline import solve_loaded
-    from .report import summary, write_outputs
-    from .solvers import SolveOptions, SolverUnavailable, Status
+    from .solvers import SolveOptions
+    from .solvers.progress import SILENT
+    from .terminal import TerminalProgress
 
     form = _formulation(formulation_text)
     if fmt == "holmberg" and "sourcing=" not in (formulation_text or ""):
         form = replace(form, sourcing=Sourcing.SINGLE)
-    start = time.perf_counter()
-    inst = _load(instance, fmt, capacity, uncapacitated)
-    read_seconds = time.perf_counter() - start
-    for warning in inst.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
-                           cuts=cuts, tree=tree, solver_options=_solver_options(solver_option_texts))
+    progress = SILENT if quiet else TerminalProgress(live=None if not log else False)
     try:
-        run = solve_loaded(inst, form, options, solver, read_seconds, presolve=not no_presolve)
+        with _stop_on_signals(progress):
+            start = time.perf_counter()
+            progress.begin("read")
+            inst = _load(instance, fmt, capacity, uncapacitated)
+            read_seconds = time.perf_counter() - start
+            progress.stage("read", f"{inst.name} in {read_seconds:.1f} s")
+            out = Path(out_dir) if out_dir else Path("out") / inst.name
+            _check_writable(out)
+            if not quiet:
+                for warning in inst.warnings:
+                    click.echo(f"warning: {warning}", err=True)
+            options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
+                                   cuts=cuts, tree=tree, solver_options=_solver_options(solver_option_texts),
+                                   progress=progress)
+            run = _solve_run(inst, form, options, solver, read_seconds, not no_presolve)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    _finish_solve(run, inst, form, out, xlsx, quiet, progress)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(progress):
+    """Ctrl-C and SIGTERM ask the solver to stop (solvers/budget.py, STOP); the run then keeps the
+    best plan found so far. A second signal ends the process at once, writing nothing."""
+    from .solvers.budget import STOP, reset_stop
+
+    def stop(signum, frame):
+        STOP.set()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        progress.stage("interrupted", "stopping the solver; the best plan found so far is kept (again to quit at once)")
+
+    reset_stop()
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in saved:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _check_writable(out: Path):
+    """Fail before the solve, not after it, when the output folder cannot be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".xborder-write-test-"):
+            pass
+    except OSError as err:
+        _fail_input(f"cannot write to the output folder {out}: {err.strerror or err}")
+
+
+def _solve_run(inst, form, options, solver, read_seconds, presolve):
+    from .pipeline import solve_loaded
+    from .solvers import SolverUnavailable, Status
+    from .solvers.budget import STOP
+
+    try:
+        run = solve_loaded(inst, form, options, solver, read_seconds, presolve=presolve)
     except (SolverUnavailable, ValueError) as err:
         _fail_input(str(err))
-    out = Path(out_dir) if out_dir else Path("out") / inst.name
+    if STOP.is_set():
+        run.result.status = Status.INTERRUPTED
+    return run
+
+
+def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress):
+    """Write the outputs, print the summary and exit with the run's code (README table)."""
+    from .diagnose import diagnose_infeasibility, explain
+    from .report import nothing_found, summary, write_outputs
+    from .solvers import Status
+
     try:
         written = write_outputs(run, out, xlsx=xlsx)
     except OSError as err:
         _fail_input(f"cannot write to {out}: {err}")
+    progress.stage("write", f"{len(written)} file(s) in {out}")
     click.echo(summary(run))
+    interrupted = run.result.status is Status.INTERRUPTED
     if not run.has_plan:
         if run.result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
             click.echo(explain(diagnose_infeasibility(inst, form)))
         elif run.result.status is Status.TIME_LIMIT:
             click.echo("No feasible plan was found within the time limit; try a longer --time-limit.")
-        click.echo(f"wrote {written[0]}")
-        sys.exit(EXIT_NO_PLAN)
-    click.echo(f"wrote {written[0]} and {len(written) - 1} table file(s) in {out}")
+        if not quiet:
+            click.echo(f"wrote {written[0]}")
+        sys.exit(EXIT_INTERRUPTED if interrupted else EXIT_NO_PLAN)
+    if not quiet:
+        click.echo(f"wrote {written[0]} and {len(written) - 1} table file(s) in {out}")
     if not run.evaluation.ok:
         click.echo("error: the independent check rejected the plan:", err=True)
         for v in run.evaluation.violations[:20]:
             click.echo(f"  {v}", err=True)
         sys.exit(EXIT_NO_PLAN)
+    if interrupted:
+        sys.exit(EXIT_INTERRUPTED)
+    if nothing_found(run):
+        sys.exit(EXIT_NOTHING_FOUND)
 
 
 @cli.command()

@@ -64,13 +64,22 @@ def solve_loaded(
     read_seconds: float = 0.0,
     presolve: bool = True,
 ) -> Run:
+    """Derive, build, solve and check a loaded instance, reporting each stage to
+    `options.progress`. The time limit covers the solve (its stages share it; see
+    solvers/budget.py); read, derive, build and check come on top."""
     formulation = formulation or Formulation()
     options = options or SolveOptions()
+    progress = options.progress
     solver = get_solver(solver_name)
+    progress.begin("derive")
+    instance.network  # derived once here, so that its time is its own
     seconds = {"read": read_seconds, "derive": instance.derive_seconds}
+    progress.stage("derive", f"{len(instance.network.pairs):,} offerable product-markets, {len(instance.network.arcs):,} flow arcs")
+    progress.begin("build")
     start = time.perf_counter()
     model = build_model(instance, formulation, presolve=presolve)
     seconds["build"] = time.perf_counter() - start
+    progress.stage("build", f"{len(model.cols):,} columns in {seconds['build']:.1f} s")
 
     result = solver.solve(model, options)
     result.build_seconds = seconds["build"]
@@ -79,10 +88,12 @@ def solve_loaded(
 
     plan = evaluation = None
     if result.has_solution:
+        progress.begin("check")
         start = time.perf_counter()
         plan = extract_plan(model)
         evaluation = check_plan(instance, plan, result.objective, formulation.sourcing is Sourcing.SINGLE)
         seconds["check"] = time.perf_counter() - start
+        progress.stage("check", "passed" if evaluation.ok else f"FAILED ({len(evaluation.violations)} violations)")
     return Run(instance, formulation, solver_name, options, result, plan, evaluation, seconds, model.presolve_report)
 
 

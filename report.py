@@ -13,6 +13,7 @@ import pandas as pd
 from .check import MONEY_TERMS
 from .data.atomic import atomic_path
 from .pipeline import Run
+from .solvers import Status
 
 SOLUTION_FORMAT = 1
 COST_TERMS = [t for t in MONEY_TERMS if t != "revenue"]
@@ -149,7 +150,26 @@ def _listing(items: list, limit: int = 12) -> str:
 
 
 def _money(x: float, currency: str) -> str:
-    return f"{x:,.0f} {currency}"
+    return f"{x + 0.0:,.0f} {currency}".replace("-0 ", "0 ")
+
+
+def _gap_text(gap: float | None) -> str:
+    if gap is None:
+        return "gap unknown"
+    if not math.isfinite(gap):
+        return "gap infinite"
+    return f"gap {100 * gap if gap > 1e-12 else 0.0:.4g}%"
+
+
+def nothing_found(run: Run) -> bool:
+    """A run stopped early (time limit, interrupt) whose plan is no better than doing nothing:
+    it enters no market (profit objective), or its gap is infinite or unknown. A proven optimum
+    that enters no market is an answer, not this."""
+    r = run.result
+    if not run.has_plan or r.status not in (Status.TIME_LIMIT, Status.INTERRUPTED):
+        return False
+    empty = run.instance.objective == "profit" and not run.plan["markets"]
+    return empty or r.gap is None or not math.isfinite(r.gap)
 
 
 def summary(run: Run) -> str:
@@ -161,11 +181,18 @@ def summary(run: Run) -> str:
     status = r.status.value.replace("_", " ")
     if not run.has_plan:
         return f"{inst.name}: {status}, no plan found ({r.message})"
-    gap = f"gap {100 * r.gap if r.gap > 1e-12 else 0.0:.4g}%" if r.gap is not None else "gap n/a"
-    head = f"{inst.name}: {status} ({gap}); {kind} {_money(r.objective, cur)}, bound {_money(r.bound, cur)}"
-    if r.status.value == "time_limit":
-        head += "  [best plan found within the time limit]"
-    lines.append(head)
+    bound = _money(r.bound, cur) if r.bound is not None else "unknown"
+    if nothing_found(run):
+        within = "before the interrupt" if r.status is Status.INTERRUPTED else "within the time limit"
+        lines.append(f"{inst.name}: {status}: no plan better than doing nothing was found {within} "
+                     f"({kind} {_money(r.objective, cur)}, bound {bound})")
+    else:
+        head = f"{inst.name}: {status} ({_gap_text(r.gap)}); {kind} {_money(r.objective, cur)}, bound {bound}"
+        if r.status is Status.TIME_LIMIT:
+            head += "  [best plan found within the time limit]"
+        elif r.status is Status.INTERRUPTED:
+            head += "  [best plan found before the interrupt]"
+        lines.append(head)
     plan, ev = run.plan, run.evaluation
     n_markets = len(inst.tables["markets"])
     lines.append(f"  markets entered ({len(plan['markets'])}/{n_markets}): {_listing(plan['markets'])}")

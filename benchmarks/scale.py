@@ -37,7 +37,7 @@ def _into_highs(compiled):
     """A quiet Highs object holding the compiled model."""
     import highspy
 
-    from xborder.solvers.highs import highs_lp, new_highs
+    from xborder.solvers.compile import highs_lp, new_highs
 
     h = new_highs()
     h.setOptionValue("output_flag", False)
@@ -52,7 +52,8 @@ def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solv
     from xborder.models.build import build_model
     from xborder.models.formulation import Formulation
     from xborder.solvers import SolveOptions
-    from xborder.solvers.highs import CompiledModel, HighsSolver, new_highs
+    from xborder.solvers.compile import CompiledModel, new_highs
+    from xborder.solvers.highs import HighsSolver
 
     form = Formulation.parse(formulation)
 
@@ -101,7 +102,7 @@ def compare_handoffs(inst, build_model, time_limit) -> dict:
     """Seconds from a built Pyomo model to a model inside HiGHS, by path."""
     from pyomo.contrib.solver.solvers.highs import Highs as PersistentHighs
 
-    from xborder.solvers.highs import CompiledModel
+    from xborder.solvers.compile import CompiledModel
 
     out = {}
     model = build_model(inst)

@@ -16,7 +16,7 @@ import time
 
 import pyomo.environ as pyo
 
-from .highs import CompiledModel
+from .compile import CompiledModel
 from .result import SolveOptions, SolveResult, Status, package_availability
 
 

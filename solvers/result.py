@@ -6,6 +6,8 @@ import importlib.util
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
+from .progress import SILENT, Progress
+
 
 class Status(str, Enum):
     OPTIMAL = "optimal"
@@ -36,6 +38,7 @@ class SolveOptions:
     cuts: bool = True  # HiGHS: add the model's violated valid inequalities at the root LP first
     tree: bool | None = None  # HiGHS: branch on the strategic binaries over the root LP first; None = on for very large models
     solver_options: dict = field(default_factory=dict)  # passed to the solver by its own option names
+    progress: Progress = field(default=SILENT, repr=False, compare=False)  # stage and incumbent events
 
 
 @dataclass

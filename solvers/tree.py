@@ -1,4 +1,4 @@
-"""Primal heuristics and a small branch-and-bound on the root LP (`RelaxedLp`, solvers/highs.py).
+"""Primal heuristics and a small branch-and-bound on the root LP (`RelaxedLp`, solvers/relaxed.py).
 
 All of them re-solve one LP from its previous basis with changed column bounds, so each step
 costs a few hundred simplex iterations, not a fresh solve.
@@ -9,8 +9,10 @@ costs a few hundred simplex iterations, not a fresh solve.
   dozen are fixed the LP is nearly integral (the product-level binaries follow them), so each leaf
   is closed by rounding; when the tree stays small it proves the whole gap without the full MIP.
 
-`relaxed` is a `RelaxedLp`: `solve(lower, upper)` returns the primal values (None if
-infeasible), `value` the optimum in minimisation sense, `compiled` the model's matrices.
+`relaxed` is a `RelaxedLp`: `solve(lower, upper, until)` returns the primal values (None if
+infeasible or not solved in time), `value` the optimum in minimisation sense, `compiled` the
+model's matrices, `budget` the solve's time budget. Every LP solve here is bounded by the budget
+and by the `until` of its stage (perf_counter seconds), and none starts once that has passed.
 """
 
 from __future__ import annotations
@@ -41,16 +43,17 @@ def _fractional(values: np.ndarray, which: np.ndarray) -> np.ndarray:
 DIVE_BATCH = 0.1  # a dive step fixes together every fractional column this close to an integer
 
 
-def dive(relaxed, values: np.ndarray, which: np.ndarray, deadline: float = INF) -> np.ndarray | None:
+def dive(relaxed, values: np.ndarray, which: np.ndarray, until: float = INF) -> np.ndarray | None:
     """Fractional diving over the columns `which`: fix the fractional columns within DIVE_BATCH
     of an integer (at least the nearest one) at that integer, re-solve the LP from its basis, and
     repeat until all of `which` are integral. When a batch makes the LP infeasible, only its
-    nearest column is fixed, the other way round if need be. Stops at `deadline` (perf_counter
-    seconds). Returns the last LP solution, or None if no fixing is feasible."""
+    nearest column is fixed, the other way round if need be. Stops at `until` (perf_counter
+    seconds) or when the budget runs out, with the last LP solution found (an LP stopped by the
+    clock is not taken for infeasible). Returns None if no fixing is feasible."""
     compiled = relaxed.compiled
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
     fractional = _fractional(values, which)
-    while len(fractional) and time.perf_counter() < deadline:
+    while len(fractional) and not relaxed.budget.expired(until):
         distance = np.abs(values[fractional] - np.round(values[fractional]))
         nearest = fractional[np.argmin(distance)]
         batch = fractional[distance <= max(DIVE_BATCH, distance.min())]
@@ -61,10 +64,12 @@ def dive(relaxed, values: np.ndarray, which: np.ndarray, deadline: float = INF) 
         for columns, targets in tries:
             trial_lower, trial_upper = lower.copy(), upper.copy()
             trial_lower[columns] = trial_upper[columns] = targets
-            solved = relaxed.solve(trial_lower, trial_upper)
+            solved = relaxed.solve(trial_lower, trial_upper, until)
             if solved is not None:
                 lower, upper, values = trial_lower, trial_upper, solved
                 break
+            if not relaxed.infeasible:
+                return values  # stopped by the clock: the rounding takes it from here
         else:
             return None
         fractional = _fractional(values, which)
@@ -72,30 +77,48 @@ def dive(relaxed, values: np.ndarray, which: np.ndarray, deadline: float = INF) 
 
 
 def rounded_lp_plan(relaxed, values: np.ndarray | None, strategic: np.ndarray | None = None,
-                    deadline: float = INF) -> np.ndarray | None:
+                    dive_until: float = INF, round_until: float = INF) -> np.ndarray | None:
     """A feasible start from the LP relaxation's solution `values` (solved here if None).
 
     1. The strategic binaries (markets, channels, warehouses, ...: `strategic`, a column mask; a
-       few dozen) are fixed by diving (`dive`, until `deadline`), so the rest of the LP adapts to
-       each choice.
+       few dozen) are fixed by diving (`dive`, until `dive_until`), so the rest of the LP adapts
+       to each choice.
     2. Every other binary positive in that LP is rounded up, the rest down, and the LP re-solved
        for the continuous part; if that fails, every binary is rounded at 0.5 instead.
-    None if no rounding is feasible. Changes the bounds of `relaxed`."""
+    None if no rounding is feasible or none was solved by `round_until`. Changes the bounds of
+    `relaxed`."""
     compiled = relaxed.compiled
     integer = compiled.integer
     if values is None:
-        values = relaxed.solve()
+        values = relaxed.solve(until=round_until)
     if values is None:
         return None
     if strategic is not None and (strategic & integer).any():
-        dived = dive(relaxed, values, strategic & integer, deadline)
+        dived = dive(relaxed, values, strategic & integer, min(dive_until, round_until))
         if dived is not None:
             values = dived
     for threshold in (1e-6, 0.5):
-        plan = relaxed.solve(*_round(values, integer, threshold, compiled))
+        plan = relaxed.solve(*_round(values, integer, threshold, compiled), until=round_until)
         if plan is not None:
             return np.where(integer, np.round(plan), plan)
     return None
+
+
+def nearest_rounding(relaxed, values: np.ndarray, strategic: np.ndarray, lower: np.ndarray | None = None,
+                     upper: np.ndarray | None = None, until: float = INF) -> np.ndarray | None:
+    """The cheapest plan from an LP point: the `strategic` binaries go to their nearest integer
+    at once, the LP is re-solved (within `lower`/`upper`, default the model's bounds), then the
+    remaining binaries are rounded (`rounded_lp_plan`): two or three LP solves, so it gives a
+    first plan early, which the dive may then improve on. None if infeasible or out of time."""
+    compiled = relaxed.compiled
+    lower = compiled.col_lower.copy() if lower is None else lower.copy()
+    upper = compiled.col_upper.copy() if upper is None else upper.copy()
+    columns = np.flatnonzero(strategic)
+    lower[columns] = upper[columns] = np.clip(np.round(values[columns]), lower[columns], upper[columns])
+    solved = relaxed.solve(lower, upper, until)
+    if solved is None:
+        return None
+    return rounded_lp_plan(relaxed, solved, round_until=until)
 
 
 TREE_MAX_OPEN = 50  # more open nodes than this: the strategic layer is not nearly decided; stop
@@ -134,8 +157,9 @@ class _LpUnsolved(Exception):
 class _Tree:
     """The open nodes (a heap on their LP value) and the incumbent of `strategic_tree`."""
 
-    def __init__(self, relaxed, strategic: np.ndarray, mip_gap: float):
+    def __init__(self, relaxed, strategic: np.ndarray, mip_gap: float, until: float = INF):
         self.relaxed = relaxed
+        self.until = until
         self.compiled = relaxed.compiled
         self.strategic = strategic
         self.columns = np.flatnonzero(strategic)
@@ -166,20 +190,14 @@ class _Tree:
             self.report.plan, self.report.value = plan, value
 
     def try_rounding(self, values: np.ndarray, lower: np.ndarray, upper: np.ndarray):
-        """Rounding heuristic at a node: strategic binaries to the nearest integer, LP re-solved,
-        then the remaining binaries rounded (`rounded_lp_plan`)."""
-        rounded = np.round(values[self.columns])
-        lower, upper = lower.copy(), upper.copy()
-        lower[self.columns] = upper[self.columns] = rounded
-        solved = self.relaxed.solve(lower, upper)
-        if solved is not None:
-            self.offer(rounded_lp_plan(self.relaxed, solved))
+        """Rounding heuristic at a node (`nearest_rounding`)."""
+        self.offer(nearest_rounding(self.relaxed, values, self.strategic, lower, upper, self.until))
 
     def add_child(self, fixings: dict):
         """Solve the node with `fixings` and queue it, close it as a leaf, or drop it (only when
         its LP is proved infeasible; an LP left unsolved stops the tree)."""
         lower, upper = self.bounds_for(fixings)
-        values = self.relaxed.solve(lower, upper)
+        values = self.relaxed.solve(lower, upper, self.until)
         self.report.nodes += 1
         if values is None:
             if not self.relaxed.infeasible:
@@ -187,7 +205,7 @@ class _Tree:
             return
         value = self.relaxed.value
         if len(_fractional(values, self.strategic)) == 0:
-            self.offer(rounded_lp_plan(self.relaxed, values))
+            self.offer(rounded_lp_plan(self.relaxed, values, round_until=self.until))
             if not self.within_gap(value):
                 self.unresolved = min(self.unresolved, value)
             return
@@ -212,52 +230,48 @@ class _Tree:
         return min(open_best, self.unresolved, self.pruned, self.report.value)
 
 
-def strategic_tree(relaxed, root_values: np.ndarray, strategic: np.ndarray, mip_gap: float,
-                   deadline: float = INF, max_open: int = TREE_MAX_OPEN) -> TreeReport:
+def strategic_tree(relaxed, root_values: np.ndarray, root_value: float, strategic: np.ndarray, mip_gap: float,
+                   until: float = INF, max_open: int = TREE_MAX_OPEN) -> TreeReport:
     """Best-first branch-and-bound over the `strategic` binary columns, from the root LP solution
-    `root_values` (the LP's current optimum). Each node is the LP with some strategic binaries
-    fixed; it is branched on its most fractional strategic binary, both children solved at once.
+    `root_values` (the root LP's optimum, `root_value` in minimisation sense). Each node is the
+    LP with some strategic binaries fixed; it is branched on its most fractional strategic
+    binary, both children solved at once.
     A child whose strategic binaries are all integral is a leaf: its other binaries are rounded
     (`rounded_lp_plan`) to a plan, and its LP value stays in the bound unless that plan is within
     `mip_gap` of it. Every ROUNDING_EVERY-th node also tries the rounding heuristic.
 
     The bound is the lowest LP value over open nodes, unresolved leaves and pruned nodes: every
     plan lies under one of them. Stops when the best plan is within `mip_gap` of the bound
-    (`closed`; never without a plan, so infeasibility is left to the MIP solver), at `deadline`
+    (`closed`; never without a plan, so infeasibility is left to the MIP solver), at `until`
     or when more than `max_open` nodes are open (the strategic layer is then far from decided and
     a full MIP solver does better). Changes the bounds of `relaxed`."""
     start = time.perf_counter()
-    tree = _Tree(relaxed, strategic, mip_gap)
-    root_value = relaxed.value
+    tree = _Tree(relaxed, strategic, mip_gap, until)
     if len(_fractional(root_values, strategic)):
         heapq.heappush(tree.heap, (root_value, next(tree.counter), {}, root_values[tree.columns]))
     else:
-        tree.offer(rounded_lp_plan(relaxed, root_values))
+        tree.offer(rounded_lp_plan(relaxed, root_values, round_until=until))
         tree.unresolved = root_value
     report = tree.report
-    relaxed.deadline = deadline
-    try:
-        while tree.heap:
-            if time.perf_counter() >= deadline:
-                report.stopped_by = "time share"
-                break
-            if len(tree.heap) > max_open:
-                report.stopped_by = "too many open nodes"
-                break
-            node = heapq.heappop(tree.heap)
-            value, _, fixings, strategic_values = node
-            if tree.within_gap(value):
-                tree.pruned = min(tree.pruned, value)
-                tree.heap.clear()
-                break
-            try:
-                tree.branch(fixings, strategic_values)
-            except _LpUnsolved:
-                heapq.heappush(tree.heap, node)  # its children may be incomplete: it stays open
-                report.stopped_by = "time share" if time.perf_counter() >= deadline else "LP not solved"
-                break
-    finally:
-        relaxed.deadline = INF
+    while tree.heap:
+        if relaxed.budget.expired(until):
+            report.stopped_by = "time share"
+            break
+        if len(tree.heap) > max_open:
+            report.stopped_by = "too many open nodes"
+            break
+        node = heapq.heappop(tree.heap)
+        value, _, fixings, strategic_values = node
+        if tree.within_gap(value):
+            tree.pruned = min(tree.pruned, value)
+            tree.heap.clear()
+            break
+        try:
+            tree.branch(fixings, strategic_values)
+        except _LpUnsolved:
+            heapq.heappush(tree.heap, node)  # its children may be incomplete: it stays open
+            report.stopped_by = "time share" if relaxed.budget.expired(until) else "LP not solved"
+            break
     report.bound = tree.global_bound()
     report.open = len(tree.heap)
     report.closed = tree.within_gap(report.bound)

@@ -18,7 +18,8 @@ from xborder.models.build import build_model
 from xborder.models.cuts import active_separators, channel_demand_cuts, mitigation_cuts
 from xborder.models.formulation import Demand, Formulation
 from xborder.solvers import SolveOptions, get_solver
-from xborder.solvers.highs import CompiledModel, RelaxedLp, lp_relaxation_bound, strengthen_root
+from xborder.solvers.compile import CompiledModel
+from xborder.solvers.relaxed import RelaxedLp, lp_relaxation_bound, strengthen_root
 from xborder.solvers.tree import rounded_lp_plan
 
 
@@ -145,24 +146,19 @@ def test_cli_reports_root_cuts_and_can_turn_them_off(tmp_path):
 
 
 def test_root_lp_bound_is_reported_when_tighter_than_the_solvers():
-    """Both bounds are valid, so the tighter is reported: a maximisation with plan 100, solver
-    bound 150 and root LP bound 120 has gap (120 - 100) / 100 = 0.2; a looser LP bound is ignored.
-    For a minimisation, plan 100 and bounds 50 (solver) and 80 (LP) give gap 0.2."""
-    from xborder.solvers.highs import _tighten_bound
-    from xborder.solvers.result import ModelSize, SolveResult, Status
+    """Every bound found before the MIP is valid, so the tightest is kept: a maximisation whose
+    root LP ends at 120 and whose tree proves 110 has bound 110; a minimisation with LP bound 80
+    and tree bound 90 has bound 90 (the tree works in minimisation sense: -110 for the max)."""
+    from xborder.solvers.highs import Preparation
+    from xborder.solvers.relaxed import RootCuts
+    from xborder.solvers.tree import TreeReport
 
-    def result(bound):
-        return SolveResult("highs", "x", Status.TIME_LIMIT, True, 100.0, bound, None, 0.0, 0.0, ModelSize(0, 0, 0, 0))
-
-    maximised = result(150.0)
-    _tighten_bound(maximised, 120.0, sign=-1.0)
-    assert maximised.bound == 120.0 and math.isclose(maximised.gap, 0.2)
-    looser = result(150.0)
-    _tighten_bound(looser, 160.0, sign=-1.0)
-    assert looser.bound == 150.0
-    minimised = result(50.0)
-    _tighten_bound(minimised, 80.0, sign=1.0)
-    assert minimised.bound == 80.0 and math.isclose(minimised.gap, 0.2)
+    maximised = Preparation(root=RootCuts(lp_bound_after=120.0), tree=TreeReport(bound=-110.0))
+    assert maximised.bound(sign=-1.0) == 110.0
+    assert Preparation(root=RootCuts(lp_bound_after=120.0), tree=TreeReport(bound=-130.0)).bound(-1.0) == 120.0
+    minimised = Preparation(root=RootCuts(lp_bound_after=80.0), tree=TreeReport(bound=90.0))
+    assert minimised.bound(sign=1.0) == 90.0
+    assert Preparation().bound(1.0) is None
 
 
 def test_dive_fixes_every_strategic_binary_and_stops_at_its_deadline():
@@ -180,8 +176,8 @@ def test_dive_fixes_every_strategic_binary_and_stops_at_its_deadline():
     dived = dive(relaxed, root.lp_values, strategic)
     assert dived is not None and len(_fractional(dived, strategic)) == 0
     assert relaxed.bound <= root.lp_bound_after + 1e-6
-    assert dive(relaxed, root.lp_values, strategic, deadline=0.0) is root.lp_values
-    start = rounded_lp_plan(relaxed, root.lp_values, strategic, deadline=0.0)
+    assert dive(relaxed, root.lp_values, strategic, until=0.0) is root.lp_values
+    start = rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until=0.0)
     activity = compiled.A @ start
     slack = 1e-6 * np.maximum(1.0, np.abs(activity))
     assert np.all(activity >= compiled.row_lower - slack) and np.all(activity <= compiled.row_upper + slack)

@@ -127,7 +127,8 @@ def test_warm_start_keeps_the_optimum_and_its_plan_is_feasible():
     import highspy
 
     from xborder.models.build import build_model
-    from xborder.solvers.highs import CompiledModel, RelaxedLp
+    from xborder.solvers.compile import CompiledModel
+    from xborder.solvers.relaxed import RelaxedLp
     from xborder.solvers.tree import rounded_lp_plan
 
     inst = load_instance(REPO / "instances" / "demo.json")

@@ -16,7 +16,8 @@ from xborder.data.instance import load_document, load_instance
 from xborder.models.build import build_model
 from xborder.pipeline import solve_loaded
 from xborder.solvers import SolveOptions
-from xborder.solvers.highs import CompiledModel, RelaxedLp, strengthen_root
+from xborder.solvers.compile import CompiledModel
+from xborder.solvers.relaxed import RelaxedLp, strengthen_root
 from xborder.solvers.tree import strategic_tree
 
 GENERATED = [GeneratorSpec(*SIZES["s"], seed=seed) for seed in (1, 2, 3)]
@@ -94,7 +95,7 @@ def test_strategic_tree_stopped_early_still_bounds_the_optimum(generated, exact_
     compiled = CompiledModel(model, model.xb_deferrable)
     relaxed = RelaxedLp(compiled, highspy)
     root = strengthen_root(relaxed, model)
-    report = strategic_tree(relaxed, root.lp_values, model.xb_strategic & compiled.integer, 1e-4, max_open=1)
+    report = strategic_tree(relaxed, root.lp_values, relaxed.value, model.xb_strategic & compiled.integer, 1e-4, max_open=1)
     bound = compiled.sign * report.bound
     assert report.nodes >= 1
     assert exact_optimum * (1 - 1e-9) <= bound <= root.lp_bound_after * (1 + 1e-9)
@@ -129,7 +130,7 @@ def _demo_root():
 
 
 def test_an_lp_stopped_at_the_deadline_is_not_taken_for_infeasible():
-    """A re-solve whose deadline has passed returns no values, and `infeasible` stays False, so
+    """A re-solve whose time has passed returns no values, and `infeasible` stays False, so
     the tree cannot mistake it for a pruned branch."""
     import time
 
@@ -138,9 +139,7 @@ def test_an_lp_stopped_at_the_deadline_is_not_taken_for_infeasible():
     column = np.flatnonzero(strategic & (np.abs(root.lp_values - np.round(root.lp_values)) > 1e-6))[0]
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
     lower[column] = upper[column] = 1.0  # a change, so the LP has work to do
-    relaxed.deadline = time.perf_counter() - 1.0
-    assert relaxed.solve(lower, upper) is None and not relaxed.infeasible
-    relaxed.deadline = float("inf")
+    assert relaxed.solve(lower, upper, until=time.perf_counter() - 1.0) is None and not relaxed.infeasible
     assert relaxed.solve(lower, upper) is not None
 
 
@@ -151,11 +150,11 @@ def test_tree_keeps_the_node_whose_children_went_unsolved():
 
     class Unsolved:
         def __init__(self):
-            self.compiled, self.value, self.deadline, self.infeasible = compiled, relaxed.value, float("inf"), False
+            self.compiled, self.value, self.budget, self.infeasible = compiled, relaxed.value, relaxed.budget, False
 
-        def solve(self, lower=None, upper=None):
+        def solve(self, lower=None, upper=None, until=None):
             return None
 
-    report = strategic_tree(Unsolved(), root.lp_values, model.xb_strategic & compiled.integer, 1e-4)
+    report = strategic_tree(Unsolved(), root.lp_values, relaxed.value, model.xb_strategic & compiled.integer, 1e-4)
     assert report.stopped_by == "LP not solved" and report.open == 1 and report.plan is None
     assert compiled.sign * report.bound == pytest.approx(root.lp_bound_after)

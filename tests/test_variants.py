@@ -18,7 +18,7 @@ from xborder.models.build import build_model
 from xborder.models.formulation import Demand, Flow, Formulation, Linking, Sourcing
 from xborder.pipeline import solve_loaded
 from xborder.solvers import SolveOptions
-from xborder.solvers.highs import lp_relaxation_bound
+from xborder.solvers.relaxed import lp_relaxation_bound
 
 EXACT = SolveOptions(mip_gap=1e-9)
 INSTANCES = [GeneratorSpec(14, 5, 4, seed, objective) for seed, objective in

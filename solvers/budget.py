@@ -1,0 +1,84 @@
+"""The time budget of one solve, in one place.
+
+A `Budget` turns `--time-limit` into a wall-clock deadline the moment the solve starts. Every
+stage asks it how long it may run: each LP solve of the root loop, the strategic tree, the dive
+and the rounding gets HiGHS's own `time_limit` set to what is left of its share, and the MIP gets
+whatever the stages before it left. A stage whose share has passed does not start.
+
+The root LP may use `ROOT_LP_SHARE` of the limit; if it cannot finish by then it is abandoned
+and HiGHS's MIP gets the model directly (its own heuristics find plans). Every later stage gets
+a share of what is left when it starts (`until_share`), so a slow root LP leaves the stages after
+it less, not nothing:
+
+| stage | share of what is left | what happens when it is reached |
+|---|---|---|
+| cut rounds | `CUT_SHARE` | no new round; the last LP solved is kept |
+| strategic tree | `TREE_SHARE` | the tree stops; its bound stays valid |
+| nearest rounding | `QUICK_SHARE` | no quick plan (the dive may still find one) |
+| dive | `DIVE_SHARE`, and at most `DIVE_MIN_SECONDS` + `DIVE_ROOT_MULTIPLE` root LP solve times | the strategic binaries still fractional are rounded with the rest |
+| rounding | `ROUND_SHARE` (of what is left when the dive starts) | no start plan |
+| HiGHS's MIP | all that is left | stopped by HiGHS's own time limit |
+
+`STOP` is the process-wide request to stop (Ctrl-C, SIGTERM): a budget whose stop was requested
+has no time left, and every HiGHS run is interrupted through its callbacks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+INF = float("inf")
+
+ROOT_LP_SHARE = 0.5
+CUT_SHARE = 0.3
+TREE_SHARE = 0.85
+QUICK_SHARE = 0.4
+DIVE_SHARE = 0.35
+DIVE_ROOT_MULTIPLE = 3.0  # the dive stops after this many root-LP solve times (plus DIVE_MIN_SECONDS)
+DIVE_MIN_SECONDS = 2.0
+ROUND_SHARE = 0.6
+MIN_MIP_SECONDS = 0.5  # less than this left: HiGHS's MIP is not started
+
+STOP = threading.Event()  # set by the CLI's signal handlers; cleared by `reset_stop`
+
+
+def reset_stop():
+    STOP.clear()
+
+
+class Budget:
+    """Wall-clock deadline of one solve (`limit` seconds from construction; None: no limit)."""
+
+    def __init__(self, limit: float | None = None):
+        self.limit = limit
+        self.start = time.perf_counter()
+        self.deadline = INF if limit is None else self.start + limit
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def at(self, share: float) -> float:
+        """The perf_counter time at which `share` of the limit has passed (inf without a limit)."""
+        return INF if self.limit is None else self.start + share * self.limit
+
+    def until_share(self, share: float) -> float:
+        """The perf_counter time at which `share` of what is left now has passed (inf without a
+        limit)."""
+        if self.limit is None:
+            return INF
+        now = time.perf_counter()
+        return now + share * max(self.deadline - now, 0.0)
+
+    def left(self, until: float = INF) -> float:
+        """Seconds left until `until` or the deadline, whichever is first (0 once stopped)."""
+        if STOP.is_set():
+            return 0.0
+        return max(min(until, self.deadline) - time.perf_counter(), 0.0)
+
+    def expired(self, until: float = INF) -> bool:
+        return self.left(until) <= 0.0
+
+    @property
+    def stopped(self) -> bool:
+        return STOP.is_set()

@@ -1,0 +1,189 @@
+"""The LP relaxation at the root: one Highs object re-solved from its basis.
+
+`RelaxedLp` holds the relaxation; every solve is bounded by the solve's `Budget` (and, where a
+stage has a share of the limit, by that share's end). `strengthen_root` is the root cut loop: it
+adds the model's violated valid inequalities (models/cuts.py) and the violated deferred rows,
+and re-solves from the basis.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
+from pyomo.common.errors import InfeasibleConstraintException
+
+from .budget import INF, Budget
+from .compile import CompiledModel, DeferredRows, highs_lp, new_highs, run_highs
+from .progress import SILENT, Progress
+
+
+def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
+    """Objective of the LP relaxation (integrality dropped): the root bound before cuts."""
+    import highspy
+
+    try:
+        compiled = CompiledModel(model)
+    except InfeasibleConstraintException:
+        return None
+    relaxed = RelaxedLp(compiled, highspy)
+    if relaxed.solve() is None:
+        return None
+    return relaxed.bound
+
+
+class RelaxedLp:
+    """The LP relaxation of a compiled model in one Highs object. Each `solve` starts from the
+    previous basis, so re-solving after added rows or changed bounds takes few iterations. No
+    solve runs past `budget` (nor past `until`, when given)."""
+
+    def __init__(self, compiled: CompiledModel, highspy, budget: Budget | None = None):
+        self.compiled = compiled
+        self.highspy = highspy
+        self.budget = budget or Budget()
+        lp = highs_lp(compiled, highspy)
+        lp.integrality_ = []
+        self.h = new_highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("simplex_strategy", 2)  # parallel dual simplex: 1.5x faster at size l
+        self.h.passModel(lp)
+        self.n = len(compiled.columns)
+        self.solves = 0
+
+    def solve(self, lower: np.ndarray | None = None, upper: np.ndarray | None = None,
+              until: float = INF) -> np.ndarray | None:
+        """Primal values at the optimum (with the given column bounds if any), or None: the LP
+        is infeasible (`infeasible`) or was not solved, e.g. stopped by the budget or `until`."""
+        if lower is not None:
+            self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
+        if not run_highs(self.h, self.budget, until):
+            self._ran = False
+            return None
+        self._ran = True
+        self.solves += 1
+        if self.h.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    @property
+    def infeasible(self) -> bool:
+        """The last solve proved the LP infeasible (not merely stopped or skipped)."""
+        return getattr(self, "_ran", False) and self.h.getModelStatus() == self.highspy.HighsModelStatus.kInfeasible
+
+    @property
+    def value(self) -> float:
+        """The last optimum as HiGHS minimises it (objective times `sign`, offset included)."""
+        return self.h.getInfo().objective_function_value
+
+    @property
+    def bound(self) -> float:
+        """The last optimum in the model's own sense (max or min)."""
+        return self.compiled.sign * self.value
+
+    def add_rows(self, rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
+        self.h.addRows(rows.shape[0], lower, upper, rows.nnz, rows.indptr[:-1].astype(np.int32),
+                       rows.indices.astype(np.int32), rows.data)
+
+
+@dataclass
+class RootCuts:
+    """What the root LP and its cut loop did: LP bounds (model sense) before and after, rows added."""
+
+    rounds: int = 0
+    rows: int = 0
+    deferred_added: int = 0
+    deferred_total: int = 0
+    lp_bound_before: float | None = None
+    lp_bound_after: float | None = None
+    seconds: float = 0.0
+    lp_seconds: float = 0.0  # the first LP solve alone
+    lp_values: np.ndarray | None = field(default=None, repr=False)
+
+    def facts(self) -> dict:
+        facts = {"rounds": self.rounds, "rows": self.rows, "lp_bound_before": self.lp_bound_before,
+                 "lp_bound_after": self.lp_bound_after, "seconds": round(self.seconds, 3),
+                 "root_lp_seconds": round(self.lp_seconds, 3)}
+        if self.deferred_total:
+            facts["deferred_rows_added"] = self.deferred_added
+            facts["deferred_rows_total"] = self.deferred_total
+        return facts
+
+
+ROOT_CUT_ROUNDS = 10
+ROOT_CUT_MIN_GAIN = 1e-5  # stop once a round moves the LP bound by less than this (relative)
+
+
+def model_separators(model, compiled: CompiledModel) -> tuple:
+    """The model's active cut separators, if the compiled columns are the model's own order."""
+    if not hasattr(model, "xb_separators") or compiled.columns is not getattr(model, "xb_columns", None):
+        return ()
+    return model.xb_separators()
+
+
+def _violated_rows(model, separators, deferred: DeferredRows | None, x: np.ndarray) -> tuple:
+    """One separation round at `x`: the separators' cuts (`a x <= 0`) and the deferred rows it
+    violates, stacked as (rows, lower, upper, how many of them are deferred rows)."""
+    blocks = [separate(model, x) for separate in separators]
+    lower = [np.full(b.shape[0], -INF) for b in blocks]
+    upper = [np.zeros(b.shape[0]) for b in blocks]
+    held = 0
+    if deferred is not None:
+        rows, lo, up = deferred.violated(x)
+        blocks.append(rows), lower.append(lo), upper.append(up)
+        held = rows.shape[0]
+    if not blocks:
+        return sp.csr_matrix((0, len(x))), np.zeros(0), np.zeros(0), 0
+    return sp.vstack(blocks, format="csr"), np.concatenate(lower), np.concatenate(upper), held
+
+
+def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS, cut_until=INF,
+                    lp_until: float = INF, progress: Progress = SILENT) -> RootCuts:
+    """Solve the LP relaxation (stopped at `lp_until`), then add the model's violated valid
+    inequalities (models/cuts.py) and violated deferred rows (`DeferredRows`) as rows and re-solve
+    from the previous basis, until none is violated, a round moves the bound by less than
+    ROOT_CUT_MIN_GAIN, `max_rounds` is reached or `cut_until` (perf_counter seconds, or a function
+    giving them once the root LP is solved: a share of what it left) passes. A round's LP
+    that does not finish in time leaves the previous round's solution and bound, both still valid
+    (the rows only cut off fractional points). The rows are appended to the compiled model too."""
+    start = time.perf_counter()
+    compiled = relaxed.compiled
+    separators = model_separators(model, compiled)
+    deferred = compiled.deferred
+    report = RootCuts(deferred_total=0 if deferred is None else deferred.total)
+    progress.begin("root LP")
+    report.lp_values = relaxed.solve(until=lp_until)
+    report.lp_seconds = time.perf_counter() - start
+    if report.lp_values is None:
+        report.seconds = report.lp_seconds
+        return report
+    report.lp_bound_before = report.lp_bound_after = relaxed.bound
+    progress.stage("root LP", f"solved in {report.lp_seconds:.1f} s")
+    progress.incumbent(bound=relaxed.bound)
+    if callable(cut_until):
+        cut_until = cut_until()
+    if max_rounds:
+        progress.begin("cuts")
+    previous = None
+    while report.rounds < max_rounds and not relaxed.budget.expired(cut_until):
+        cuts, lower, upper, held = _violated_rows(model, separators, deferred, report.lp_values)
+        if cuts.shape[0] == 0:
+            break
+        relaxed.add_rows(cuts, lower, upper)
+        compiled.add_rows(cuts, lower, upper)
+        report.rounds += 1
+        report.rows += cuts.shape[0]
+        report.deferred_added += held
+        values = relaxed.solve(until=cut_until)
+        if values is None:
+            break
+        previous, report.lp_values, report.lp_bound_after = report.lp_bound_after, values, relaxed.bound
+        progress.incumbent(bound=relaxed.bound)
+        if abs(previous - relaxed.bound) <= ROOT_CUT_MIN_GAIN * abs(relaxed.bound):
+            break
+    report.seconds = time.perf_counter() - start
+    if report.rounds:
+        progress.stage("cuts", f"{report.rows} rows in {report.rounds} round(s), LP bound {report.lp_bound_after:,.0f}")
+    return report
