@@ -53,6 +53,17 @@ class Evaluation:
         return self.feasible and self.objective_matches
 
 
+def _number(value) -> float:
+    """A plan quantity: a finite JSON number (not a boolean, not text)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SolutionError(f"expected a finite number, got {value!r}")
+    return float(value)
+
+
+class SolutionError(ValueError):
+    """A solution document that cannot be checked as it stands (its message says where)."""
+
+
 def _excess(lhs: float, rhs: float, scale: float) -> float:
     """Amount by which lhs <= rhs is violated beyond the relative tolerance, else 0."""
     gap = lhs - rhs
@@ -95,38 +106,41 @@ class PlanChecker:
     # ---- plan ------------------------------------------------------------------------------
 
     def _read_plan(self, plan: dict):
-        self.E = set(plan.get("markets", []))
-        self.R = set(plan.get("regimes", []))
-        self.S = {(c["market"], c["channel"]) for c in plan.get("channels", [])}
-        self.Z = {(o["product"], o["market"]): float(o["units"]) for o in plan.get("portfolio", [])}
-        self.K = {(c["product"], c["certification"]) for c in plan.get("certifications", [])}
-        self.Y = set(plan.get("warehouses", []))
-        self.V = {x["market"]: float(x["covered_revenue"]) for x in plan.get("mitigations", [])}
-        self.flows = defaultdict(float)
+        """The plan's decisions as sets and maps. A decision naming an id the instance does not
+        have is a violation and is left out of every other check (it has no data to check)."""
+        known_pair = lambda p, mk: p in self.products and mk in self.markets  # noqa: E731
+        self.E = self._known("markets", plan.get("markets", []), lambda mk: mk in self.markets)
+        self.R = self._known("regimes", plan.get("regimes", []), lambda g: g in self.regime_cost)
+        self.Y = self._known("warehouses", plan.get("warehouses", []), lambda w: w in self.warehouses)
+        channels = [(c["market"], c["channel"]) for c in plan.get("channels", [])]
+        self.S = self._known("channels", channels, lambda key: key in self.market_channels)
+        certs = [(c["product"], c["certification"]) for c in plan.get("certifications", [])]
+        self.K = self._known("certifications", certs, lambda key: key[0] in self.products and key[1] in self.cert_cost)
+        portfolio = {(o["product"], o["market"]): _number(o["units"]) for o in plan.get("portfolio", [])}
+        self.Z = {k: v for k, v in portfolio.items() if k in self._known("portfolio", portfolio, lambda k: known_pair(*k))}
+        covered = {x["market"]: _number(x["covered_revenue"]) for x in plan.get("mitigations", [])}
+        self.V = {k: v for k, v in covered.items() if k in self._known("mitigations", covered, lambda mk: mk in self.markets)}
+        flows = defaultdict(float)
         for f in plan.get("flows", []):
-            self.flows[(f["product"], f["lane"])] += float(f["units"])
-        known = [
-            ("markets", self.E, self.markets), ("regimes", self.R, self.regime_cost),
-            ("warehouses", self.Y, self.warehouses), ("mitigations", self.V, self.markets),
-        ]
-        for what, chosen, table in known:
-            for key in chosen:
-                if key not in table:
-                    self.flag(f"unknown id in {what}", key, 1.0)
-        for (p, mk) in self.Z:
-            if p not in self.products or mk not in self.markets:
-                self.flag("unknown id in portfolio", f"{p}@{mk}", 1.0)
-        for (mk, c) in self.S:
-            if (mk, c) not in self.market_channels:
-                self.flag("unknown market channel", f"{mk}/{c}", 1.0)
+            flows[(f["product"], f["lane"])] += _number(f["units"])
+        usable = self._known("flows", flows, lambda k: k[0] in self.products and k[1] in self.lanes)
+        self.flows = defaultdict(float, {k: v for k, v in flows.items() if k in usable})
         for (p, lane), units in self.flows.items():
-            if p not in self.products or lane not in self.lanes:
-                self.flag("unknown id in flows", f"{p}/{lane}", abs(units))
-            elif units < -REL_TOL * max(1.0, abs(units)):
+            if units < -REL_TOL * max(1.0, abs(units)):
                 self.flag("flow must be >= 0", f"{p}/{lane}", -units)
         for (p, mk), units in self.Z.items():
             if units < -REL_TOL:
                 self.flag("sales must be >= 0", f"{p}@{mk}", -units)
+
+    def _known(self, what: str, keys, is_known) -> set:
+        """The keys the instance knows; each unknown one is flagged."""
+        known = set()
+        for key in keys:
+            if is_known(key):
+                known.add(key)
+            else:
+                self.flag(f"unknown id in {what}", "/".join(key) if isinstance(key, tuple) else key, 1.0)
+        return known
 
     def flag(self, family: str, index, amount: float, detail: str = ""):
         self.violations.append(Violation(family, str(index), float(amount), detail))
@@ -496,3 +510,86 @@ class PlanChecker:
 def check_plan(instance: Instance, plan: dict, reported_objective: float | None = None, single_sourcing: bool = False) -> Evaluation:
     """Evaluate a plan (decisions + flows) against the instance."""
     return PlanChecker(instance, plan, single_sourcing).evaluate(reported_objective)
+
+
+# ---- reading a solution file (`xborder check`) ----------------------------------------------------
+
+PLAN_STATUSES = ("optimal", "time_limit", "interrupted")
+STATUSES = (*PLAN_STATUSES, "infeasible", "unbounded", "infeasible_or_unbounded", "error")
+DOCUMENT_FIELDS = {"format", "instance", "source", "objective_kind", "status", "has_plan", "objective", "bound", "gap",
+                   "decisions", "flows", "kpis", "check", "run"}
+ID_LISTS = ("markets", "regimes", "warehouses")
+RECORDS = {  # record list -> (required fields, optional fields)
+    "channels": (("market", "channel"), ()),
+    "portfolio": (("product", "market", "units"), ("price",)),
+    "certifications": (("product", "certification"), ()),
+    "mitigations": (("market", "covered_revenue"), ()),
+    "flows": (("product", "lane", "units"), ("kind", "from", "to")),
+}
+QUANTITIES = {"units", "covered_revenue", "price"}
+
+
+def read_solution(doc, objective_kind: str) -> tuple[dict, float]:
+    """The plan (decisions and flows) and the reported objective of a solution document, read
+    strictly: unknown fields, a missing or null objective, a status without a plan, a different
+    objective kind or a value of the wrong type raise `SolutionError` naming the place."""
+    if not isinstance(doc, dict):
+        raise SolutionError("the solution must be a JSON object")
+    unknown = sorted(set(doc) - DOCUMENT_FIELDS)
+    if unknown:
+        raise SolutionError(f"unknown field(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(sorted(DOCUMENT_FIELDS))})")
+    status = doc.get("status")
+    if status not in STATUSES:
+        raise SolutionError(f"'status' must be one of {', '.join(STATUSES)}, got {status!r}")
+    if status not in PLAN_STATUSES or doc.get("has_plan") is False:
+        raise SolutionError(f"status '{status}' (has_plan: {doc.get('has_plan')}) says the file holds no plan to check")
+    if "decisions" not in doc or "flows" not in doc:
+        raise SolutionError("no 'decisions' and 'flows': not a solution with a plan")
+    if doc.get("objective_kind", objective_kind) != objective_kind:
+        raise SolutionError(f"'objective_kind' is {doc['objective_kind']!r}, but the instance's objective is {objective_kind!r}")
+    objective = doc.get("objective")
+    if isinstance(objective, bool) or not isinstance(objective, (int, float)) or not math.isfinite(objective):
+        raise SolutionError(f"'objective' must be the plan's {objective_kind} as a number, got {objective!r}")
+    decisions = doc["decisions"]
+    if not isinstance(decisions, dict):
+        raise SolutionError("'decisions' must be an object")
+    allowed = set(ID_LISTS) | set(RECORDS) - {"flows"}
+    extra, missing = sorted(set(decisions) - allowed), sorted(allowed - set(decisions))
+    if extra or missing:
+        raise SolutionError("'decisions' must hold exactly " + ", ".join(sorted(allowed))
+                            + (f"; unknown: {', '.join(extra)}" if extra else "") + (f"; missing: {', '.join(missing)}" if missing else ""))
+    plan = {}
+    for name in ID_LISTS:
+        ids = decisions[name]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise SolutionError(f"decisions.{name} must be a list of ids (text)")
+        plan[name] = ids
+    for name, (required, optional) in RECORDS.items():
+        records = doc["flows"] if name == "flows" else decisions[name]
+        where = name if name == "flows" else f"decisions.{name}"
+        plan[name] = [_record(record, f"{where}[{i}]", required, optional) for i, record in enumerate(_list(records, where))]
+    return plan, float(objective)
+
+
+def _list(value, where: str) -> list:
+    if not isinstance(value, list):
+        raise SolutionError(f"{where} must be a list")
+    return value
+
+
+def _record(record, where: str, required: tuple, optional: tuple) -> dict:
+    if not isinstance(record, dict):
+        raise SolutionError(f"{where} must be an object with {', '.join(required)}")
+    unknown, missing = sorted(set(record) - set(required) - set(optional)), [f for f in required if f not in record]
+    if unknown or missing:
+        raise SolutionError(f"{where}: " + "; ".join(([f"unknown field(s) {', '.join(unknown)}"] if unknown else [])
+                                                    + ([f"missing {', '.join(missing)}"] if missing else [])))
+    for field_name, value in record.items():
+        if field_name in QUANTITIES:
+            try:
+                _number(value)
+            except SolutionError as err:
+                raise SolutionError(f"{where}.{field_name}: {err}") from None
+        elif not isinstance(value, str):
+            raise SolutionError(f"{where}.{field_name}: expected an id (text), got {value!r}")
+    return record

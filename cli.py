@@ -199,6 +199,16 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
     _finish_solve(run, inst, form, out, xlsx, quiet, progress)
 
 
+def _check_target(target):
+    """An instance output path must name a format (.json, .xlsx, or a folder)."""
+    from .data.write import output_format
+
+    try:
+        output_format(target)
+    except ValueError as err:
+        _fail_input(str(err))
+
+
 @contextlib.contextmanager
 def _stop_on_signals(progress):
     """Ctrl-C and SIGTERM ask the solver to stop (solvers/budget.py, STOP); the run then keeps the
@@ -283,28 +293,38 @@ def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress)
 @cli.command()
 @click.argument("instance", type=click.Path())
 @click.argument("solution", type=click.Path())
+@click.option("--sourcing", type=click.Choice(["split", "single"]), default=None,
+              help="Check single sourcing too (default: single for --format holmberg, else split; a solution "
+                   "made with sourcing=single is always checked as such).")
 @format_options
-def check(instance, solution, fmt, capacity, uncapacitated):
+def check(instance, solution, sourcing, fmt, capacity, uncapacitated):
     """Independently re-check SOLUTION (a solution.json) against INSTANCE.
 
     Recomputes every constraint and the objective without the model code; lists each violation
-    with its constraint family, index and amount (relative tolerance 1e-6).
+    with its constraint family, index and amount (relative tolerance 1e-6). The file is read
+    strictly: unknown fields, a missing objective or a status without a plan are errors.
 
     \b
     Example:
       xborder check instances/demo.json out/demo/solution.json
     """
-    from .check import check_plan
+    from .check import SolutionError, check_plan, read_solution
 
     inst = _load(instance, fmt, capacity, uncapacitated)
     doc = _read_solution(solution)
-    single = "sourcing=single" in str(doc.get("run", {}).get("formulation", ""))
-    plan = {**doc["decisions"], "flows": doc["flows"]}
     try:
-        ev = check_plan(inst, plan, doc.get("objective"), single_sourcing=single)
-    except (KeyError, TypeError, ValueError) as err:
-        _fail_input(f"{solution}: malformed decisions or flows ({err!r})")
-    click.echo(f"recomputed {ev.objective_kind}: {ev.objective:,.6f}; reported: {doc.get('objective')}")
+        plan, objective = read_solution(doc, inst.objective)
+    except SolutionError as err:
+        _fail_input(f"{solution}: {err}")
+    claims_single = "sourcing=single" in str((doc.get("run") or {}).get("formulation", ""))
+    single = claims_single or sourcing == "single" or (sourcing is None and fmt == "holmberg")
+    try:
+        ev = check_plan(inst, plan, objective, single_sourcing=single)
+    except SolutionError as err:
+        _fail_input(f"{solution}: {err}")
+    _refuse_other_instance(solution, doc, inst, ev)
+    click.echo(f"recomputed {ev.objective_kind}: {ev.objective:,.6f}; reported: {objective:,.6f}"
+               + (" (single sourcing checked)" if single else ""))
     for v in ev.violations:
         click.echo(f"  violation: {v}")
     if not ev.objective_matches:
@@ -316,14 +336,25 @@ def check(instance, solution, fmt, capacity, uncapacitated):
     sys.exit(EXIT_NO_PLAN)
 
 
+def _refuse_other_instance(solution, doc: dict, inst, ev):
+    """A solution naming ids this instance lacks, made for an instance of another name, is the
+    wrong file rather than a wrong plan: exit 2, saying so."""
+    unknown = [v.index for v in ev.violations if v.family.startswith("unknown id")]
+    made_for = doc.get("instance")
+    if unknown and made_for is not None and made_for != inst.name:
+        shown = ", ".join(unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+        _fail_input(f"{solution}: the solution belongs to another instance: it was made for '{made_for}', "
+                    f"this instance is '{inst.name}', and {len(unknown)} of its ids are not in this instance ({shown})")
+
+
 def _read_solution(path) -> dict:
+    from .data.errors import InstanceError
+    from .data.read import parse_json
+
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        _fail_input(f"{path}: cannot read the solution file: {err}")
-    if not isinstance(doc, dict) or "decisions" not in doc or "flows" not in doc:
-        _fail_input(f"{path}: not a solution with a plan (no 'decisions' and 'flows'; status: {doc.get('status') if isinstance(doc, dict) else '?'})")
-    return doc
+        return parse_json(Path(path), "the solution file")
+    except InstanceError as err:
+        _fail_input(f"cannot read the solution file: {err}")
 
 
 @cli.command()
@@ -341,6 +372,7 @@ def convert(instance, target, fmt, capacity, uncapacitated):
     """
     from .data.write import write_instance
 
+    _check_target(target)
     inst = _load(instance, fmt, capacity, uncapacitated)
     try:
         write_instance(inst.settings, inst.tables, target)
@@ -373,6 +405,7 @@ def generate(size, products, markets, warehouses, seed, objective, target):
     from .data.instance import load_document
     from .data.write import write_instance
 
+    _check_target(target)
     preset = SIZES[size] if size else SIZES["s"]
     spec = GeneratorSpec(products or preset[0], markets or preset[1], preset[2] if warehouses is None else warehouses, seed, objective)
     try:
@@ -452,8 +485,13 @@ def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat
     why_not = b.performance_profile(rows, time_limit, out / "profile.png")
     click.echo(f"wrote {out / 'bench.csv'}" + (f"; {why_not}" if why_not else f" and {out / 'profile.png'}"))
     failed = [r for r in rows if r.get("checker") == "failed" or r.get("matches_optimum") is False]
+    broken = [r for r in rows if r.get("status") in ("error", "crashed", "killed")]
+    for row in broken:
+        click.echo(f"error: run {row['instance']} / {row['formulation']} / {row['solver']}: {row['status']}: "
+                   f"{row.get('error', '')}", err=True)
     if failed:
         click.echo(f"error: {len(failed)} run(s) failed the check or missed a published optimum", err=True)
+    if failed or broken:
         sys.exit(EXIT_NO_PLAN)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -50,3 +51,15 @@ class IssueLog:
     def raise_if_errors(self):
         if self.errors:
             raise InstanceError(self.errors)
+
+
+def _normal(name: str) -> str:
+    return "".join(name.lower().split()).replace("-", "").replace("_", "")
+
+
+def did_you_mean(name: str, allowed) -> str:
+    """' (did you mean 'x'?)' when `name` is `x` up to case, spaces or a small typo, else ''."""
+    allowed = list(allowed)
+    same = [a for a in allowed if _normal(a) == _normal(name)]
+    close = same or difflib.get_close_matches(name.strip().lower(), allowed, n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Issue, IssueLog
+from .errors import Issue, IssueLog, did_you_mean
 from .network import Network, build_network
 from .parse import default_series, parse_settings, parse_table
 from .read import RawInstance, raw_from_document, read_raw
@@ -81,7 +81,8 @@ def _typed_tables(raw: RawInstance, log: IssueLog) -> tuple[dict[str, pd.DataFra
     for name, table in raw.tables.items():
         files[name] = table.file
         if name not in TABLES:
-            log.error(table.file, name, f"unknown table '{name}' (allowed: settings, {', '.join(TABLES)})")
+            log.error(table.file, name, f"unknown table '{name}'{did_you_mean(name, ['settings', *TABLES])} "
+                                        f"(allowed: settings, {', '.join(TABLES)})")
     tables = {}
     for name, schema in TABLES.items():
         table = raw.tables.get(name)

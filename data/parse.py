@@ -7,9 +7,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import IssueLog
+from .errors import IssueLog, did_you_mean
 from .read import RawTable
 from .schema import SETTINGS, Column, Kind, Range, Table
+
+# Numbers from 1e12 on are rejected: with the model's products of them (reach x conversion x
+# price, capacities x binaries) they would pass HiGHS's limit on matrix and cost values (1e15)
+# or lose the precision that the 1e-6 tolerances of the checker rest on.
+MAX_MAGNITUDE = 1e12
+TOO_LARGE = "expected a number below 1e12 in size (larger values lose the solver's precision), got {value}"
 
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
@@ -34,7 +40,8 @@ def parse_table(raw: RawTable, table: Table, log: IssueLog) -> pd.DataFrame:
     frame = raw.frame
     for name in frame.columns:
         if name not in table.column_names:
-            log.error(raw.file, table.name, f"unknown column '{name}' (allowed: {', '.join(table.column_names)})", column=name)
+            log.error(raw.file, table.name, f"unknown column '{name}'{did_you_mean(name, table.column_names)} "
+                                            f"(allowed: {', '.join(table.column_names)})", column=name)
     if frame.empty and not len(frame.columns) and len(raw.rows) == 0:
         frame = pd.DataFrame(columns=[])
     out = {}
@@ -107,6 +114,9 @@ def _parse_numbers(raw: RawTable, table: Table, column: Column, values: pd.Serie
     out_of_range = ok.to_numpy() & ~column.range.contains(numbers.fillna(0).to_numpy())
     for i in np.flatnonzero(out_of_range):
         log.error(raw.file, table.name, f"expected {column.range.value}, got {_show(values.iat[i])}", int(rows[i]), column.name)
+    too_large = ok.to_numpy() & ~out_of_range & (np.abs(numbers.fillna(0).to_numpy()) >= MAX_MAGNITUDE)
+    for i in np.flatnonzero(too_large):
+        log.error(raw.file, table.name, TOO_LARGE.format(value=_show(values.iat[i])), int(rows[i]), column.name)
     default = np.nan if column.default is None or column.required else float(column.default)
     return pd.Series(np.where(blank.to_numpy(), default, numbers.to_numpy()), dtype=float)
 
@@ -179,7 +189,8 @@ def parse_settings(raw: dict, file: str, strict: bool, default_name: str, log: I
     settings = {}
     for key, value in raw.items():
         if key not in SETTINGS:
-            log.error(file, "settings", f"unknown setting '{key}' (allowed: {', '.join(SETTINGS)})", column=key)
+            log.error(file, "settings", f"unknown setting '{key}'{did_you_mean(str(key), SETTINGS)} "
+                                        f"(allowed: {', '.join(SETTINGS)})", column=key)
     for key, spec in SETTINGS.items():
         value = raw.get(key)
         if _is_blank(value, strict):
@@ -188,6 +199,9 @@ def parse_settings(raw: dict, file: str, strict: bool, default_name: str, log: I
         ok, result = _PARSERS[spec.kind](value, strict)
         if ok and spec.kind in (Kind.NUMBER, Kind.INTEGER) and not spec.range.contains(np.float64(result)):
             ok, result = False, spec.range.value
+        if ok and spec.kind in (Kind.NUMBER, Kind.INTEGER) and abs(result) >= MAX_MAGNITUDE:
+            log.error(file, "settings", TOO_LARGE.format(value=_show(value)), column=key)
+            continue
         if ok and spec.choices and result not in spec.choices:
             ok, result = False, " or ".join(spec.choices)
         if not ok:

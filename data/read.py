@@ -8,6 +8,7 @@ for JSON the 1-based position of the record in its array. Typing and checks happ
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -57,33 +58,91 @@ def _unreadable(path: Path, err: Exception) -> InstanceError:
     return InstanceError([Issue(str(path), "-", f"cannot read the file: {err}")])
 
 
-def _read_json(path: Path) -> RawInstance:
+def read_text(path: Path, what: str = "the file") -> str:
+    """A file's text as UTF-8; a byte that is not UTF-8 is an error naming its line."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        data = path.read_bytes()
+    except OSError as err:
         raise _unreadable(path, err) from None
-    return raw_from_document(doc, path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InstanceError([Issue(path.name, "-", f"{what} is not UTF-8 text: byte 0x{data[err.start]:02x} on line {line} "
+                                   "(save it as UTF-8, e.g. 'CSV UTF-8' in Excel)")]) from None
+
+
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    duplicates: tuple = ()
+
+
+def _object(pairs) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) < len(pairs):
+        seen, twice = set(), []
+        for key, _ in pairs:
+            if key in seen and key not in twice:
+                twice.append(key)
+            seen.add(key)
+        obj.duplicates = tuple(twice)
+    return obj
+
+
+def parse_json(path: Path, what: str = "the file"):
+    """JSON text of a file; objects keep track of keys given twice (`_Object.duplicates`)."""
+    try:
+        return json.loads(read_text(path, what), object_pairs_hook=_object)
+    except json.JSONDecodeError as err:
+        raise InstanceError([Issue(path.name, "-", f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})")]) from None
+    except RecursionError:
+        raise InstanceError([Issue(path.name, "-", "not valid JSON: nested too deeply")]) from None
+
+
+def _read_json(path: Path) -> RawInstance:
+    return raw_from_document(parse_json(path), path)
+
+
+def _duplicate_issues(obj, file: str, table: str, row: int | None = None) -> list[Issue]:
+    return [Issue(file, table, f"'{key}' is given twice; keep one value", row, key)
+            for key in getattr(obj, "duplicates", ())]
+
+
+MISSING_SETTINGS = {
+    "json": 'no "settings" object: add one, e.g. "settings": {} to take every default (no budgets, no limits)',
+    "csv": "settings.json is missing beside the CSV files: add one, e.g. a file holding {} to take every default "
+           "(no budgets, no limits)",
+    "xlsx": "no 'settings' sheet: add one with the two columns key, value (with no rows, every default applies: "
+            "no budgets, no limits)",
+}
 
 
 def raw_from_document(doc, path: Path) -> RawInstance:
     """A JSON-shaped document (dict of settings and record lists), from a file or built in memory."""
     if not isinstance(doc, dict):
         raise InstanceError([Issue(path.name, "-", "the JSON document must be an object of tables")])
+    issues = [Issue(path.name, key, f"table '{key}' is given twice; keep one") for key in getattr(doc, "duplicates", ())]
+    if "settings" not in doc:
+        issues.append(Issue(path.name, "settings", MISSING_SETTINGS["json"]))
     settings = doc.get("settings", {})
     if not isinstance(settings, dict):
         raise InstanceError([Issue(path.name, "settings", "settings must be a JSON object of key: value")])
-    tables, issues = {}, []
+    issues += _duplicate_issues(settings, path.name, "settings")
+    tables = {}
     for name, records in doc.items():
         if name == "settings":
             continue
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             issues.append(Issue(path.name, name, "a table must be a JSON array of objects (one per row)"))
             continue
+        for row, record in enumerate(records, start=1):
+            issues += _duplicate_issues(record, path.name, name, row)
         frame = _records_frame(records)
         tables[name] = RawTable(name, path.name, frame, list(range(1, len(records) + 1)), True)
     if issues:
         raise InstanceError(issues)
-    return RawInstance(path, path.name, settings, tables)
+    return RawInstance(path, path.name, dict(settings), tables)
 
 
 def _records_frame(records: list[dict]) -> pd.DataFrame:
@@ -93,27 +152,38 @@ def _records_frame(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, index=range(len(records)))
 
 
+def _read_csv(file: Path) -> pd.DataFrame:
+    """One CSV file as text cells; not UTF-8, or separated by semicolons, is an error that says so."""
+    text = read_text(file, "the CSV file")
+    header = text.splitlines()[0] if text.strip() else ""
+    if ";" in header and "," not in header:
+        raise InstanceError([Issue(file.name, file.stem, "the file is separated by semicolons; xborder reads "
+                                   "comma-separated CSV (in Excel: save as 'CSV UTF-8 (comma delimited)')")])
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame()
+    except pd.errors.ParserError as err:
+        raise InstanceError([Issue(file.name, file.stem, f"not a valid CSV table: {err}")]) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
 def _read_csv_folder(path: Path) -> RawInstance:
     tables = {}
     for file in sorted(path.glob("*.csv")):
-        try:
-            frame = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True)
-        except pd.errors.EmptyDataError:
-            frame = pd.DataFrame()
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
-            raise _unreadable(file, err) from None
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = _read_csv(file)
         tables[file.stem] = RawTable(file.stem, file.name, frame.astype(object), list(range(2, len(frame) + 2)), False)
     settings_path = path / "settings.json"
-    settings = {}
-    if settings_path.exists():
-        try:
-            settings = json.loads(settings_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise _unreadable(settings_path, err) from None
-        if not isinstance(settings, dict):
-            raise InstanceError([Issue("settings.json", "settings", "settings must be a JSON object of key: value")])
-    return RawInstance(path, "settings.json", settings, tables)
+    if not settings_path.is_file():
+        raise InstanceError([Issue("settings.json", "settings", MISSING_SETTINGS["csv"])])
+    settings = parse_json(settings_path, "settings.json")
+    if not isinstance(settings, dict):
+        raise InstanceError([Issue("settings.json", "settings", "settings must be a JSON object of key: value")])
+    issues = _duplicate_issues(settings, "settings.json", "settings")
+    if issues:
+        raise InstanceError(issues)
+    return RawInstance(path, "settings.json", dict(settings), tables)
 
 
 def _cell(value):
@@ -128,7 +198,7 @@ def _read_xlsx(path: Path) -> RawInstance:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except Exception as err:  # openpyxl raises many kinds (zipfile, KeyError, ValueError) for a bad file
         raise _unreadable(path, err) from None
-    tables, settings = {}, {}
+    tables, settings = {}, None
     for name, frame in sheets.items():
         frame = frame.map(_cell)
         frame.columns = [str(c).strip() for c in frame.columns]
@@ -136,15 +206,22 @@ def _read_xlsx(path: Path) -> RawInstance:
             settings = _settings_from_sheet(path.name, frame)
             continue
         tables[name] = RawTable(name, path.name, frame, list(range(2, len(frame) + 2)), False)
+    if settings is None:
+        raise InstanceError([Issue(path.name, "settings", MISSING_SETTINGS["xlsx"])])
     return RawInstance(path, path.name, settings, tables, settings_strict=False)
 
 
 def _settings_from_sheet(file: str, frame: pd.DataFrame) -> dict:
     if list(frame.columns) != ["key", "value"]:
         raise InstanceError([Issue(file, "settings", "the settings sheet must have exactly the columns key, value")])
-    settings = {}
+    settings, issues = {}, []
     for row, (key, value) in enumerate(zip(frame["key"], frame["value"]), start=2):
         if key is None:
             raise InstanceError([Issue(file, "settings", "blank key", row, "key")])
-        settings[str(key).strip()] = value
+        key = str(key).strip()
+        if key in settings:
+            issues.append(Issue(file, "settings", f"'{key}' is given twice; keep one value", row, "key"))
+        settings[key] = value
+    if issues:
+        raise InstanceError(issues)
     return settings

@@ -188,6 +188,31 @@ class Checker:
                 self.warn("products", "product can never produce demand in any servable market", row["_row"], "product")
 
 
+    def check_derived_magnitudes(self, net: Network):
+        """The demand bound U of a pair and a market's revenue bound (sum price x U) enter the
+        matrix as coefficients; from 1e13 and 1e14 on they pass what the solver handles
+        accurately (HiGHS refuses values from 1e15). Named at the market's channel rows."""
+        if net.pairs.empty or net.objective == "cost":
+            return
+        by_market = net.pairs.assign(revenue=net.pairs["price"] * net.pairs["U"]).groupby("market")
+        largest_u, revenue = by_market["U"].max(), by_market["revenue"].sum()
+        mc = self.tables["market_channels"]
+        for market in largest_u.index[(largest_u >= MAX_DERIVED_UNITS) | (revenue.reindex(largest_u.index) >= MAX_DERIVED_MONEY)]:
+            rows = mc[mc["market"] == market]
+            row = rows.loc[rows["reach"].idxmax()] if len(rows) else None
+            self.error(
+                "market_channels" if row is not None else "product_markets",
+                f"market '{market}': demand bound {largest_u[market]:.3g} units and revenue bound {revenue[market]:.3g} "
+                "(reach x conversion x fit x popularity x units_per_order / (1 - viral), times price) are too large "
+                "for the solver's precision; check the units of reach and base_demand",
+                None if row is None else row["_row"], "reach" if row is not None else "base_demand",
+            )
+
+
+MAX_DERIVED_UNITS = 1e13
+MAX_DERIVED_MONEY = 1e14
+
+
 def run_table_checks(checker: Checker, objective: str):
     checker.check_unique_keys()
     checker.check_references()
@@ -198,6 +223,7 @@ def run_table_checks(checker: Checker, objective: str):
 
 
 def run_network_checks(checker: Checker, net: Network):
+    checker.check_derived_magnitudes(net)
     checker.check_must_enter_reachable(net)
     checker.check_product_market_flags(net)
     checker.check_must_open(net)

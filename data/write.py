@@ -80,10 +80,23 @@ def write_xlsx(settings: dict, tables: dict[str, pd.DataFrame], path: Path):
                 _frame(records, name).to_excel(xl, sheet_name=name, index=False)
 
 
-def write_instance(settings: dict, tables: dict[str, pd.DataFrame], path: str | Path):
-    """Write in the format the path names: .json, .xlsx, or a folder (anything else)."""
+def output_format(path: str | Path) -> str:
+    """'json', 'xlsx' or 'csv' (a folder: a name without a suffix, or an existing folder);
+    ValueError for anything else, e.g. `x.csv`, which would otherwise become a folder."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in (".json", ".xlsx"):
+        return suffix[1:]
+    if not suffix or path.is_dir():
+        return "csv"
+    raise ValueError(f"{path}: '{path.suffix}' is not an instance format; write a .json file, a .xlsx workbook, "
+                     "or a folder of CSV files (a name without a suffix)")
+
+
+def write_instance(settings: dict, tables: dict[str, pd.DataFrame], path: str | Path):
+    """Write in the format the path names (`output_format`): .json, .xlsx, or a CSV folder."""
+    path = Path(path)
+    suffix = "." + output_format(path)
     if suffix == ".json":
         write_json(settings, tables, path)
     elif suffix == ".xlsx":

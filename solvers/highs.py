@@ -73,9 +73,9 @@ class Preparation:
 
 
 def _prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budget, highspy) -> Preparation:
-    """Root LP and cut loop (cuts and deferred rows), then the strategic tree if wanted (its best
-    plan is the start), then, for a warm start without a plan yet, the dive and the rounding;
-    each within its share of the budget (`budget.py`)."""
+    """Root LP and cut loop (cuts and deferred rows), then the start plans (`_start_plans`) when
+    the strategic tree or a warm start is wanted; each within its share of the budget
+    (`budget.py`)."""
     progress = options.progress
     prep = Preparation()
     cuts = bool(options.cuts and compiled.integer.any()
@@ -98,39 +98,44 @@ def _prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budg
             progress.stage("root LP", "not solved within its share of the time limit: HiGHS's MIP takes the model as it is")
         compiled.restore_deferred()
         return prep
-    if tree:
-        progress.begin("tree")
-        prep.tree = strategic_tree(relaxed, prep.root.lp_values, relaxed.value, strategic, float(options.mip_gap),
-                                   budget.until_share(TREE_SHARE))
-        prep.start_plan = prep.tree.plan
-        _report_plan(progress, compiled, prep.start_plan, prep.bound(compiled.sign))
-        progress.stage("tree", f"{prep.tree.nodes} nodes, {prep.tree.stopped_by}")
-    if warm and prep.start_plan is None:
-        _start_plan(prep, relaxed, strategic, budget, progress)
+    _start_plans(prep, relaxed, strategic, tree, warm, float(options.mip_gap), budget, progress)
     return prep
 
 
-def _start_plan(prep: Preparation, relaxed: RelaxedLp, strategic, budget: Budget, progress: Progress):
-    """A start for HiGHS, anytime: first the nearest rounding of the root LP (a few LP solves),
-    then the dive, which usually does better; the better plan is kept. The dive stops after
-    DIVE_MIN_SECONDS + DIVE_ROOT_MULTIPLE root-LP times or its share of what is left, whichever
-    is first, so on a model whose LP is cheap it hands the time to HiGHS quickly."""
+def _start_plans(prep: Preparation, relaxed: RelaxedLp, strategic, tree: bool, warm: bool, mip_gap: float,
+                 budget: Budget, progress: Progress):
+    """Plans from the root LP, anytime: first the nearest rounding (a few LP solves, a plan
+    early), then the strategic tree (very large models) or the dive (warm start), which usually
+    do better; the best plan is HiGHS's start. The dive stops after DIVE_MIN_SECONDS +
+    DIVE_ROOT_MULTIPLE root-LP times or its share of what is left, whichever is first, so on a
+    model whose LP is cheap it hands the time to HiGHS quickly."""
     compiled, root = relaxed.compiled, prep.root
     sign = compiled.sign
+    if strategic is None:
+        strategic = np.zeros(len(compiled.columns), dtype=bool)
+    plans = []
+
+    def found(stage: str, plan):
+        plans.append(plan)
+        best = min((p for p in plans if p is not None), key=lambda p: sign * compiled.objective_of(p), default=None)
+        prep.start_plan = best
+        _report_plan(progress, compiled, plan, prep.bound(sign))
+
     progress.begin("rounding")
-    plans = [nearest_rounding(relaxed, root.lp_values, strategic, until=budget.until_share(QUICK_SHARE))]
-    _report_plan(progress, compiled, plans[0], prep.bound(sign))
-    progress.stage("rounding", "plan found" if plans[0] is not None else "no plan in time")
-    if not budget.expired():
+    found("rounding", nearest_rounding(relaxed, root.lp_values, strategic, until=budget.until_share(QUICK_SHARE)))
+    progress.stage("rounding", "plan found" if plans[-1] is not None else "no plan in time")
+    if tree and not budget.expired():
+        progress.begin("tree")
+        prep.tree = strategic_tree(relaxed, root.lp_values, sign * root.lp_bound_after, strategic, mip_gap,
+                                   budget.until_share(TREE_SHARE), start=prep.start_plan)
+        found("tree", prep.tree.plan)
+        progress.stage("tree", f"{prep.tree.nodes} nodes, {prep.tree.stopped_by}")
+    elif warm and not budget.expired():
         progress.begin("dive")
         dive_until = min(budget.until_share(DIVE_SHARE),
                          time.perf_counter() + DIVE_MIN_SECONDS + DIVE_ROOT_MULTIPLE * root.lp_seconds)
-        plans.append(rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until, budget.until_share(ROUND_SHARE)))
-        _report_plan(progress, compiled, plans[-1], prep.bound(sign))
+        found("dive", rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until, budget.until_share(ROUND_SHARE)))
         progress.stage("dive", "plan found" if plans[-1] is not None else "no plan in time")
-    found = [p for p in plans if p is not None]
-    if found:
-        prep.start_plan = min(found, key=lambda plan: sign * compiled.objective_of(plan))  # HiGHS's (min) sense
 
 
 def _report_plan(progress: Progress, compiled: CompiledModel, plan: np.ndarray | None, bound: float | None):
@@ -206,7 +211,8 @@ class HighsSolver:
         start = time.perf_counter()
         compiled.restore_deferred()  # measured at size l: HiGHS's own cuts need the full linking rows
         h = self._highs(options)
-        h.passModel(highs_lp(compiled, highspy))
+        if h.passModel(highs_lp(compiled, highspy)) == highspy.HighsStatus.kError:
+            raise ValueError("HiGHS refused the model (a coefficient, bound or cost is too large or not a number)")
         handoff = time.perf_counter() - start
 
         start = time.perf_counter()

@@ -49,7 +49,8 @@ class RelaxedLp:
         self.h = new_highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("simplex_strategy", 2)  # parallel dual simplex: 1.5x faster at size l
-        self.h.passModel(lp)
+        if self.h.passModel(lp) == highspy.HighsStatus.kError:
+            raise ValueError("HiGHS refused the model (a coefficient, bound or cost is too large or not a number)")
         self.n = len(compiled.columns)
         self.solves = 0
 

@@ -231,7 +231,7 @@ class _Tree:
 
 
 def strategic_tree(relaxed, root_values: np.ndarray, root_value: float, strategic: np.ndarray, mip_gap: float,
-                   until: float = INF, max_open: int = TREE_MAX_OPEN) -> TreeReport:
+                   until: float = INF, max_open: int = TREE_MAX_OPEN, start: np.ndarray | None = None) -> TreeReport:
     """Best-first branch-and-bound over the `strategic` binary columns, from the root LP solution
     `root_values` (the root LP's optimum, `root_value` in minimisation sense). Each node is the
     LP with some strategic binaries fixed; it is branched on its most fractional strategic
@@ -244,9 +244,11 @@ def strategic_tree(relaxed, root_values: np.ndarray, root_value: float, strategi
     plan lies under one of them. Stops when the best plan is within `mip_gap` of the bound
     (`closed`; never without a plan, so infeasibility is left to the MIP solver), at `until`
     or when more than `max_open` nodes are open (the strategic layer is then far from decided and
-    a full MIP solver does better). Changes the bounds of `relaxed`."""
-    start = time.perf_counter()
+    a full MIP solver does better). `start`, a plan found before, is the first incumbent.
+    Changes the bounds of `relaxed`."""
+    started = time.perf_counter()
     tree = _Tree(relaxed, strategic, mip_gap, until)
+    tree.offer(start)
     if len(_fractional(root_values, strategic)):
         heapq.heappush(tree.heap, (root_value, next(tree.counter), {}, root_values[tree.columns]))
     else:
@@ -279,5 +281,5 @@ def strategic_tree(relaxed, root_values: np.ndarray, root_value: float, strategi
         report.stopped_by = "gap closed"
     elif not report.stopped_by:
         report.stopped_by = "leaves not closed by rounding"
-    report.seconds = time.perf_counter() - start
+    report.seconds = time.perf_counter() - started
     return report

@@ -53,8 +53,10 @@ def write(doc: dict, folder: Path, name: str = "tiny") -> Path:
 
 
 def write_csv_folder(folder: Path, markets_csv: str, lanes_csv: str) -> Path:
-    """A CSV-folder instance with the given markets and lanes tables and one product P."""
+    """A CSV-folder instance with the given markets and lanes tables, one product P and empty
+    settings (every default)."""
     folder.mkdir()
+    (folder / "settings.json").write_text("{}")
     (folder / "markets.csv").write_text(markets_csv)
     (folder / "products.csv").write_text("product,unit_cost,base_price,weight_kg,volume_m3\nP,2,10,1,0.01\n")
     (folder / "lanes.csv").write_text(lanes_csv)

@@ -100,7 +100,7 @@ def test_unreadable_json(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{"markets": [', encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(path)])
-    assert result.exit_code == 2 and "broken.json" in result.output and "cannot read" in result.output
+    assert result.exit_code == 2 and "broken.json" in result.output and "not valid JSON" in result.output
 
 
 def test_unknown_format_and_missing_path(tmp_path):
@@ -129,7 +129,8 @@ def test_bad_xlsx_cell(tmp_path):
     sheet.append(["market", "price_index"])
     sheet.append(["A", "high"])
     for name, rows in (("products", [["product", "unit_cost", "base_price", "weight_kg", "volume_m3"], ["P", 2, 10, 1, 0.01]]),
-                       ("lanes", [["from", "to", "mode", "transit_days"], ["origin", "A", "postal", 3]])):
+                       ("lanes", [["from", "to", "mode", "transit_days"], ["origin", "A", "postal", 3]]),
+                       ("settings", [["key", "value"]])):
         ws = book.create_sheet(name)
         for row in rows:
             ws.append(row)
