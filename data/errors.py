@@ -17,6 +17,8 @@ class Issue:
     column: str | None = None
 
     def __str__(self) -> str:
+        if self.table == "-":  # about the file as a whole
+            return f"{self.file}: {self.message}"
         where = [f"table '{self.table}'"]
         if self.row is not None:
             where.append(f"row {self.row}")
