@@ -184,6 +184,8 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
             inst = _load(instance, fmt, capacity, uncapacitated)
             read_seconds = time.perf_counter() - start
             progress.stage("read", f"{inst.name} in {read_seconds:.1f} s")
+            if hasattr(progress, "set_sense"):
+                progress.set_sense("min" if inst.objective == "cost" else "max")
             out = Path(out_dir) if out_dir else Path("out") / inst.name
             _check_writable(out)
             if not quiet:

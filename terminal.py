@@ -8,6 +8,7 @@ terminal (a log file, CI) only the plain lines are written.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -79,12 +80,18 @@ class TerminalProgress(Progress):
     def begin(self, name: str) -> None:
         self.current = name
 
+    def set_sense(self, sense: str):
+        """'max' (profit) or 'min' (cost): which plans and bounds count as better."""
+        self.maximise = sense == "max"
+
     def stage(self, name: str, detail: str = "") -> None:
         standing = self._standing()
         text = f"{name}: {detail}" if detail else name
         self._print(f"{text}" + (f" ({standing})" if standing else ""))
 
     def incumbent(self, objective: float | None = None, bound: float | None = None) -> None:
+        objective = objective if objective is not None and math.isfinite(objective) else None
+        bound = bound if bound is not None and math.isfinite(bound) else None
         if objective is not None and (self.best is None or (objective > self.best) == self.maximise):
             self.best = objective
         if bound is not None and (self.bound is None or (bound < self.bound) == self.maximise):

@@ -21,7 +21,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
-from .budget import (CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, MIN_MIP_SECONDS, QUICK_SHARE,
+from .budget import (INF, CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, MIN_MIP_SECONDS, QUICK_SHARE,
                      ROOT_LP_SHARE, ROUND_SHARE, TREE_SHARE, Budget)
 from .compile import CompiledModel, highs_lp, new_highs, run_highs
 from .progress import Progress
@@ -43,11 +43,15 @@ def _wants_tree(options: SolveOptions, model) -> bool:
     return columns is not None and len(columns) >= TREE_MIN_COLUMNS
 
 
-def _wants_warm_start(options: SolveOptions, compiled: CompiledModel) -> bool:
+def _wants_warm_start(options: SolveOptions, compiled: CompiledModel, cuts: bool) -> bool:
+    """By default only for models of WARM_START_MIN_COLUMNS+ columns whose root LP carries
+    xborder's own cuts: without them the root LP is the one HiGHS solves itself, and HiGHS's
+    own heuristics use it better than a dive that eats into its time (OR-Library capc:
+    benchmarks/levers.py)."""
     if not compiled.integer.any():
         return False
     if options.warm_start is None:
-        return len(compiled.columns) >= WARM_START_MIN_COLUMNS
+        return cuts and len(compiled.columns) >= WARM_START_MIN_COLUMNS
     return bool(options.warm_start)
 
 
@@ -86,7 +90,7 @@ def _prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budg
     if strategic is not None:
         strategic = strategic & compiled.integer
     tree = strategic is not None and strategic.any() and _wants_tree(options, model)
-    warm = _wants_warm_start(options, compiled)
+    warm = _wants_warm_start(options, compiled, cuts)
     if not (cuts or tree or warm):
         return prep
     relaxed = RelaxedLp(compiled, highspy, budget)
@@ -134,7 +138,9 @@ def _start_plans(prep: Preparation, relaxed: RelaxedLp, strategic, tree: bool, w
         progress.begin("dive")
         dive_until = min(budget.until_share(DIVE_SHARE),
                          time.perf_counter() + DIVE_MIN_SECONDS + DIVE_ROOT_MULTIPLE * root.lp_seconds)
-        found("dive", rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until, budget.until_share(ROUND_SHARE)))
+        incumbent = INF if prep.start_plan is None else sign * compiled.objective_of(prep.start_plan)
+        found("dive", rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until, budget.until_share(ROUND_SHARE),
+                                      incumbent=incumbent))
         progress.stage("dive", "plan found" if plans[-1] is not None else "no plan in time")
 
 

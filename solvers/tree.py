@@ -43,13 +43,15 @@ def _fractional(values: np.ndarray, which: np.ndarray) -> np.ndarray:
 DIVE_BATCH = 0.1  # a dive step fixes together every fractional column this close to an integer
 
 
-def dive(relaxed, values: np.ndarray, which: np.ndarray, until: float = INF) -> np.ndarray | None:
+def dive(relaxed, values: np.ndarray, which: np.ndarray, until: float = INF, incumbent: float = INF) -> np.ndarray | None:
     """Fractional diving over the columns `which`: fix the fractional columns within DIVE_BATCH
     of an integer (at least the nearest one) at that integer, re-solve the LP from its basis, and
     repeat until all of `which` are integral. When a batch makes the LP infeasible, only its
     nearest column is fixed, the other way round if need be. Stops at `until` (perf_counter
     seconds) or when the budget runs out, with the last LP solution found (an LP stopped by the
-    clock is not taken for infeasible). Returns None if no fixing is feasible."""
+    clock is not taken for infeasible). Returns None if no fixing is feasible, or once the LP
+    value (minimisation sense) is no better than `incumbent`, a plan already found: the dive can
+    then only end at a worse plan, and its time is better spent by the MIP solver."""
     compiled = relaxed.compiled
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
     fractional = _fractional(values, which)
@@ -67,6 +69,8 @@ def dive(relaxed, values: np.ndarray, which: np.ndarray, until: float = INF) -> 
             solved = relaxed.solve(trial_lower, trial_upper, until)
             if solved is not None:
                 lower, upper, values = trial_lower, trial_upper, solved
+                if relaxed.value >= incumbent - 1e-9 * max(1.0, abs(incumbent)):
+                    return None  # stopped improving on the plan in hand
                 break
             if not relaxed.infeasible:
                 return values  # stopped by the clock: the rounding takes it from here
@@ -77,12 +81,12 @@ def dive(relaxed, values: np.ndarray, which: np.ndarray, until: float = INF) -> 
 
 
 def rounded_lp_plan(relaxed, values: np.ndarray | None, strategic: np.ndarray | None = None,
-                    dive_until: float = INF, round_until: float = INF) -> np.ndarray | None:
+                    dive_until: float = INF, round_until: float = INF, incumbent: float = INF) -> np.ndarray | None:
     """A feasible start from the LP relaxation's solution `values` (solved here if None).
 
     1. The strategic binaries (markets, channels, warehouses, ...: `strategic`, a column mask; a
        few dozen) are fixed by diving (`dive`, until `dive_until`), so the rest of the LP adapts
-       to each choice.
+       to each choice; the dive gives up once it cannot beat `incumbent` (then None).
     2. Every other binary positive in that LP is rounded up, the rest down, and the LP re-solved
        for the continuous part; if that fails, every binary is rounded at 0.5 instead.
     None if no rounding is feasible or none was solved by `round_until`. Changes the bounds of
@@ -94,7 +98,9 @@ def rounded_lp_plan(relaxed, values: np.ndarray | None, strategic: np.ndarray | 
     if values is None:
         return None
     if strategic is not None and (strategic & integer).any():
-        dived = dive(relaxed, values, strategic & integer, min(dive_until, round_until))
+        dived = dive(relaxed, values, strategic & integer, min(dive_until, round_until), incumbent)
+        if dived is None and np.isfinite(incumbent):
+            return None
         if dived is not None:
             values = dived
     for threshold in (1e-6, 0.5):
@@ -107,18 +113,24 @@ def rounded_lp_plan(relaxed, values: np.ndarray | None, strategic: np.ndarray | 
 def nearest_rounding(relaxed, values: np.ndarray, strategic: np.ndarray, lower: np.ndarray | None = None,
                      upper: np.ndarray | None = None, until: float = INF) -> np.ndarray | None:
     """The cheapest plan from an LP point: the `strategic` binaries go to their nearest integer
-    at once, the LP is re-solved (within `lower`/`upper`, default the model's bounds), then the
-    remaining binaries are rounded (`rounded_lp_plan`): two or three LP solves, so it gives a
-    first plan early, which the dive may then improve on. None if infeasible or out of time."""
+    at once (if that is infeasible, every one above 0 goes to 1: more markets, channels and
+    warehouses open, as a covering needs), the LP is re-solved (within `lower`/`upper`, default
+    the model's bounds), then the remaining binaries are rounded (`rounded_lp_plan`): a few LP
+    solves, so it gives a first plan early, which the dive may then improve on. None if
+    infeasible or out of time."""
     compiled = relaxed.compiled
     lower = compiled.col_lower.copy() if lower is None else lower.copy()
     upper = compiled.col_upper.copy() if upper is None else upper.copy()
     columns = np.flatnonzero(strategic)
-    lower[columns] = upper[columns] = np.clip(np.round(values[columns]), lower[columns], upper[columns])
-    solved = relaxed.solve(lower, upper, until)
-    if solved is None:
-        return None
-    return rounded_lp_plan(relaxed, solved, round_until=until)
+    for rounded in (np.round(values[columns]), np.ceil(values[columns] - 1e-6)):
+        trial_lower, trial_upper = lower.copy(), upper.copy()
+        trial_lower[columns] = trial_upper[columns] = np.clip(rounded, lower[columns], upper[columns])
+        solved = relaxed.solve(trial_lower, trial_upper, until)
+        if solved is not None:
+            return rounded_lp_plan(relaxed, solved, round_until=until)
+        if not relaxed.infeasible:
+            return None  # out of time
+    return None
 
 
 TREE_MAX_OPEN = 50  # more open nodes than this: the strategic layer is not nearly decided; stop

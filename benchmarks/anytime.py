@@ -1,0 +1,147 @@
+"""Time-limit and anytime benchmark: does the limit hold, how good is the plan, do the defaults
+pay? Prints two markdown tables.
+
+1. `--limits`: generated instances (sizes and seeds given) solved by `xborder solve` with each
+   time limit. Per run: the solve's own seconds (compile, root LP, cuts, plans, MIP), the
+   overrun beyond the limit, the whole command's wall time and what came on top (read, derive,
+   build, check, write), the plan's objective, its gap to its bound (an upper bound on its
+   distance from the optimum) and to the best plan known for the instance (the best of every
+   run here, or a published optimum), and the markets it enters.
+2. `--levers`: the same command with the default settings and with each single lever switched
+   (no warm start, warm start forced, no cuts, strategic tree forced) on OR-Library files and
+   generated instances; per instance, whether the default is within `--noise` of the best.
+
+Each solve is its own `xborder solve` process (nothing shared, peak memory its own). Run from
+the repository root, e.g.
+
+    python benchmarks/anytime.py --limits --sizes l xl --seeds 1 2 --time-limits 10 30 60 120
+    python benchmarks/anytime.py --levers --time-limit 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CFLP = REPO / "benchmarks" / "orlib" / "cflp"
+LEVERS = {"default": [], "no warm start": ["--no-warm-start"], "warm start": ["--warm-start"],
+          "no cuts": ["--no-cuts"], "tree": ["--tree"]}
+ORLIB = [("capa.txt", 8000), ("capb.txt", 5000), ("capc.txt", 5000), ("cap134.txt", None)]
+
+
+def published_optimum(file: str, capacity) -> float | None:
+    import csv
+
+    name = Path(file).stem + (f"-{capacity:g}" if capacity else "")
+    with open(CFLP / "cflp_optima.csv", newline="") as f:
+        return next((float(r["optimum"]) for r in csv.DictReader(f) if r["instance"] == name), None)
+
+
+def solve(instance: Path, limit: float, extra: list, fmt: list) -> dict:
+    """One `xborder solve` process; its solution file and wall time."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "xborder.cli", "solve", str(instance), *fmt, "--out", out, "--quiet",
+                               "--time-limit", str(limit), *extra], capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        path = Path(out) / "solution.json"
+        doc = json.loads(path.read_text()) if path.exists() else {}
+    seconds = doc.get("run", {}).get("seconds", {})
+    return {"exit": proc.returncode, "wall": wall, "solve": seconds.get("handoff", 0.0) + seconds.get("solve", 0.0),
+            "rest": sum(v for k, v in seconds.items() if k not in ("handoff", "solve")), "status": doc.get("status"),
+            "objective": doc.get("objective"), "bound": doc.get("bound"), "gap": doc.get("gap"),
+            "markets": len(doc.get("decisions", {}).get("markets", [])), "kind": doc.get("objective_kind", "profit"),
+            "error": proc.stderr.strip().splitlines()[-1:] if proc.returncode not in (0, 3, 130) else []}
+
+
+def distance(objective, best, kind) -> float | None:
+    """How far the plan is from the best known, relative (0 = as good)."""
+    if objective is None or best is None:
+        return None
+    worse = (best - objective) if kind == "profit" else (objective - best)
+    return max(worse, 0.0) / max(abs(best), 1e-9)
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.2f}%"
+
+
+def generated(size: str, seed: int, folder: Path) -> Path:
+    path = folder / f"{size}-{seed}.json"
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", "xborder.cli", "generate", "--size", size, "--seed", str(seed), "--out", str(path)],
+                       check=True, capture_output=True)
+    return path
+
+
+def limits_table(sizes, seeds, limits, folder: Path):
+    rows = []
+    for size in sizes:
+        for seed in seeds:
+            path = generated(size, seed, folder)
+            runs = [(limit, solve(path, limit, [], [])) for limit in limits]
+            best = max((r["objective"] for _, r in runs if r["objective"] is not None), default=None)
+            for limit, r in runs:
+                rows.append((size, seed, limit, r, distance(r["objective"], best, "profit")))
+                print(f"  {size} seed {seed} limit {limit}: {r['status']} {r['objective']} solve {r['solve']:.1f} s",
+                      file=sys.stderr, flush=True)
+    print("| size | seed | limit s | solve s | overrun s | wall s | read+derive+build+check+write s | status | exit | "
+          "objective | gap to bound | from best known | markets entered |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for size, seed, limit, r, dist in rows:
+        over = max(r["solve"] - limit, 0.0)
+        print(f"| {size} | {seed} | {limit:g} | {r['solve']:.1f} | {over:.1f} | {r['wall']:.1f} | {r['rest']:.1f} | "
+              f"{r['status']} | {r['exit']} | {_fmt(r['objective'])} | {_pct(r['gap'])} | {_pct(dist)} | {r['markets']} |")
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def levers_table(limit: float, noise: float, seeds, sizes, folder: Path):
+    cases = [(CFLP / f, ["--format", "orlib-cap"] + (["--capacity", str(c)] if c else []), published_optimum(f, c),
+              f"{Path(f).stem}{'-' + str(c) if c else ''}") for f, c in ORLIB]
+    cases += [(generated(size, seed, folder), [], None, f"gen {size} seed {seed}") for size in sizes for seed in seeds]
+    print(f"| instance | known optimum | " + " | ".join(LEVERS) + " | default within noise of the best |")
+    print("|---|---|" + "---|" * len(LEVERS) + "---|")
+    for path, fmt, optimum, name in cases:
+        results = {lever: solve(path, limit, extra, fmt) for lever, extra in LEVERS.items()}
+        kind = next((r["kind"] for r in results.values() if r["kind"]), "profit")
+        objectives = [r["objective"] for r in results.values() if r["objective"] is not None]
+        pick = max if kind == "profit" else min
+        best = pick(objectives + ([optimum] if optimum is not None else [])) if objectives else None
+        cells = [f"{_fmt(r['objective'])} ({_pct(distance(r['objective'], best, kind))})" for r in results.values()]
+        best_lever = min(distance(r["objective"], best, kind) or 0.0 if r["objective"] is not None else 1.0
+                         for r in results.values())
+        default = distance(results["default"]["objective"], best, kind)
+        verdict = "yes" if default is not None and default <= best_lever + noise else "NO"
+        print(f"| {name} | {_fmt(optimum)} | " + " | ".join(cells) + f" | {verdict} |", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limits", action="store_true", help="table 1: time limits on generated instances")
+    parser.add_argument("--levers", action="store_true", help="table 2: the defaults against each single lever")
+    parser.add_argument("--sizes", nargs="+", default=["l", "xl"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--time-limits", nargs="+", type=float, default=[10, 30, 60, 120])
+    parser.add_argument("--time-limit", type=float, default=60.0, help="table 2's limit")
+    parser.add_argument("--lever-sizes", nargs="+", default=["s", "m", "l"])
+    parser.add_argument("--noise", type=float, default=0.001, help="relative objective difference taken as noise")
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "xborder-anytime")
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    if args.limits:
+        limits_table(args.sizes, args.seeds, args.time_limits, args.folder)
+    if args.levers:
+        levers_table(args.time_limit, args.noise, args.seeds, args.lever_sizes, args.folder)
+
+
+if __name__ == "__main__":
+    main()
