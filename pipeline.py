@@ -53,6 +53,8 @@ class Run:
             "presolve": vars(self.presolve) if self.presolve else None,
             "root_cuts": r.extra.get("root_cuts"),
             "strategic_tree": r.extra.get("strategic_tree"),
+            "root_lp_abandoned": r.extra.get("root_lp_abandoned", False),
+            "solver_objective": r.extra.get("solver_objective"),
         }
 
 
