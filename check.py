@@ -117,9 +117,11 @@ class PlanChecker:
         certs = [(c["product"], c["certification"]) for c in plan.get("certifications", [])]
         self.K = self._known("certifications", certs, lambda key: key[0] in self.products and key[1] in self.cert_cost)
         portfolio = {(o["product"], o["market"]): _number(o["units"]) for o in plan.get("portfolio", [])}
-        self.Z = {k: v for k, v in portfolio.items() if k in self._known("portfolio", portfolio, lambda k: known_pair(*k))}
+        offered = self._known("portfolio", portfolio, lambda k: known_pair(*k))
+        self.Z = {k: v for k, v in portfolio.items() if k in offered}
         covered = {x["market"]: _number(x["covered_revenue"]) for x in plan.get("mitigations", [])}
-        self.V = {k: v for k, v in covered.items() if k in self._known("mitigations", covered, lambda mk: mk in self.markets)}
+        mitigable = self._known("mitigations", covered, lambda mk: mk in self.markets)
+        self.V = {k: v for k, v in covered.items() if k in mitigable}
         flows = defaultdict(float)
         for f in plan.get("flows", []):
             flows[(f["product"], f["lane"])] += _number(f["units"])

@@ -184,8 +184,7 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
             inst = _load(instance, fmt, capacity, uncapacitated)
             read_seconds = time.perf_counter() - start
             progress.stage("read", f"{inst.name} in {read_seconds:.1f} s")
-            if hasattr(progress, "set_sense"):
-                progress.set_sense("min" if inst.objective == "cost" else "max")
+            progress.set_sense("min" if inst.objective == "cost" else "max")
             out = Path(out_dir) if out_dir else Path("out") / inst.name
             _check_writable(out)
             if not quiet:
@@ -195,10 +194,10 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
                                    cuts=cuts, tree=tree, solver_options=_solver_options(solver_option_texts),
                                    progress=progress)
             run = _solve_run(inst, form, options, solver, read_seconds, not no_presolve)
-    finally:
-        if hasattr(progress, "close"):
             progress.close()
-    _finish_solve(run, inst, form, out, xlsx, quiet, progress)
+            _finish_solve(run, inst, form, out, xlsx, quiet, progress)
+    finally:
+        progress.close()
 
 
 def _check_target(target):

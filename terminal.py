@@ -50,7 +50,7 @@ class TerminalProgress(Progress):
 
         return Text(f"  ... {self.current}  {self.elapsed():.1f} s  {self._standing()}", style="bold")
 
-    def close(self):
+    def close(self) -> None:
         if self._live is not None:
             self._live.stop()
             self._live = None
@@ -80,8 +80,7 @@ class TerminalProgress(Progress):
     def begin(self, name: str) -> None:
         self.current = name
 
-    def set_sense(self, sense: str):
-        """'max' (profit) or 'min' (cost): which plans and bounds count as better."""
+    def set_sense(self, sense: str) -> None:
         self.maximise = sense == "max"
 
     def stage(self, name: str, detail: str = "") -> None:

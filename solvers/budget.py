@@ -12,9 +12,9 @@ it less, not nothing:
 
 | stage | share of what is left | what happens when it is reached |
 |---|---|---|
+| nearest rounding (right after the root LP) | `QUICK_SHARE` | no quick plan (the dive may still find one) |
 | cut rounds | `CUT_SHARE` | no new round; the last LP solved is kept |
 | strategic tree | `TREE_SHARE` | the tree stops; its bound stays valid |
-| nearest rounding | `QUICK_SHARE` | no quick plan (the dive may still find one) |
 | dive | `DIVE_SHARE`, and at most `DIVE_MIN_SECONDS` + `DIVE_ROOT_MULTIPLE` root LP solve times | the strategic binaries still fractional are rounded with the rest |
 | rounding | `ROUND_SHARE` (of what is left when the dive starts) | no start plan |
 | HiGHS's MIP | all that is left | stopped by HiGHS's own time limit |
@@ -30,10 +30,10 @@ import time
 
 INF = float("inf")
 
-ROOT_LP_SHARE = 0.5
+ROOT_LP_SHARE = 0.8
 CUT_SHARE = 0.3
 TREE_SHARE = 0.85
-QUICK_SHARE = 0.4
+QUICK_SHARE = 0.5
 DIVE_SHARE = 0.35
 DIVE_ROOT_MULTIPLE = 3.0  # the dive stops after this many root-LP solve times (plus DIVE_MIN_SECONDS)
 DIVE_MIN_SECONDS = 2.0

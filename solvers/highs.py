@@ -25,7 +25,7 @@ from .budget import (INF, CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_
                      ROOT_LP_SHARE, ROUND_SHARE, TREE_SHARE, Budget)
 from .compile import CompiledModel, highs_lp, new_highs, run_highs
 from .progress import Progress
-from .relaxed import ROOT_CUT_ROUNDS, RelaxedLp, RootCuts, model_separators, strengthen_root
+from .relaxed import ROOT_CUT_ROUNDS, RelaxedLp, RootCuts, cut_loop, model_separators, solve_root
 from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
 from .tree import TreeReport, nearest_rounding, rounded_lp_plan, strategic_tree
 
@@ -77,9 +77,9 @@ class Preparation:
 
 
 def _prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budget, highspy) -> Preparation:
-    """Root LP and cut loop (cuts and deferred rows), then the start plans (`_start_plans`) when
-    the strategic tree or a warm start is wanted; each within its share of the budget
-    (`budget.py`)."""
+    """Root LP; when the strategic tree or a warm start is wanted, a first plan by the nearest
+    rounding of it at once (anytime); the cut loop (cuts and deferred rows); then better plans
+    (`_improve_plans`). Each within its share of the budget (`budget.py`)."""
     progress = options.progress
     prep = Preparation()
     cuts = bool(options.cuts and compiled.integer.any()
@@ -94,54 +94,56 @@ def _prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budg
     if not (cuts or tree or warm):
         return prep
     relaxed = RelaxedLp(compiled, highspy, budget)
-    prep.root = strengthen_root(relaxed, model, ROOT_CUT_ROUNDS if cuts else 0, lambda: budget.until_share(CUT_SHARE),
-                                budget.at(ROOT_LP_SHARE), progress)
+    prep.root = solve_root(relaxed, budget.at(ROOT_LP_SHARE), progress)
     if prep.root.lp_values is None:
         prep.root_lp_abandoned = not relaxed.infeasible
         if prep.root_lp_abandoned and not budget.stopped:
             progress.stage("root LP", "not solved within its share of the time limit: HiGHS's MIP takes the model as it is")
         compiled.restore_deferred()
         return prep
-    _start_plans(prep, relaxed, strategic, tree, warm, float(options.mip_gap), budget, progress)
-    return prep
-
-
-def _start_plans(prep: Preparation, relaxed: RelaxedLp, strategic, tree: bool, warm: bool, mip_gap: float,
-                 budget: Budget, progress: Progress):
-    """Plans from the root LP, anytime: first the nearest rounding (a few LP solves, a plan
-    early), then the strategic tree (very large models) or the dive (warm start), which usually
-    do better; the best plan is HiGHS's start. The dive stops after DIVE_MIN_SECONDS +
-    DIVE_ROOT_MULTIPLE root-LP times or its share of what is left, whichever is first, so on a
-    model whose LP is cheap it hands the time to HiGHS quickly."""
-    compiled, root = relaxed.compiled, prep.root
-    sign = compiled.sign
     if strategic is None:
         strategic = np.zeros(len(compiled.columns), dtype=bool)
     plans = []
 
-    def found(stage: str, plan):
+    def found(plan):
+        """Keep the better of `plan` and the start so far; report it; return `plan`."""
         plans.append(plan)
-        best = min((p for p in plans if p is not None), key=lambda p: sign * compiled.objective_of(p), default=None)
-        prep.start_plan = best
-        _report_plan(progress, compiled, plan, prep.bound(sign))
+        prep.start_plan = min((p for p in plans if p is not None), key=lambda p: compiled.sign * compiled.objective_of(p),
+                              default=None)
+        _report_plan(progress, compiled, plan, prep.bound(compiled.sign))
+        return plan
 
-    progress.begin("rounding")
-    found("rounding", nearest_rounding(relaxed, root.lp_values, strategic, until=budget.until_share(QUICK_SHARE)))
-    progress.stage("rounding", "plan found" if plans[-1] is not None else "no plan in time")
+    if tree or warm:  # a first plan at once, from the root LP itself
+        progress.begin("rounding")
+        plan = found(nearest_rounding(relaxed, prep.root.lp_values, strategic, until=budget.until_share(QUICK_SHARE)))
+        progress.stage("rounding", "plan found" if plan is not None else "no plan (infeasible, or out of time)")
+    cut_loop(relaxed, model, prep.root, ROOT_CUT_ROUNDS if cuts else 0, budget.until_share(CUT_SHARE), progress)
+    _improve_plans(prep, relaxed, strategic, tree, warm, float(options.mip_gap), budget, progress, found)
+    return prep
+
+
+def _improve_plans(prep: Preparation, relaxed: RelaxedLp, strategic, tree: bool, warm: bool, mip_gap: float,
+                   budget: Budget, progress: Progress, found):
+    """Better plans from the cut LP: the strategic tree (very large models) or the dive (warm
+    start); `found` keeps the best as HiGHS's start. The dive stops after DIVE_MIN_SECONDS +
+    DIVE_ROOT_MULTIPLE root-LP times, at its share of what is left, or once it cannot beat the
+    plan in hand, so on a model whose LP is cheap it hands the time to HiGHS quickly."""
+    compiled, root = relaxed.compiled, prep.root
+    sign = compiled.sign
     if tree and not budget.expired():
         progress.begin("tree")
         prep.tree = strategic_tree(relaxed, root.lp_values, sign * root.lp_bound_after, strategic, mip_gap,
                                    budget.until_share(TREE_SHARE), start=prep.start_plan)
-        found("tree", prep.tree.plan)
+        found(prep.tree.plan)
         progress.stage("tree", f"{prep.tree.nodes} nodes, {prep.tree.stopped_by}")
     elif warm and not budget.expired():
         progress.begin("dive")
         dive_until = min(budget.until_share(DIVE_SHARE),
                          time.perf_counter() + DIVE_MIN_SECONDS + DIVE_ROOT_MULTIPLE * root.lp_seconds)
         incumbent = INF if prep.start_plan is None else sign * compiled.objective_of(prep.start_plan)
-        found("dive", rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until, budget.until_share(ROUND_SHARE),
-                                      incumbent=incumbent))
-        progress.stage("dive", "plan found" if plans[-1] is not None else "no plan in time")
+        plan = found(rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until, budget.until_share(ROUND_SHARE),
+                                     incumbent=incumbent))
+        progress.stage("dive", "plan found" if plan is not None else "no better plan")
 
 
 def _report_plan(progress: Progress, compiled: CompiledModel, plan: np.ndarray | None, bound: float | None):

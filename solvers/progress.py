@@ -21,5 +21,11 @@ class Progress:
     def incumbent(self, objective: float | None = None, bound: float | None = None) -> None:
         """A better plan (`objective`) or a tighter bound was found."""
 
+    def set_sense(self, sense: str) -> None:
+        """'max' (profit) or 'min' (cost): which plans and bounds count as better."""
+
+    def close(self) -> None:
+        """The run is over (a live display ends here)."""
+
 
 SILENT = Progress()

@@ -142,36 +142,38 @@ def _violated_rows(model, separators, deferred: DeferredRows | None, x: np.ndarr
     return sp.vstack(blocks, format="csr"), np.concatenate(lower), np.concatenate(upper), held
 
 
-def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS, cut_until=INF,
-                    lp_until: float = INF, progress: Progress = SILENT) -> RootCuts:
-    """Solve the LP relaxation (stopped at `lp_until`), then add the model's violated valid
-    inequalities (models/cuts.py) and violated deferred rows (`DeferredRows`) as rows and re-solve
-    from the previous basis, until none is violated, a round moves the bound by less than
-    ROOT_CUT_MIN_GAIN, `max_rounds` is reached or `cut_until` (perf_counter seconds, or a function
-    giving them once the root LP is solved: a share of what it left) passes. A round's LP
-    that does not finish in time leaves the previous round's solution and bound, both still valid
-    (the rows only cut off fractional points). The rows are appended to the compiled model too."""
+def solve_root(relaxed: RelaxedLp, lp_until: float = INF, progress: Progress = SILENT) -> RootCuts:
+    """Solve the LP relaxation, stopped at `lp_until`; the report holds its values and bound
+    (`lp_values` None when it was not solved)."""
     start = time.perf_counter()
-    compiled = relaxed.compiled
-    separators = model_separators(model, compiled)
-    deferred = compiled.deferred
+    deferred = relaxed.compiled.deferred
     report = RootCuts(deferred_total=0 if deferred is None else deferred.total)
     progress.begin("root LP")
     report.lp_values = relaxed.solve(until=lp_until)
-    report.lp_seconds = time.perf_counter() - start
-    if report.lp_values is None:
-        report.seconds = report.lp_seconds
-        return report
-    report.lp_bound_before = report.lp_bound_after = relaxed.bound
-    progress.stage("root LP", f"solved in {report.lp_seconds:.1f} s")
-    progress.incumbent(bound=relaxed.bound)
-    if callable(cut_until):
-        cut_until = cut_until()
+    report.lp_seconds = report.seconds = time.perf_counter() - start
+    if report.lp_values is not None:
+        report.lp_bound_before = report.lp_bound_after = relaxed.bound
+        progress.stage("root LP", f"solved in {report.lp_seconds:.1f} s")
+        progress.incumbent(bound=relaxed.bound)
+    return report
+
+
+def cut_loop(relaxed: RelaxedLp, model, report: RootCuts, max_rounds: int = ROOT_CUT_ROUNDS, until: float = INF,
+             progress: Progress = SILENT):
+    """From the root LP solution in `report`: add the model's violated valid inequalities
+    (models/cuts.py) and violated deferred rows (`DeferredRows`) as rows and re-solve from the
+    previous basis (with the model's own column bounds), until none is violated, a round moves
+    the bound by less than ROOT_CUT_MIN_GAIN, `max_rounds` is reached or `until` passes. A
+    round's LP that does not finish in time leaves the previous round's solution and bound, both
+    still valid (the rows only cut off fractional points). The rows are appended to the compiled
+    model too; `report` is updated."""
+    start = time.perf_counter()
+    compiled = relaxed.compiled
+    separators = model_separators(model, compiled)
     if max_rounds:
         progress.begin("cuts")
-    previous = None
-    while report.rounds < max_rounds and not relaxed.budget.expired(cut_until):
-        cuts, lower, upper, held = _violated_rows(model, separators, deferred, report.lp_values)
+    while report.rounds < max_rounds and not relaxed.budget.expired(until):
+        cuts, lower, upper, held = _violated_rows(model, separators, compiled.deferred, report.lp_values)
         if cuts.shape[0] == 0:
             break
         relaxed.add_rows(cuts, lower, upper)
@@ -179,14 +181,22 @@ def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS
         report.rounds += 1
         report.rows += cuts.shape[0]
         report.deferred_added += held
-        values = relaxed.solve(until=cut_until)
+        values = relaxed.solve(compiled.col_lower, compiled.col_upper, until)
         if values is None:
             break
         previous, report.lp_values, report.lp_bound_after = report.lp_bound_after, values, relaxed.bound
         progress.incumbent(bound=relaxed.bound)
         if abs(previous - relaxed.bound) <= ROOT_CUT_MIN_GAIN * abs(relaxed.bound):
             break
-    report.seconds = time.perf_counter() - start
+    report.seconds += time.perf_counter() - start
     if report.rounds:
         progress.stage("cuts", f"{report.rows} rows in {report.rounds} round(s), LP bound {report.lp_bound_after:,.0f}")
+
+
+def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS, cut_until: float = INF,
+                    lp_until: float = INF, progress: Progress = SILENT) -> RootCuts:
+    """The root LP (`solve_root`) and then its cut loop (`cut_loop`)."""
+    report = solve_root(relaxed, lp_until, progress)
+    if report.lp_values is not None:
+        cut_loop(relaxed, model, report, max_rounds, cut_until, progress)
     return report
