@@ -62,19 +62,36 @@ class RelaxedLp:
         is infeasible (`infeasible`) or was not solved, e.g. stopped by the budget or `until`."""
         if lower is not None:
             self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
-        if not run_highs(self.h, self.budget, until):
-            self._ran = False
+        return self._run(self.h, until)
+
+    def solve_fresh(self, lower: np.ndarray, upper: np.ndarray, until: float = INF) -> np.ndarray | None:
+        """As `solve`, but in a new Highs object, with HiGHS's presolve, not from the basis: for
+        bounds that fix many columns at once (a rounding), presolve removes them and the rest
+        solves in seconds, where the dual simplex from the root basis needs about as long as
+        the root LP itself (size xl: 2.9 s against 45 s)."""
+        lp = highs_lp(self.compiled, self.highspy)
+        lp.integrality_ = []
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        h = new_highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(lp)
+        return self._run(h, until)
+
+    def _run(self, h, until: float) -> np.ndarray | None:
+        self._last = None
+        if not run_highs(h, self.budget, until):
             return None
-        self._ran = True
+        self._last = h
         self.solves += 1
-        if self.h.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
+        if h.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
             return None
-        return np.asarray(self.h.getSolution().col_value, dtype=float)
+        return np.asarray(h.getSolution().col_value, dtype=float)
 
     @property
     def infeasible(self) -> bool:
         """The last solve proved the LP infeasible (not merely stopped or skipped)."""
-        return getattr(self, "_ran", False) and self.h.getModelStatus() == self.highspy.HighsModelStatus.kInfeasible
+        last = getattr(self, "_last", None)
+        return last is not None and last.getModelStatus() == self.highspy.HighsModelStatus.kInfeasible
 
     @property
     def value(self) -> float:

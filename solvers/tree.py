@@ -104,7 +104,7 @@ def rounded_lp_plan(relaxed, values: np.ndarray | None, strategic: np.ndarray | 
         if dived is not None:
             values = dived
     for threshold in (1e-6, 0.5):
-        plan = relaxed.solve(*_round(values, integer, threshold, compiled), until=round_until)
+        plan = relaxed.solve_fresh(*_round(values, integer, threshold, compiled), until=round_until)
         if plan is not None:
             return np.where(integer, np.round(plan), plan)
     return None
@@ -125,7 +125,7 @@ def nearest_rounding(relaxed, values: np.ndarray, strategic: np.ndarray, lower: 
     for rounded in (np.round(values[columns]), np.ceil(values[columns] - 1e-6)):
         trial_lower, trial_upper = lower.copy(), upper.copy()
         trial_lower[columns] = trial_upper[columns] = np.clip(rounded, lower[columns], upper[columns])
-        solved = relaxed.solve(trial_lower, trial_upper, until)
+        solved = relaxed.solve_fresh(trial_lower, trial_upper, until)
         if solved is not None:
             return rounded_lp_plan(relaxed, solved, round_until=until)
         if not relaxed.infeasible:
