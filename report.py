@@ -229,7 +229,9 @@ def summary(run: Run) -> str:
     if run.presolve is not None:
         lines.append(f"  {run.presolve}")
     cuts = r.extra.get("root_cuts")
-    if cuts:
+    if r.extra.get("root_lp_abandoned"):
+        lines.append("  root LP: not solved within its share of the time limit; HiGHS's MIP took the model as it is")
+    elif cuts and cuts["rounds"]:
         deferred = cuts.get("deferred_rows_added")
         held = "" if deferred is None else (
             f" ({deferred} of {cuts['deferred_rows_total']} held-back linking rows, {cuts['rows'] - deferred} cuts)")

@@ -16,7 +16,7 @@ from .solvers.progress import Progress
 
 
 def _money(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.0f}"
+    return "-" if value is None else f"{value + 0.0:,.0f}"
 
 
 class TerminalProgress(Progress):
@@ -67,7 +67,9 @@ class TerminalProgress(Progress):
         if self.bound is not None:
             parts.append(f"bound {_money(self.bound)}")
         if self.best is not None and self.bound is not None:
-            parts.append(f"gap {100 * abs(self.bound - self.best) / max(abs(self.best), 1e-12):.2f}%")
+            diff = abs(self.bound - self.best)
+            parts.append(f"gap {100 * diff / abs(self.best):.2f}%" if abs(self.best) > 1e-9
+                         else ("gap 0%" if diff < 1e-9 else "gap infinite"))
         return ", ".join(parts)
 
     def _print(self, text: str):

@@ -21,7 +21,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
-from .budget import (INF, CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, MIN_MIP_SECONDS, QUICK_SHARE,
+from .budget import (INF, CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, MIN_MIP_SECONDS, MIP_STOP_RESERVE,
+                     QUICK_SHARE,
                      ROOT_LP_SHARE, ROUND_SHARE, TREE_SHARE, Budget)
 from .compile import CompiledModel, highs_lp, new_highs, run_highs
 from .progress import Progress
@@ -231,7 +232,7 @@ class HighsSolver:
             h.setSolution(solution)
         self._subscribe_progress(h, compiled.sign, options.progress)
         options.progress.begin("MIP")
-        run_highs(h, budget)
+        run_highs(h, budget, until=budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left()))
         result = self._result(h, compiled, model, prep, highspy)
         result.handoff_seconds, result.solve_seconds = handoff, time.perf_counter() - start
         options.progress.incumbent(result.objective, result.bound)
