@@ -4,7 +4,6 @@ usage, 3 no plan better than doing nothing within the time limit, 130 interrupte
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import sys
 import tempfile

@@ -109,7 +109,7 @@ def levers_table(limit: float, noise: float, seeds, sizes, folder: Path):
               f"{Path(f).stem}{'-' + str(c) if c else ''}") for f, c in ORLIB]
     cases += [(generated(size, seed, folder), [], None, f"gen {size} seed {seed}") for size in sizes
               for seed in (seeds if size in ("l", "xl") else seeds[:1])]
-    print(f"| instance | known optimum | " + " | ".join(LEVERS) + " | default within noise of the best |")
+    print("| instance | known optimum | " + " | ".join(LEVERS) + " | default within noise of the best |")
     print("|---|---|" + "---|" * len(LEVERS) + "---|")
     for path, fmt, optimum, name in cases:
         results = {lever: solve(path, limit, extra, fmt) for lever, extra in LEVERS.items()}

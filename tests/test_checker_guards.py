@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from conftest import DEMO, add_market, base_instance, close, solve_doc, write
 from xborder.check import check_plan
 from xborder.cli import cli
-from xborder.data.instance import load_instance
 
 # ---- strict solution files ---------------------------------------------------------------------
 
