@@ -170,7 +170,7 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
     from .models.formulation import Sourcing
     from .solvers import SolveOptions
     from .solvers.progress import SILENT
-    from .terminal import TerminalProgress
+    from .report.terminal import TerminalProgress
 
     form = _formulation(formulation_text)
     if fmt == "holmberg" and "sourcing=" not in (formulation_text or ""):
@@ -258,8 +258,9 @@ def _solve_run(inst, form, options, solver, read_seconds, presolve):
 
 def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress):
     """Write the outputs, print the summary and exit with the run's code (README table)."""
-    from .diagnose import diagnose_infeasibility, explain
-    from .report import nothing_found, summary, write_outputs
+    from .studies.explain import diagnose_infeasibility, explain
+    from .report.solution import write_outputs
+    from .report.summary import nothing_found, summary
     from .solvers import Status
 
     try:
@@ -448,7 +449,7 @@ def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat
       xborder bench benchmarks/orlib/cflp/cap4*.txt --formulations "default;linking=weak" \
           --solvers all --time-limit 60 --out out/bench
     """
-    from . import bench as b
+    from .studies import bench as b
     from .solvers import available_solvers
 
     installed = [n for n, (ok, _) in available_solvers().items() if ok]

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from xborder import bench as b
+from xborder.studies import bench as b
 from xborder.cli import cli
 
 CFLP = REPO / "benchmarks" / "orlib" / "cflp"

@@ -13,7 +13,7 @@ import pytest
 from conftest import base_instance, close, solve_doc, write
 from test_families import warehouse_route
 from xborder.data.instance import load_instance
-from xborder.diagnose import diagnose_infeasibility
+from xborder.studies.explain import diagnose_infeasibility
 from xborder.models.formulation import Formulation, Sourcing
 
 

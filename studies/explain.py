@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from .data.instance import Instance
-from .models.build import build_model
-from .models.formulation import Formulation, Sourcing
-from .solvers import SolveOptions, get_solver
+from ..data.instance import Instance
+from ..models.build import build_model
+from ..models.formulation import Formulation, Sourcing
+from ..solvers import SolveOptions, get_solver
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import math
 import sys
 import time
 
-from .solvers.progress import Progress
+from ..solvers.progress import Progress
 
 
 def _money(value: float | None) -> str:

@@ -1,6 +1,6 @@
 """`xborder bench`: every instance x formulation x solver, each run in its own subprocess.
 
-A worker (`python -m xborder.bench '<json spec>'`) loads, builds, solves, measures the root LP
+A worker (`python -m xborder.studies.bench '<json spec>'`) loads, builds, solves, measures the root LP
 bound, checks the plan independently and prints one JSON row. The parent enforces a hard
 wall-clock kill, so a crash or a hang costs one row, never the run. Results: a tidy CSV, a
 summary table (solved count, shifted geometric mean time) and a Dolan-More performance profile.
@@ -78,14 +78,14 @@ def known_optimum(spec: RunSpec) -> float | None:
 
 def run_one(spec: RunSpec) -> dict:
     """Load, build, solve, bound, check: one CSV row (runs inside the worker process)."""
-    from .check import check_plan
-    from .data.classic import read_classic
-    from .data.instance import load_document, load_instance
-    from .models.build import build_model
-    from .models.extract import extract_plan
-    from .models.formulation import Formulation, Sourcing
-    from .solvers import SolveOptions, get_solver
-    from .solvers.relaxed import lp_relaxation_bound
+    from ..check import check_plan
+    from ..data.classic import read_classic
+    from ..data.instance import load_document, load_instance
+    from ..models.build import build_model
+    from ..models.extract import extract_plan
+    from ..models.formulation import Formulation, Sourcing
+    from ..solvers import SolveOptions, get_solver
+    from ..solvers.relaxed import lp_relaxation_bound
 
     start = time.perf_counter()
     form = Formulation.parse(None if spec.formulation == "default" else spec.formulation)
@@ -127,7 +127,7 @@ def _worker_main(argv: list[str]) -> int:
 def run_in_subprocess(spec: RunSpec) -> dict:
     row = {"instance": spec.instance_name, "format": spec.fmt, "formulation": spec.formulation, "solver": spec.solver,
            "repeat": spec.repeat, "cuts": spec.cuts}
-    cmd = [sys.executable, "-m", "xborder.bench", json.dumps(asdict(spec))]
+    cmd = [sys.executable, "-m", "xborder.studies.bench", json.dumps(asdict(spec))]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=spec.time_limit * 1.5 + KILL_GRACE_SECONDS)
@@ -149,7 +149,7 @@ def run_in_subprocess(spec: RunSpec) -> dict:
 
 
 def write_csv(rows: list[dict], path: Path):
-    from .data.atomic import atomic_path
+    from ..data.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="") as f:
@@ -248,7 +248,7 @@ def performance_profile(rows: list[dict], time_limit: float, path: Path) -> str 
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    from .data.atomic import atomic_path
+    from ..data.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")

@@ -1,0 +1,139 @@
+"""A `Run` as files: the solution document (solution.json), CSV tables and an optional workbook."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..check import MONEY_TERMS
+from ..data.atomic import atomic_path
+from ..pipeline import Run
+
+SOLUTION_FORMAT = 1
+COST_TERMS = [t for t in MONEY_TERMS if t != "revenue"]
+
+
+def _clean(value):
+    """JSON-safe values: numpy scalars become Python ones, NaN/inf become null."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def kpis(run: Run) -> dict:
+    ev = run.evaluation
+    terms = ev.terms
+    return {
+        "revenue": terms["revenue"],
+        "costs": {k: terms.get(k, 0.0) for k in COST_TERMS},
+        "total_cost": terms["total_cost"],
+        "profit": terms["profit"],
+        "lead_time_days_by_market": ev.lead_time_by_market,
+        "payment_loss_rate": ev.payment_loss_rate,
+        "warehouse_utilisation": ev.utilisation,
+    }
+
+
+def solution_document(run: Run) -> dict:
+    r = run.result
+    doc = {
+        "format": SOLUTION_FORMAT,
+        "instance": run.instance.name,
+        "source": run.instance.source,
+        "objective_kind": run.instance.objective,
+        "status": r.status.value,
+        "has_plan": run.has_plan,
+        "objective": r.objective,
+        "bound": r.bound,
+        "gap": r.gap,
+    }
+    if run.has_plan:
+        decisions = {k: v for k, v in run.plan.items() if k != "flows"}
+        ev = run.evaluation
+        doc.update(
+            decisions=decisions,
+            flows=run.plan["flows"],
+            kpis=kpis(run),
+            check={
+                "feasible": ev.feasible,
+                "objective_matches": ev.objective_matches,
+                "recomputed_objective": ev.objective,
+                "violations": [vars(v) for v in ev.violations],
+            },
+        )
+    doc["run"] = run.facts()
+    return _clean(doc)
+
+
+def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
+    """The plan as flat tables (one CSV file or workbook sheet each)."""
+    plan, inst = run.plan, run.instance
+    ev = run.evaluation
+    portfolio = pd.DataFrame(plan["portfolio"], columns=["product", "market", "units", "price"])
+    portfolio["revenue"] = portfolio["units"] * portfolio["price"]
+    by_market = portfolio.groupby("market")[["units", "revenue"]].sum()
+    markets = inst.table("markets")[["market", "name"]].copy()
+    covered = {m["market"]: m["covered_revenue"] for m in plan["mitigations"]}
+    markets["entered"] = markets["market"].isin(plan["markets"])
+    markets["units"] = markets["market"].map(by_market["units"]).fillna(0.0)
+    markets["revenue"] = markets["market"].map(by_market["revenue"]).fillna(0.0)
+    markets["avg_lead_time_days"] = markets["market"].map(ev.lead_time_by_market)
+    markets["mitigation_covered_revenue"] = markets["market"].map(covered)
+    warehouses = inst.table("warehouses")[["warehouse", "name", "capacity_m3"]].copy()
+    flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", "units"])
+    volume = inst.table("products").set_index("product")["volume_m3"]
+    inbound = flows[flows["kind"] == "linehaul"].assign(m3=lambda f: f["units"] * f["product"].map(volume))
+    warehouses["open"] = warehouses["warehouse"].isin(plan["warehouses"])
+    warehouses["inbound_m3"] = warehouses["warehouse"].map(inbound.groupby("to")["m3"].sum()).fillna(0.0)
+    warehouses["utilisation"] = warehouses["warehouse"].map(ev.utilisation)
+    k = kpis(run)
+    kpi_rows = [("revenue", k["revenue"])] + [(name, value) for name, value in k["costs"].items()]
+    kpi_rows += [("total_cost", k["total_cost"]), ("profit", k["profit"]), ("payment_loss_rate", k["payment_loss_rate"])]
+    return {
+        "kpis": pd.DataFrame(kpi_rows, columns=["kpi", "value"]),
+        "markets": markets,
+        "channels": pd.DataFrame(plan["channels"], columns=["market", "channel"]),
+        "portfolio": portfolio,
+        "certifications": pd.DataFrame(plan["certifications"], columns=["product", "certification"]),
+        "warehouses": warehouses,
+        "flows": flows,
+    }
+
+
+def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False) -> list[Path]:
+    """Write CSVs (and the workbook) first, then solution.json last; each file atomically."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    written = []
+    if run.has_plan:
+        tables = plan_tables(run)
+        for name, frame in tables.items():
+            target = out / f"{name}.csv"
+            with atomic_path(target) as tmp:
+                frame.to_csv(tmp, index=False)
+            written.append(target)
+        if xlsx:
+            target = out / "solution.xlsx"
+            with atomic_path(target) as tmp:
+                with pd.ExcelWriter(tmp, engine="openpyxl") as book:
+                    for name, frame in tables.items():
+                        frame.to_excel(book, sheet_name=name, index=False)
+            written.append(target)
+    run.seconds["write"] = time.perf_counter() - start
+    doc = solution_document(run)
+    target = out / "solution.json"
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    return [target, *written]
