@@ -39,6 +39,7 @@ class Evaluation:
     objective: float
     violations: list[Violation] = field(default_factory=list)
     lead_time_by_market: dict = field(default_factory=dict)
+    units_by_lead_time: dict = field(default_factory=dict)  # (market, lead time in days) -> units delivered
     utilisation: dict = field(default_factory=dict)
     payment_loss_rate: float = 0.0
     reported_objective: float | None = None
@@ -51,6 +52,10 @@ class Evaluation:
     @property
     def ok(self) -> bool:
         return self.feasible and self.objective_matches
+
+
+def _given(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def _number(value) -> float:
@@ -358,13 +363,16 @@ class PlanChecker:
                 self.leq("row 11 lane capacity", lane_id, kg, cap)
 
     def check_service(self):
-        """Row 12: volume-weighted lead time per market <= target (and the KPI for every market)."""
+        """Row 12: volume-weighted lead time per market <= target (and the KPI for every market);
+        row 12b: at least service_share of the market's volume within service_days."""
         weighted, volume = defaultdict(float), defaultdict(float)
+        self.units_by_lead_time = defaultdict(float)
         for (p, lane_id), units in self.flows.items():
             lane = self.lanes.get(lane_id)
             if lane is None or self.lane_kind(lane) == "linehaul":
                 continue
             weighted[lane["to"]] += self.lead_time(lane) * units
+            self.units_by_lead_time[(lane["to"], self.lead_time(lane))] += units
         for (p, mk), q in self.Z.items():
             volume[mk] += q
         self.lead_times = {mk: weighted[mk] / volume[mk] for mk in volume if volume[mk] > 0}
@@ -372,6 +380,23 @@ class PlanChecker:
             target = row["target_avg_lead_time_days"]
             if target is not None and not math.isnan(target):
                 self.leq("row 12 average service", mk, weighted.get(mk, 0.0), target * volume.get(mk, 0.0))
+        levels = {mk: (row["service_days"], row["service_share"]) for mk, row in self.markets.items()
+                  if _given(row["service_days"]) and _given(row["service_share"])}
+        fast = self.volume_within({mk: days for mk, (days, _) in levels.items()})
+        for mk, (_, share) in levels.items():
+            self.leq("row 12b service level", mk, share * volume.get(mk, 0.0), fast.get(mk, 0.0))
+
+    def volume_within(self, days_by_market: dict) -> dict:
+        """Units delivered into each market of `days_by_market` on lanes whose customer lead time
+        is at most its number of days."""
+        fast = defaultdict(float)
+        for (p, lane_id), units in self.flows.items():
+            lane = self.lanes.get(lane_id)
+            if lane is None or lane["to"] not in days_by_market or self.lane_kind(lane) == "linehaul":
+                continue
+            if self.lead_time(lane) <= days_by_market[lane["to"]] + 1e-9:
+                fast[lane["to"]] += units
+        return fast
 
     def revenue_by_market(self) -> dict:
         rev = defaultdict(float)
@@ -500,6 +525,7 @@ class PlanChecker:
             objective=objective,
             violations=self.violations,
             lead_time_by_market=self.lead_times,
+            units_by_lead_time=dict(self.units_by_lead_time),
             utilisation=self.utilisation,
             payment_loss_rate=self.payment_loss_rate,
             reported_objective=reported_objective,
@@ -519,7 +545,7 @@ def check_plan(instance: Instance, plan: dict, reported_objective: float | None 
 PLAN_STATUSES = ("optimal", "time_limit", "interrupted")
 STATUSES = (*PLAN_STATUSES, "infeasible", "unbounded", "infeasible_or_unbounded", "error")
 DOCUMENT_FIELDS = {"format", "instance", "source", "objective_kind", "status", "has_plan", "objective", "bound", "gap",
-                   "decisions", "flows", "kpis", "check", "run"}
+                   "decisions", "flows", "kpis", "check", "marginal_values", "run"}
 ID_LISTS = ("markets", "regimes", "warehouses")
 RECORDS = {  # record list -> (required fields, optional fields)
     "channels": (("market", "channel"), ()),

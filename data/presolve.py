@@ -11,7 +11,7 @@ Three reductions of the derived `Network`, each provably safe:
    satisfied and costs no more.
 3. Unprofitable pairs (profit mode): a pair whose best unit margin over every route, net of the
    lowest possible payment loss and FX, is <= 0 is never worth offering, unless something could
-   make a loss-making sale useful: `must_offer`, a service target in its market, a revenue-share
+   make a loss-making sale useful: `must_offer`, a service target or level in its market, a revenue-share
    cap or a portfolio payment-loss cap anywhere (those reward revenue itself).
 """
 
@@ -120,7 +120,8 @@ def _drop_unprofitable_pairs(net: Network, arcs: pd.DataFrame, settings: dict) -
     loss = np.minimum(markets["payment_loss_rate"], mitigated) + markets["fx_cost_rate"]
     margin = (pairs["price"] * (1 - loss.reindex(pairs["market"]).to_numpy()) - pairs["unit_cost"]
               - best_route.reindex(pairs.index).to_numpy())
-    protected = pairs["must_offer"] | pairs["market"].map(markets["target_avg_lead_time_days"].notna())
+    served = markets["target_avg_lead_time_days"].notna() | markets["service_days"].notna()
+    protected = pairs["must_offer"] | pairs["market"].map(served)
     keep = protected | (margin > TOL)
     return pairs[keep]
 

@@ -105,6 +105,8 @@ TABLES: dict[str, Table] = {
                 _num("entry_cost", default=0.0),
                 _num("max_lead_time_days", Range.POSITIVE),
                 _num("target_avg_lead_time_days", Range.POSITIVE),
+                _num("service_days", Range.POSITIVE),
+                _num("service_share", Range.UNIT),
                 _num("customs_days", default=0.0),
                 _num("duty_rate", Range.UNIT, 0.0),
                 _num("de_minimis_value", default=0.0),

@@ -95,6 +95,15 @@ class Checker:
         for _, row in wh[wh["must_open"] & wh["forbidden"]].iterrows():
             self.error("warehouses", "must_open and forbidden are both true", row["_row"], "forbidden")
 
+    def check_service_levels(self):
+        """markets.service_days and service_share come as a pair (row 12b)."""
+        markets = self.tables["markets"]
+        for column, other in (("service_days", "service_share"), ("service_share", "service_days")):
+            for _, row in markets[markets[column].notna() & markets[other].isna()].iterrows():
+                self.error("markets", f"{column} is given but {other} is not: a service level needs both "
+                                      f"(at least service_share of the volume within service_days days)",
+                           row["_row"], other)
+
     def check_cost_mode_columns(self, objective: str):
         pm = self.tables["product_markets"]
         if objective == "cost" and (pm.empty or not (pm["demand"].fillna(0) > 0).any()):
@@ -219,6 +228,7 @@ def run_table_checks(checker: Checker, objective: str):
     checker.check_reserved_and_shared_ids()
     checker.check_lanes()
     checker.check_warehouse_flags()
+    checker.check_service_levels()
     checker.check_cost_mode_columns(objective)
 
 

@@ -51,6 +51,7 @@ def build_model(instance: Instance, form: Formulation | None = None, presolve: b
         parts.add_strong_linking(m, ix)
     parts.add_lane_capacity(m, ix)
     parts.add_average_service(m, ix)
+    parts.add_service_level(m, ix)
     if form.sourcing is Sourcing.SINGLE:
         parts.add_single_sourcing(m, ix)
 

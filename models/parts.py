@@ -80,12 +80,17 @@ class Columns:
         return name in self.start
 
 
-def add_rows(m, name: str, builder: RowBuilder, lb, ub):
-    """Attach a family as a `LinearRows` component named `name`."""
+def add_rows(m, name: str, builder: RowBuilder, lb, ub, keys=None):
+    """Attach a family as a `LinearRows` component named `name`; `keys` name its rows in the
+    planner's terms (a warehouse, a lane, a market), for explanations and marginal values."""
     n = builder.n_rows
     lb = np.broadcast_to(np.asarray(lb, dtype=float), (n,))
     ub = np.broadcast_to(np.asarray(ub, dtype=float), (n,))
-    setattr(m, name, LinearRows(builder.matrix(len(m.cols)), lb, ub, m.xb_columns))
+    rows = LinearRows(builder.matrix(len(m.cols)), lb, ub, m.xb_columns)
+    rows.row_keys = [str(k) for k in keys] if keys is not None else None
+    if m.component(name) is not None:
+        m.del_component(name)
+    setattr(m, name, rows)
 
 
 # ---- flows: arc variables or route variables --------------------------------------------------
@@ -241,7 +246,8 @@ def add_committed_volume(m, ix: ModelIndex):
     rows = np.arange(len(pairs))
     b = (RowBuilder(len(pairs)).add(rows, m.cols.at("q", pairs), 1.0)
          .add(rows, m.cols.at("z", pairs), -ix.pairs["min_units"].to_numpy()[pairs]))
-    add_rows(m, "committed_volume", b, 0.0, INF)
+    keys = (ix.pairs["product"].to_numpy()[pairs] + "@" + ix.pairs["market"].to_numpy()[pairs]).tolist()
+    add_rows(m, "committed_volume", b, 0.0, INF, keys)
 
 
 # ---- fulfilment (rows 8-12) ----------------------------------------------------------------
@@ -296,7 +302,7 @@ def add_warehouse_capacity(m, ix: ModelIndex):
     b = (RowBuilder(len(capacity))
          .add(*flow_terms(m, row_of[line["warehouse"]].to_numpy(), line.index, line["volume_m3"].to_numpy()))
          .add(np.arange(len(capacity)), m.cols.of("y", capacity.index), -capacity.to_numpy()))
-    add_rows(m, "warehouse_capacity", b, -INF, 0.0)
+    add_rows(m, "warehouse_capacity", b, -INF, 0.0, capacity.index)
 
 
 def add_strong_linking(m, ix: ModelIndex):
@@ -320,7 +326,7 @@ def add_lane_capacity(m, ix: ModelIndex):
     arcs = ix.arcs[ix.arcs["lane"].isin(cap.index)]
     lanes = pd.Index(arcs["lane"].unique())
     b = RowBuilder(len(lanes)).add(*flow_terms(m, lanes.get_indexer(arcs["lane"]), arcs.index, arcs["chargeable_kg"].to_numpy()))
-    add_rows(m, "lane_capacity", b, -INF, cap.reindex(lanes).to_numpy())
+    add_rows(m, "lane_capacity", b, -INF, cap.reindex(lanes).to_numpy(), lanes)
 
 
 def add_average_service(m, ix: ModelIndex):
@@ -334,7 +340,23 @@ def add_average_service(m, ix: ModelIndex):
     b = (RowBuilder(len(target))
          .add(*flow_terms(m, row_of[f["market"]].to_numpy(), f.index, f["lead_time"].to_numpy()))
          .add(row_of[pairs["market"]].to_numpy(), m.cols.at("q", pairs.index), -target[pairs["market"]].to_numpy()))
-    add_rows(m, "average_service", b, -INF, 0.0)
+    add_rows(m, "average_service", b, -INF, 0.0, target.index)
+
+
+def add_service_level(m, ix: ModelIndex):
+    """Row 12b (markets with service_days T and service_share X):
+    sum_p sum_{l into m, leadtime[l] <= T} flow[p,l] - X sum_p q[p,m] >= 0."""
+    levels = ix.markets[["service_days", "service_share"]].dropna()
+    f = _fulfil(ix)
+    levels = levels[levels.index.isin(ix.pairs["market"])]
+    row_of = pd.Series(np.arange(len(levels)), index=levels.index)
+    f = f[f["market"].isin(levels.index)]
+    fast = f[f["lead_time"].to_numpy() <= levels["service_days"].reindex(f["market"]).to_numpy() + 1e-9]
+    pairs = ix.pairs[ix.pairs["market"].isin(levels.index)]
+    b = (RowBuilder(len(levels))
+         .add(*flow_terms(m, row_of[fast["market"]].to_numpy(), fast.index, 1.0))
+         .add(row_of[pairs["market"]].to_numpy(), m.cols.at("q", pairs.index), -levels["service_share"].reindex(pairs["market"]).to_numpy()))
+    add_rows(m, "service_level", b, 0.0, INF, levels.index)
 
 
 def add_single_sourcing(m, ix: ModelIndex):
@@ -357,7 +379,7 @@ def _one_row(m, name, terms, lb, ub):
     for cols, vals in terms:
         cols = np.asarray(cols, dtype=np.int64)
         b.add(np.zeros(len(cols), dtype=np.int64), cols, vals)
-    add_rows(m, name, b, lb, ub)
+    add_rows(m, name, b, lb, ub, ["all"])
 
 
 def _flow_cost_terms(m, ix: ModelIndex):
@@ -435,7 +457,7 @@ def add_concentration(m, ix: ModelIndex):
     for row, (market, cap) in enumerate(share.items()):
         own = (pairs["market"] == market).to_numpy()
         b.add(np.full(len(pairs), row), q_cols, price * (own - cap))
-    add_rows(m, "revenue_concentration", b, -INF, 0.0)
+    add_rows(m, "revenue_concentration", b, -INF, 0.0, share.index)
 
 
 # ---- objective (section 5) -----------------------------------------------------------------

@@ -72,6 +72,10 @@ def solution_document(run: Run) -> dict:
                 "violations": [vars(v) for v in ev.violations],
             },
         )
+        if run.marginal is not None:
+            currency = run.instance.settings["currency"]
+            frame = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
+            doc["marginal_values"] = {"note": run.marginal_note, "limits": frame.to_dict("records")}
     doc["run"] = run.facts()
     return _clean(doc)
 
@@ -100,7 +104,7 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     k = kpis(run)
     kpi_rows = [("revenue", k["revenue"])] + [(name, value) for name, value in k["costs"].items()]
     kpi_rows += [("total_cost", k["total_cost"]), ("profit", k["profit"]), ("payment_loss_rate", k["payment_loss_rate"])]
-    return {
+    tables = {
         "kpis": pd.DataFrame(kpi_rows, columns=["kpi", "value"]),
         "markets": markets,
         "channels": pd.DataFrame(plan["channels"], columns=["market", "channel"]),
@@ -109,6 +113,10 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
         "warehouses": warehouses,
         "flows": flows,
     }
+    if run.marginal is not None:
+        currency = inst.settings["currency"]
+        tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
+    return tables
 
 
 def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False) -> list[Path]:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
+from ..models.families import FAMILIES
 from ..pipeline import Run
 from ..solvers import Status
+
+MARGINAL_SHOWN = 4
 
 
 def _listing(items: list, limit: int = 12) -> str:
@@ -17,8 +22,10 @@ def _listing(items: list, limit: int = 12) -> str:
     return ", ".join(items[:limit]) + f", ... (+{len(items) - limit} more)"
 
 
-def _money(x: float, currency: str) -> str:
-    return f"{x + 0.0:,.0f} {currency}".replace("-0 ", "0 ")
+def _money(x: float, currency: str, digits: int = 0) -> str:
+    if digits and abs(x) >= 100:
+        digits = 0
+    return f"{x + 0.0:,.{digits}f} {currency}".replace("-0 ", "0 ")
 
 
 def _gap_text(gap: float | None) -> str:
@@ -112,6 +119,7 @@ def summary(run: Run) -> str:
         outcome = ("closed the gap" if tree["closed"] else
                    f"stopped ({tree['stopped_by']}; {tree['open']} open), HiGHS went on from its best plan")
         lines.append(f"  strategic tree: {tree['nodes']} nodes in {tree['seconds']:.0f} s, {outcome}")
+    lines += [f"  {line}" for line in marginal_sentences(run.marginal, cur, MARGINAL_SHOWN)]
     verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
     lines.append(f"  independent check: {verdict}")
     s = run.seconds
@@ -120,3 +128,20 @@ def summary(run: Run) -> str:
         + ", ".join(f"{k} {s[k]:.2f}" for k in ("read", "derive", "build", "handoff", "solve", "check", "write") if k in s)
     )
     return "\n".join(lines)
+
+
+def marginal_sentences(marginal: pd.DataFrame | None, currency: str, limit: int | None = None) -> list[str]:
+    """The binding limits with a positive marginal value, most valuable first, in words:
+    "one more m3 at LAX is worth 41 USD"."""
+    if marginal is None or marginal.empty:
+        return []
+    priced = marginal[marginal["value_per_unit"].fillna(0.0) > 1e-6].sort_values("value_per_unit", ascending=False)
+    lines = []
+    for row in priced.itertuples():
+        family = FAMILIES[row.family]
+        unit = family.unit_text(currency)
+        what = family.worth.format(key=row.key, unit=unit)
+        lines.append(f"{what} is worth {_money(row.value_per_unit, currency, digits=2)} ({row.setting})")
+    if limit is not None and len(lines) > limit:
+        lines = lines[:limit] + [f"... and {len(lines) - limit} more limits with a value (marginal_values.csv)"]
+    return lines

@@ -114,6 +114,10 @@ class CompiledModel:
 
     def _stack(self, model, blocks):
         self.columns = model.xb_columns
+        self.families, start = {}, 0  # family name -> (first row, end row, row keys)
+        for b in blocks:
+            self.families[b.local_name] = (start, start + len(b), getattr(b, "row_keys", None))
+            start += len(b)
         self.A = (sp.vstack([b.matrix for b in blocks], format="csc") if blocks
                   else sp.csc_matrix((0, len(self.columns))))
         self.row_lower = np.concatenate([b.lb_array for b in blocks]) if blocks else np.zeros(0)
@@ -127,6 +131,7 @@ class CompiledModel:
             self.cost, self.offset = _linear_objective(objective, self.columns, self.sign)
 
     def _compile(self, model):
+        self.families = {}
         info = LinearStandardFormCompiler().write(model, mixed_form=True)
         objective = info.objectives[0]
         self.sign = -1.0 if objective.sense == pyo.maximize else 1.0  # compiler minimises

@@ -225,11 +225,12 @@ class HighsSolver:
         handoff = time.perf_counter() - start
 
         start = time.perf_counter()
-        if prep.start_plan is not None:
+        start_plan = prep.start_plan if prep.start_plan is not None else options.start
+        if start_plan is not None and len(start_plan) == len(compiled.columns):
             solution = highspy.HighsSolution()
-            solution.col_value = prep.start_plan
+            solution.col_value = compiled.rounded(np.asarray(start_plan, dtype=float))
             solution.value_valid = True
-            h.setSolution(solution)
+            h.setSolution(solution)  # HiGHS checks it: an infeasible start is ignored
         self._subscribe_progress(h, compiled.sign, options.progress)
         options.progress.begin("MIP")
         run_highs(h, budget, until=budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left()))

@@ -13,7 +13,7 @@ import pytest
 from conftest import base_instance, close, solve_doc, write
 from test_families import warehouse_route
 from xborder.data.instance import load_instance
-from xborder.studies.explain import diagnose_infeasibility
+from xborder.studies.explain import diagnose_infeasibility, explain
 from xborder.models.formulation import Formulation, Sourcing
 
 
@@ -162,23 +162,38 @@ def test_single_sourcing_may_cost_more(tmp):
     assert [f["lane"] for f in single.plan["flows"]] == ["dA"]
 
 
-def test_infeasible_names_the_responsible_settings(tmp):
-    """A must be entered but max_markets = 0: no plan; relaxing either is enough."""
+def test_infeasible_names_the_setting_that_has_to_give(tmp):
+    """A must be entered but max_markets = 0: no plan. The elastic solve prices one more market
+    (1 over a limit of size 1: weight 1) below breaking must_enter (weight 2), so it reports
+    max_markets short by exactly 1 market, and nothing else."""
     doc = base_instance(max_markets=0)
     doc["markets"][0]["must_enter"] = True
     solved = solve_doc(doc, tmp)
     assert not solved.result.has_solution and solved.result.status.value in ("infeasible", "infeasible_or_unbounded")
     diagnosis = diagnose_infeasibility(solved.instance)
-    assert "settings.max_markets" in diagnosis["responsible"]
-    assert any(label.startswith("forced decisions") for label in diagnosis["responsible"])
-    assert "settings.marketing_budget" not in diagnosis["present"]
+    assert diagnosis.solved
+    assert [(s.setting, s.key, round(s.amount, 6)) for s in diagnosis.shortfalls] == [("settings.max_markets", "all", 1.0)]
+    assert "max_markets must be raised by 1 market(s)" in explain(diagnosis)
 
 
 def test_infeasible_cost_mode_lane_capacity(tmp):
-    """Cost mode: 100 units of 1 kg must cross a lane that carries 50 kg: infeasible, and the lane
-    capacity is the only setting whose relaxation helps."""
+    """Cost mode: 100 units of 1 kg must cross a lane that carries 50 kg: infeasible; the lane
+    needs 100 * 1 - 50 = 50 kg more, and nothing else has to give."""
     doc = copy.deepcopy(base_instance(objective="cost"))
     doc["product_markets"][0]["demand"] = 100
     doc["lanes"][0]["capacity_kg"] = 50
     diagnosis = diagnose_infeasibility(load_instance(write(doc, tmp)))
-    assert diagnosis["responsible"] == ["lanes.capacity_kg (lane capacities)"]
+    assert [(s.setting, s.key) for s in diagnosis.shortfalls] == [("lanes.capacity_kg", "dA")]
+    assert diagnosis.shortfalls[0].amount == pytest.approx(50.0)
+    assert "lane dA needs 50 kg more capacity" in explain(diagnosis)
+
+
+def test_infeasible_count_limit_gives_way_before_a_forced_decision(tmp):
+    """W1 must be opened but max_warehouses = 0: the count limit (1 over a limit of size 1:
+    weight 1) gives way before must_open (weight 2)."""
+    doc = base_instance(max_warehouses=0)
+    doc["warehouses"] = [{"warehouse": "W1", "must_open": True}]
+    doc["lanes"] += [{"lane": "lh", "from": "origin", "to": "W1", "mode": "sea_freight", "transit_days": 20},
+                     {"lane": "lm", "from": "W1", "to": "A", "mode": "courier", "transit_days": 1}]
+    diagnosis = diagnose_infeasibility(load_instance(write(doc, tmp)))
+    assert [(s.setting, s.amount) for s in diagnosis.shortfalls] == [("settings.max_warehouses", pytest.approx(1.0))]
