@@ -76,11 +76,14 @@ def _default_name(source: Path) -> str:
     return source.name if source.is_dir() else source.stem
 
 
+SCENARIO_TABLE = "scenarios"  # an instance may carry its scenario table (data/scenarios.py); loading skips it
+
+
 def _typed_tables(raw: RawInstance, log: IssueLog) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     files = {}
     for name, table in raw.tables.items():
         files[name] = table.file
-        if name not in TABLES:
+        if name not in TABLES and name != SCENARIO_TABLE:
             log.error(table.file, name, f"unknown table '{name}'{did_you_mean(name, ['settings', *TABLES])} "
                                         f"(allowed: settings, {', '.join(TABLES)})")
     tables = {}

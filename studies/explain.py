@@ -194,3 +194,123 @@ def explain(diagnosis: Diagnosis) -> str:
         lines.append(f"It stays infeasible with every limit relaxed ({diagnosis.message}); "
                      "check the data (demands, capacities, lanes).")
     return "\n".join(lines)
+
+
+# ---- why: one decision forced the other way ----------------------------------------------------
+
+DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z"}
+
+
+class QuestionError(ValueError):
+    """A --why question that names no decision of this instance (the message says why)."""
+
+
+@dataclass
+class WhyAnswer:
+    question: str  # "market=DE"
+    planned: bool  # the decision's value in the optimal plan
+    base: object  # Run
+    forced: object  # Run with the decision the other way (no plan if that is infeasible)
+    changes: list  # decisions that differ (studies/compare.plan_changes)
+    diagnosis: Diagnosis | None = None  # when forcing leaves no plan
+
+    @property
+    def difference(self) -> float | None:
+        if not self.forced.has_plan:
+            return None
+        return self.forced.result.objective - self.base.result.objective
+
+    def terms(self) -> pd.DataFrame:
+        """Money terms of the plan and of the forced plan, and their difference (forced - plan)."""
+        base = self.base.evaluation.terms
+        forced = self.forced.evaluation.terms if self.forced.has_plan else {}
+        names = [*MONEY_TERMS, "total_cost", "profit"]
+        frame = pd.DataFrame({"term": names, "plan": [base[n] for n in names],
+                              "forced": [forced.get(n) for n in names]})
+        frame["difference"] = frame["forced"] - frame["plan"]
+        return frame
+
+
+def parse_question(question: str) -> tuple[str, str]:
+    kind, sep, what = (s.strip() for s in question.partition("="))
+    if not sep or kind not in DECISIONS or not what:
+        raise QuestionError(f"--why expects market=M, warehouse=W, channel=M/C or product=P/M, got '{question}'")
+    return kind, what
+
+
+def _decision_index(model, instance: Instance, kind: str, what: str):
+    """The model variable and index of the decision, or QuestionError saying why it is none."""
+    from ..data.errors import did_you_mean
+
+    ix = model.ix
+    tables = instance.tables
+    if kind == "market":
+        known = list(tables["markets"]["market"])
+        if what not in known:
+            raise QuestionError(f"unknown market '{what}'{did_you_mean(what, known)}")
+        return model.e, what
+    if kind == "warehouse":
+        known = list(tables["warehouses"]["warehouse"])
+        if what not in known:
+            raise QuestionError(f"unknown warehouse '{what}'{did_you_mean(what, known)}")
+        if what not in model.cols.keys["y"]:
+            raise QuestionError(f"warehouse {what} cannot open (forbidden, or without a usable linehaul in and last mile out)")
+        return model.y, what
+    first, slash, second = what.partition("/")
+    if not slash:
+        raise QuestionError(f"{kind}= expects two ids separated by '/', got '{what}'")
+    if kind == "channel":
+        rows = ix.channels.index[(ix.channels["market"] == first) & (ix.channels["channel"] == second)]
+        if not len(rows):
+            raise QuestionError(f"no channel {second} in market {first} (market_channels)")
+        return model.s, int(rows[0])
+    rows = ix.pairs.index[(ix.pairs["product"] == first) & (ix.pairs["market"] == second)]
+    if not len(rows):
+        raise QuestionError(f"product {first} cannot be offered in {second} (unknown, banned, or no lane meets its promise)")
+    return model.z, int(rows[0])
+
+
+def why(instance: Instance, question: str, form: Formulation | None = None, options=None) -> WhyAnswer:
+    """Solve the plan, then again with the asked decision forced the other way; both checked."""
+    from ..pipeline import PlanModel
+    from .compare import plan_changes
+
+    kind, what = parse_question(question)
+    planning = PlanModel(instance, form, presolve=kind != "product")  # presolve may drop unprofitable pairs
+    var, index = _decision_index(planning.model, instance, kind, what)
+    if var[index].fixed:
+        raise QuestionError(f"{question} is fixed by the instance (must_enter, must_open or must_offer)")
+    base = planning.solve(options, duals=False)
+    if not base.has_plan:
+        raise QuestionError(f"the instance has no plan to explain ({base.result.status.value})")
+    planned = (var[index].value or 0.0) > 0.5
+    var[index].fix(0.0 if planned else 1.0)
+    try:
+        forced = planning.solve(options, duals=False)
+    finally:
+        var[index].unfix()
+    answer = WhyAnswer(question, planned, base, forced, plan_changes(base.plan, forced.plan))
+    if not forced.has_plan and forced.result.status.value.startswith("infeasible"):
+        answer.diagnosis = diagnose_infeasibility(_with_forced(instance, kind, what, not planned), form)
+    return answer
+
+
+def _with_forced(instance: Instance, kind: str, what: str, value: bool) -> Instance:
+    """The instance with the decision forced through its own must_* column (for the diagnosis);
+    forcing a decision off is a diagnosis of the plain instance."""
+    import copy
+
+    if not value or kind == "channel":
+        return instance
+    forced = copy.copy(instance)
+    forced.tables = dict(instance.tables)
+    if kind == "market":
+        markets = instance.tables["markets"].copy()
+        markets.loc[markets["market"] == what, "must_enter"] = True
+        forced.tables["markets"] = markets
+    elif kind == "warehouse":
+        warehouses = instance.tables["warehouses"].copy()
+        warehouses.loc[warehouses["warehouse"] == what, "must_open"] = True
+        forced.tables["warehouses"] = warehouses
+    forced.__dict__.pop("network", None)
+    return forced

@@ -1,0 +1,388 @@
+"""Scenario files: named sets of overrides of a base instance (docs/scenarios.md).
+
+A scenario file is a table with the columns scenario, table, action, column, value, where (and,
+for stochastic studies, probability); a scenario is every row with the same name. It is read from
+a CSV file, a `scenarios` sheet of a workbook (the instance's own workbook may carry it) or a
+JSON list of row objects. Every row is checked against the instance's schema before anything is
+solved (`read_scenarios`), and `apply_scenario` turns the base instance and one scenario into a
+new, fully validated `Instance`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InstanceError, Issue, did_you_mean
+from .instance import Instance, load_document
+from .parse import _PARSERS
+from .read import _read_csv, parse_json
+from .schema import SETTINGS, TABLES, Kind
+from .write import _settings, instance_tables
+
+ACTIONS = ("set", "scale", "add", "exclude", "include")
+FILE_COLUMNS = ("scenario", "table", "action", "column", "value", "where", "probability")
+REQUIRED_COLUMNS = ("scenario", "table", "action")
+BASE = "base"
+SHEET = "scenarios"
+
+
+@dataclass
+class Override:
+    """One row of a scenario file, typed and checked against the schema."""
+
+    scenario: str
+    table: str  # an instance table, or "settings"
+    action: str
+    column: str | None
+    value: object  # typed for set/scale/add; a record (dict) for include; None for exclude
+    where: dict[str, list] = field(default_factory=dict)  # column -> accepted typed values
+    row: int = 0  # as the source counts rows
+    file: str = ""
+    probability: float | None = None
+
+    @property
+    def place(self) -> str:
+        return f"{self.file}: row {self.row}"
+
+
+@dataclass
+class Scenario:
+    name: str
+    overrides: list[Override]
+
+    @property
+    def probability(self) -> float | None:
+        return self.overrides[0].probability if self.overrides else None
+
+
+class ScenarioError(InstanceError):
+    """A scenario file that cannot be used; every issue names the file, row and column."""
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def _rows_of(path: Path) -> tuple[list[dict], list[int], str]:
+    """The scenario file's rows as dicts of raw cells, their row numbers, and the file's name."""
+    if not path.exists():
+        raise ScenarioError([Issue(str(path), "-", "no such file")])
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = _read_csv(path)
+        return _records(frame), list(range(2, len(frame) + 2)), path.name
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(path, sheet_name=SHEET, dtype=object, engine="openpyxl")
+        except ValueError:
+            raise ScenarioError([Issue(path.name, SHEET, f"the workbook has no '{SHEET}' sheet")]) from None
+        except Exception as err:  # openpyxl raises many kinds for a bad file
+            raise ScenarioError([Issue(path.name, "-", f"cannot read the file: {err}")]) from None
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return _records(frame), list(range(2, len(frame) + 2)), path.name
+    if suffix == ".json":
+        doc = parse_json(path, "the scenario file")
+        if isinstance(doc, dict) and SHEET in doc:
+            doc = doc[SHEET]
+        if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+            raise ScenarioError([Issue(path.name, SHEET, "a JSON scenario file must be a list of row objects "
+                                                         "(or an object with a 'scenarios' list)")])
+        return [dict(r) for r in doc], list(range(1, len(doc) + 1)), path.name
+    raise ScenarioError([Issue(str(path), "-", "unknown scenario file format: expected .csv, .xlsx or .json")])
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: (None if (isinstance(v, float) and math.isnan(v)) else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class _Reader:
+    """Checks one file's rows against the instance; collects every issue before raising."""
+
+    def __init__(self, instance: Instance, file: str):
+        self.instance, self.file = instance, file
+        self.issues: list[Issue] = []
+
+    def error(self, row: int, column: str | None, message: str):
+        self.issues.append(Issue(self.file, SHEET, message, row, column))
+
+    def read(self, records: list[dict], rows: list[int]) -> list[Override]:
+        if not records:
+            self.error(None, None, "the scenario file has no rows")
+        columns = list(dict.fromkeys(k for r in records for k in r))
+        for column in columns:
+            if column not in FILE_COLUMNS:
+                self.error(None, column, f"unknown column '{column}'{did_you_mean(str(column), FILE_COLUMNS)} "
+                                         f"(allowed: {', '.join(FILE_COLUMNS)})")
+        for column in REQUIRED_COLUMNS:
+            if records and column not in columns:
+                self.error(None, column, "required column is missing")
+        if self.issues:
+            raise ScenarioError(self.issues)
+        overrides = [o for o in (self.override(r, row) for r, row in zip(records, rows)) if o is not None]
+        self.check_probabilities(overrides)
+        if self.issues:
+            raise ScenarioError(self.issues)
+        return overrides
+
+    def override(self, record: dict, row: int) -> Override | None:
+        name = None if _blank(record.get("scenario")) else _text(record["scenario"])
+        if name is None:
+            self.error(row, "scenario", "blank scenario name")
+            return None
+        if name == BASE:
+            self.error(row, "scenario", f"'{BASE}' is reserved for the unchanged instance; choose another name")
+            return None
+        if any(ch in name for ch in '/\\:*?"<>|') or name.startswith("."):
+            self.error(row, "scenario", f"'{name}' cannot name a folder; use letters, digits, spaces, '-', '_' and '.'")
+            return None
+        table = "" if _blank(record.get("table")) else _text(record["table"])
+        action = "" if _blank(record.get("action")) else _text(record["action"]).lower()
+        if action not in ACTIONS:
+            self.error(row, "action", f"unknown action '{action}'{did_you_mean(action, ACTIONS)} (allowed: {', '.join(ACTIONS)})")
+            return None
+        override = Override(name, table, action, None, None, row=row, file=self.file,
+                            probability=self.probability(record, row))
+        if table == "settings":
+            return self.settings_override(override, record)
+        if table not in TABLES:
+            self.error(row, "table", f"unknown table '{table}'{did_you_mean(table, ['settings', *TABLES])} "
+                                     f"(allowed: settings, {', '.join(TABLES)})")
+            return None
+        override.where = self.where(table, record.get("where"), row)
+        if action in ("set", "scale", "add"):
+            override.column, override.value = self.column_value(table, action, record, row)
+        elif action == "include":
+            override.value = self.include(table, record.get("value"), row)
+            if not _blank(record.get("where")):
+                self.error(row, "where", "include adds a row: leave where empty")
+        elif not _blank(record.get("column")) or not _blank(record.get("value")):
+            self.error(row, "column", "exclude drops the rows that match where: leave column and value empty")
+        if self.issues:
+            return None
+        if action != "include":
+            self.check_matches(override)
+        return override
+
+    def probability(self, record: dict, row: int) -> float | None:
+        value = record.get("probability")
+        if _blank(value):
+            return None
+        ok, number = _PARSERS[Kind.NUMBER](value, False)
+        if not ok or not 0 <= number <= 1:
+            self.error(row, "probability", f"expected a number in [0, 1], got {value!r}")
+            return None
+        return number
+
+    def settings_override(self, override: Override, record: dict) -> Override | None:
+        row = override.row
+        if override.action not in ("set", "scale", "add"):
+            self.error(row, "action", f"settings take set, scale or add, not {override.action}")
+            return None
+        if not _blank(record.get("where")):
+            self.error(row, "where", "settings have no rows to filter: leave where empty")
+        key = "" if _blank(record.get("column")) else _text(record["column"])
+        if key not in SETTINGS:
+            self.error(row, "column", f"unknown setting '{key}'{did_you_mean(key, SETTINGS)} (allowed: {', '.join(SETTINGS)})")
+            return None
+        kind = SETTINGS[key].kind
+        override.column = key
+        override.value = self.typed(kind, override.action, record.get("value"), row, f"setting {key}")
+        return None if self.issues else override
+
+    def column_value(self, table: str, action: str, record: dict, row: int):
+        schema = TABLES[table]
+        column = "" if _blank(record.get("column")) else _text(record["column"])
+        if column not in schema.column_names:
+            self.error(row, "column", f"table {table} has no column '{column}'{did_you_mean(column, schema.column_names)} "
+                                      f"(columns: {', '.join(schema.column_names)})")
+            return column, None
+        if column in schema.key:
+            self.error(row, "column", f"'{column}' is part of the key of {table}; exclude the row and include a new one")
+            return column, None
+        return column, self.typed(schema.column(column).kind, action, record.get("value"), row, f"{table}.{column}")
+
+    def typed(self, kind: Kind, action: str, value, row: int, what: str):
+        """The value for set (any kind; blank clears it), scale and add (numbers only)."""
+        if action in ("scale", "add"):
+            if kind not in (Kind.NUMBER, Kind.INTEGER):
+                self.error(row, "value", f"{action} needs a numeric column; {what} is {kind.value}")
+                return None
+            kind = Kind.NUMBER
+        elif _blank(value):
+            return None
+        if _blank(value):
+            self.error(row, "value", f"{action} needs a number")
+            return None
+        ok, result = _PARSERS[kind](value, False)
+        if not ok:
+            self.error(row, "value", f"{what} expects {result}, got {value!r}")
+            return None
+        return result
+
+    def pairs(self, text, row: int, column: str) -> list[tuple[str, str]]:
+        """'col=val;col=val' as (column, value text) pairs."""
+        pairs = []
+        for part in _text(text).split(";"):
+            if not part.strip():
+                continue
+            key, sep, value = (s.strip() for s in part.partition("="))
+            if not sep or not key:
+                self.error(row, column, f"expected col=value;col=value, got '{part.strip()}'")
+                continue
+            pairs.append((key, value))
+        return pairs
+
+    def where(self, table: str, text, row: int) -> dict[str, list]:
+        if _blank(text):
+            return {}
+        schema = TABLES[table]
+        where = {}
+        for key, values in self.pairs(text, row, "where"):
+            if key not in schema.column_names:
+                self.error(row, "where", f"table {table} has no column '{key}'{did_you_mean(key, schema.column_names)}")
+                continue
+            kind = schema.column(key).kind
+            typed = []
+            for value in values.split("|"):
+                ok, result = _PARSERS[kind](value.strip(), False)
+                if not ok:
+                    self.error(row, "where", f"{table}.{key} expects {result}, got '{value.strip()}'")
+                typed.append(result)
+            where[key] = typed
+        return where
+
+    def include(self, table: str, text, row: int) -> dict | None:
+        if _blank(text):
+            self.error(row, "value", "include needs the new row in value as col=value;col=value")
+            return None
+        schema = TABLES[table]
+        record = {}
+        for key, value in self.pairs(text, row, "value"):
+            if key not in schema.column_names:
+                self.error(row, "value", f"table {table} has no column '{key}'{did_you_mean(key, schema.column_names)}")
+                continue
+            ok, result = _PARSERS[schema.column(key).kind](value, False)
+            if not ok:
+                self.error(row, "value", f"{table}.{key} expects {result}, got '{value}'")
+                continue
+            record[key] = result
+        missing = [k for k in schema.key if k in schema.column_names and k not in record and schema.column(k).required]
+        if missing:
+            self.error(row, "value", f"the new row of {table} needs its key column(s) {', '.join(missing)}")
+        return record
+
+    def check_matches(self, override: Override):
+        """A where that matches no row of the base instance is a typo, not a change."""
+        if not override.where:
+            return
+        frame = self.instance.table(override.table)
+        if not _mask(frame, override.where).any():
+            shown = "; ".join(f"{k}={'|'.join(map(str, v))}" for k, v in override.where.items())
+            hints = [f"{k} values: {', '.join(map(str, frame[k].dropna().unique()[:8]))}" for k in override.where]
+            self.error(override.row, "where", f"'{shown}' matches no row of {override.table} ({'; '.join(hints)})")
+
+    def check_probabilities(self, overrides: list[Override]):
+        by_name: dict[str, set] = {}
+        for o in overrides:
+            by_name.setdefault(o.scenario, set()).add(o.probability)
+        for name, values in by_name.items():
+            if len(values) > 1:
+                row = next(o.row for o in overrides if o.scenario == name)
+                self.error(row, "probability", f"scenario '{name}' has different probabilities on its rows; give one")
+
+
+def read_scenarios(path: str | Path, instance: Instance) -> list[Scenario]:
+    """The scenarios of a file, in file order, every row checked against `instance`."""
+    path = Path(path)
+    records, rows, file = _rows_of(path)
+    overrides = _Reader(instance, file).read(records, rows)
+    names = list(dict.fromkeys(o.scenario for o in overrides))
+    return [Scenario(name, [o for o in overrides if o.scenario == name]) for name in names]
+
+
+# ---- applying ------------------------------------------------------------------------------------
+
+
+def _mask(frame: pd.DataFrame, where: dict[str, list]) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, values in where.items():
+        mask &= frame[column].isin(values).to_numpy()
+    return mask
+
+
+def _change(current, action: str, value):
+    if action == "set":
+        return value
+    if current is None or (isinstance(current, float) and math.isnan(current)):
+        return current  # a blank stays blank: scaling "no budget" is still no budget
+    return current * value if action == "scale" else current + value
+
+
+def _apply_one(settings: dict, tables: dict[str, pd.DataFrame], o: Override):
+    if o.table == "settings":
+        settings[o.column] = _change(settings.get(o.column), o.action, o.value)
+        return
+    frame = tables[o.table]
+    if o.action == "include":
+        tables[o.table] = pd.concat([frame, pd.DataFrame([o.value])], ignore_index=True)
+        return
+    mask = _mask(frame, o.where)
+    if o.action == "exclude":
+        tables[o.table] = frame[~mask].reset_index(drop=True)
+        return
+    column = frame[o.column].astype(object)
+    column[mask] = [_change(v, o.action, o.value) for v in column[mask]]
+    frame = frame.copy()
+    frame[o.column] = column
+    tables[o.table] = frame
+
+
+def scenario_document(instance: Instance, scenario: Scenario) -> dict:
+    """The base instance with the scenario's overrides applied, in order, as a JSON-shaped
+    document (the format `xborder convert` writes)."""
+    settings = dict(instance.settings)
+    tables = {name: instance.table(name).copy() for name in instance.tables}
+    for o in scenario.overrides:
+        _apply_one(settings, tables, o)
+    if not any(o.table == "settings" and o.column == "name" for o in scenario.overrides):
+        settings["name"] = f"{instance.name}-{scenario.name}"
+    return {"settings": {k: v for k, v in _settings(settings).items()}, **instance_tables(tables)}
+
+
+def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
+    """The edited instance, validated like any loaded one; a change that makes it invalid raises
+    `ScenarioError` naming the scenario's rows and the instance issue."""
+    doc = scenario_document(instance, scenario)
+    try:
+        return load_document(doc, Path(instance.source).with_name(f"{doc['settings']['name']}.json"))
+    except InstanceError as err:
+        rows = ", ".join(str(o.row) for o in scenario.overrides)
+        file = scenario.overrides[0].file if scenario.overrides else ""
+        issues = [Issue(file, SHEET, f"scenario '{scenario.name}' (rows {rows}) makes the instance invalid: "
+                                     f"table '{i.table}'" + (f", column '{i.column}'" if i.column else "") + f": {i.message}",
+                        _row_touching(scenario, i), i.column)
+                  for i in err.issues]
+        raise ScenarioError(issues) from None
+
+
+def _row_touching(scenario: Scenario, issue: Issue) -> int | None:
+    """The scenario row that edits the issue's table and column, if one does."""
+    for o in reversed(scenario.overrides):
+        if o.table == issue.table and (issue.column is None or o.column in (None, issue.column)):
+            return o.row
+    return scenario.overrides[-1].row if scenario.overrides else None

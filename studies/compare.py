@@ -1,0 +1,84 @@
+"""What two plans differ in, and one row of KPIs per run: shared by every study."""
+
+from __future__ import annotations
+
+import math
+
+from ..check import MONEY_TERMS
+from ..pipeline import Run
+
+DECISION_KINDS = ("market", "regime", "channel", "warehouse", "mitigation", "product_market")
+
+
+def decision_sets(plan: dict | None) -> dict[str, set[str]]:
+    """The strategic decisions of a plan as sets of ids (empty sets for no plan)."""
+    if plan is None:
+        return {kind: set() for kind in DECISION_KINDS}
+    return {
+        "market": set(plan["markets"]),
+        "regime": set(plan["regimes"]),
+        "channel": {f"{c['market']}/{c['channel']}" for c in plan["channels"]},
+        "warehouse": set(plan["warehouses"]),
+        "mitigation": {m["market"] for m in plan["mitigations"]},
+        "product_market": {f"{o['product']}@{o['market']}" for o in plan["portfolio"]},
+    }
+
+
+def plan_changes(base: dict | None, other: dict | None) -> list[dict]:
+    """Decisions `other` adds to or drops from `base`: rows of kind, item, change."""
+    before, after = decision_sets(base), decision_sets(other)
+    rows = []
+    for kind in DECISION_KINDS:
+        rows += [{"kind": kind, "item": item, "change": "added"} for item in sorted(after[kind] - before[kind])]
+        rows += [{"kind": kind, "item": item, "change": "dropped"} for item in sorted(before[kind] - after[kind])]
+    return rows
+
+
+def changes_text(changes: list[dict], limit: int = 8) -> str:
+    """'+market DE, -warehouse DUS, ...' (product-markets counted, not listed)."""
+    strategic = [c for c in changes if c["kind"] != "product_market"]
+    parts = [f"{'+' if c['change'] == 'added' else '-'}{c['kind']} {c['item']}" for c in strategic[:limit]]
+    if len(strategic) > limit:
+        parts.append(f"... (+{len(strategic) - limit} more)")
+    offers = [c for c in changes if c["kind"] == "product_market"]
+    if offers:
+        added = sum(c["change"] == "added" for c in offers)
+        parts.append(f"product-markets +{added}/-{len(offers) - added}")
+    return ", ".join(parts) if parts else "no change"
+
+
+def average_lead_time(run: Run) -> float | None:
+    """Volume-weighted customer lead time over all markets (days)."""
+    units = run.evaluation.units_by_lead_time
+    total = sum(units.values())
+    return sum(days * u for (_, days), u in units.items()) / total if total > 0 else None
+
+
+def share_within(run: Run, days: float) -> float | None:
+    """Share of all units delivered within `days` of the order."""
+    units = run.evaluation.units_by_lead_time
+    total = sum(units.values())
+    return sum(u for (_, d), u in units.items() if d <= days + 1e-9) / total if total > 0 else None
+
+
+def kpi_row(run: Run) -> dict:
+    """Status, objective, gap and every KPI of a run (blank KPIs without a plan)."""
+    r = run.result
+    row = {"status": r.status.value, "objective": r.objective, "gap": r.gap,
+           "checked": bool(run.evaluation is not None and run.evaluation.ok)}
+    ev = run.evaluation
+    if ev is None:
+        return row
+    terms = ev.terms
+    row.update({"revenue": terms["revenue"], **{k: terms[k] for k in MONEY_TERMS if k != "revenue"},
+                "total_cost": terms["total_cost"], "profit": terms["profit"],
+                "payment_loss_rate": ev.payment_loss_rate, "avg_lead_time_days": average_lead_time(run),
+                "units": sum(o["units"] for o in run.plan["portfolio"]),
+                "markets_entered": len(run.plan["markets"]), "warehouses_open": len(run.plan["warehouses"]),
+                "channels_active": len(run.plan["channels"]), "product_markets": len(run.plan["portfolio"]),
+                "markets": " ".join(run.plan["markets"]), "warehouses": " ".join(run.plan["warehouses"])})
+    return row
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
