@@ -362,24 +362,47 @@ def _read_solution(path) -> dict:
 @click.argument("instance", type=click.Path())
 @click.option("--to", "target", type=click.Path(), required=True,
               help="Output: a .json file, a .xlsx workbook, or a folder (CSV files).")
+@click.option("--scenarios", "scenario_file", type=click.Path(), default=None,
+              help="A scenario file: write the instance with one of its scenarios applied (--scenario).")
+@click.option("--scenario", "scenario_name", default=None, help="The scenario of --scenarios to apply.")
 @format_options
-def convert(instance, target, fmt, capacity, uncapacitated):
-    """Convert INSTANCE (any input format) to xborder's own format.
+def convert(instance, target, scenario_file, scenario_name, fmt, capacity, uncapacitated):
+    """Convert INSTANCE (any input format) to xborder's own format, optionally with a scenario
+    of a scenario file applied (the instance that scenario solves).
 
     \b
     Example:
       xborder convert benchmarks/orlib/cflp/cap41.txt --format orlib-cap --to cap41.json
       xborder convert instances/demo.json --to demo.xlsx
+      xborder convert instances/demo.json --scenarios instances/demo-scenarios.csv \\
+          --scenario sea_freight_plus_30 --to demo-sea.json
     """
     from .data.write import write_instance
 
     _check_target(target)
     inst = _load(instance, fmt, capacity, uncapacitated)
+    if (scenario_file is None) != (scenario_name is None):
+        raise click.UsageError("--scenarios and --scenario go together")
+    if scenario_file is not None:
+        inst = _with_scenario(inst, scenario_file, scenario_name)
     try:
         write_instance(inst.settings, inst.tables, target)
     except OSError as err:
         _fail_input(f"cannot write {target}: {err}")
     click.echo(f"wrote {target} ({inst.name}: {len(inst.tables['markets'])} markets, {len(inst.tables['lanes'])} lanes)")
+
+
+def _with_scenario(inst, scenario_file, name):
+    from .data.errors import InstanceError, did_you_mean
+    from .data.scenarios import apply_scenario, read_scenarios
+
+    try:
+        found = {s.name: s for s in read_scenarios(scenario_file, inst)}
+        if name not in found:
+            _fail_input(f"{scenario_file}: no scenario '{name}'{did_you_mean(name, found)} (scenarios: {', '.join(found)})")
+        return apply_scenario(inst, found[name])
+    except InstanceError as err:
+        _fail_input(err)
 
 
 @cli.command()
@@ -494,6 +517,277 @@ def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat
         click.echo(f"error: {len(failed)} run(s) failed the check or missed a published optimum", err=True)
     if failed or broken:
         sys.exit(EXIT_NO_PLAN)
+
+
+def study_options(command):
+    """The solve options a study passes to each of its solves."""
+    command = click.option("--solver", default="highs", show_default=True, help="Solver back end.")(command)
+    command = click.option("--formulation", "formulation_text", default=None, metavar="K=V,...",
+                           help="Formulation options (see `xborder formulations`).")(command)
+    command = click.option("--threads", type=click.IntRange(min=1), default=None, help="Solver threads per solve.")(command)
+    command = click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
+                           help="Relative MIP gap of each solve.")(command)
+    return click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+                        help="Seconds per solve; the best plan found is kept.")(command)
+
+
+def _study_setup(instance, out_dir, default_out: str, time_limit, mip_gap, threads, formulation_text):
+    """The loaded instance, output folder (checked writable), formulation and solve options."""
+    from .solvers import SolveOptions
+
+    inst = _load(instance)
+    out = Path(out_dir) if out_dir else Path("out") / f"{inst.name}-{default_out}"
+    _check_writable(out)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    return inst, out, _formulation(formulation_text), options
+
+
+def _kind(inst) -> str:
+    return "cost" if inst.objective == "cost" else "profit"
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@click.argument("scenario_file", metavar="SCENARIOS", type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: out/<instance>-scenarios).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Solves in parallel worker processes.")
+@click.option("--xlsx", is_flag=True, help="Also write each scenario's plan as solution.xlsx.")
+@click.option("--report", "html", is_flag=True, help="Also write report.html (comparison charts and the base plan).")
+@study_options
+def scenarios(instance, scenario_file, out_dir, jobs, xlsx, html, time_limit, mip_gap, threads, formulation_text, solver):
+    """Solve INSTANCE and each scenario of SCENARIOS (a .csv, .xlsx 'scenarios' sheet or .json
+    file of overrides; see docs/scenarios.md) and compare them.
+
+    Writes OUT/<scenario>/ (each scenario's solution files), OUT/comparison.csv and .xlsx (one
+    row per scenario: status, objective, gap, every KPI and the difference to base) and
+    OUT/changes.csv (the decisions that differ from base). Every row of SCENARIOS is checked
+    before anything is solved; an infeasible scenario is reported with what had to give.
+
+    \b
+    Example:
+      xborder scenarios instances/demo.json instances/demo-scenarios.csv --out out/scen --jobs 2
+    """
+    from .data.errors import InstanceError
+    from .data.scenarios import apply_scenario, read_scenarios
+    from .report.studies import scenario_lines, write_scenario_study
+    from .studies.scenarios import run_scenarios
+
+    inst, out, form, options = _study_setup(instance, out_dir, "scenarios", time_limit, mip_gap, threads, formulation_text)
+    try:
+        found = read_scenarios(scenario_file, inst)
+        for scenario in found:
+            apply_scenario(inst, scenario)  # every scenario is checked before the first solve
+    except InstanceError as err:
+        _fail_input(err)
+    click.echo(f"{inst.name}: base and {len(found)} scenario(s) from {scenario_file}", err=True)
+    study = _run_study(lambda: run_scenarios(inst, found, form, options, jobs, solver,
+                                             on_done=lambda sr: click.echo(f"  solved {sr.name}: {sr.run.result.status.value}", err=True)))
+    written = write_scenario_study(study, out, xlsx)
+    for line in scenario_lines(study, inst.settings["currency"], _kind(inst)):
+        click.echo(line)
+    if html:
+        from .report.html import scenario_report
+
+        written.append(scenario_report(study, out / "report.html"))
+    click.echo(f"wrote {len(written)} file(s) in {out} (comparison.csv, comparison.xlsx, changes.csv, one folder per scenario)")
+    _exit_on_failed_checks([sr.run for sr in study.runs])
+
+
+def _run_study(work):
+    """Run a study; a solver refusing the model is a clean error, Ctrl-C ends it at once."""
+    from .solvers import SolverUnavailable
+
+    try:
+        return work()
+    except (SolverUnavailable, ValueError) as err:
+        _fail_input(str(err))
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _exit_on_failed_checks(runs):
+    failed = [r for r in runs if r.has_plan and not r.evaluation.ok]
+    if failed:
+        click.echo(f"error: the independent check rejected {len(failed)} plan(s)", err=True)
+        sys.exit(EXIT_NO_PLAN)
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@click.option("--vs", "measure_name", required=True,
+              type=click.Choice(["lead_time", "within", "payment_loss", "marketing", "warehouses"]),
+              help="The measure traded against the objective.")
+@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="For --vs within: the delivery time T in days (share of units delivered within T).")
+@click.option("--points", type=click.IntRange(min=2), default=6, show_default=True, help="Points on the curve.")
+@click.option("--range", "value_range", default=None, metavar="FROM:TO",
+              help="Limits from FROM to TO (default: from the plain optimum's value to the measure's best).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: out/<instance>-tradeoff).")
+@click.option("--report", "html", is_flag=True, help="Also write report.html with the frontier.")
+@study_options
+def tradeoff(instance, measure_name, days, points, value_range, out_dir, html, time_limit, mip_gap, threads,
+             formulation_text, solver):
+    """Trace the efficient frontier of the objective against one measure (epsilon constraint).
+
+    Each point holds the measure to a limit and re-solves the same model in place, starting from
+    the previous point's plan; every point's plan is checked. Writes OUT/tradeoff.csv (one row
+    per point, with the decisions that change from the previous point) and OUT/tradeoff.png.
+
+    \b
+    Example:
+      xborder tradeoff instances/demo.json --vs lead_time --points 5
+      xborder tradeoff instances/demo.json --vs within --days 5 --range 0.3:0.9
+    """
+    from .report.studies import tradeoff_chart, tradeoff_lines, write_frame
+    from .studies.tradeoff import TradeoffError, measure_of, trace_tradeoff
+
+    inst, out, form, options = _study_setup(instance, out_dir, "tradeoff", time_limit, mip_gap, threads, formulation_text)
+    try:
+        measure = measure_of(measure_name, days)
+    except TradeoffError as err:
+        raise click.BadParameter(str(err), param_hint="--vs") from None
+    bounds = _range(value_range)
+    study = _run_study(lambda: trace_tradeoff(inst, measure, points, bounds, form, options,
+                                              on_point=lambda eps, run: click.echo(f"  limit {eps:,.6g}: {run.result.status.value}", err=True)))
+    if study.table.empty:
+        click.echo(f"{inst.name}: {study.stopped}")
+        sys.exit(EXIT_NO_PLAN)
+    kind = _kind(inst)
+    written = [write_frame(study.table, out / "tradeoff.csv")]
+    why_not = tradeoff_chart(study, out / "tradeoff.png", inst.settings["currency"], kind)
+    if why_not is None:
+        written.append(out / "tradeoff.png")
+    for line in tradeoff_lines(study, inst.settings["currency"], kind):
+        click.echo(line)
+    if html:
+        from .report.html import tradeoff_report
+
+        written.append(tradeoff_report(study, out / "report.html"))
+    click.echo(f"wrote {', '.join(str(w) for w in written)}" + (f"; {why_not}" if why_not else ""))
+    _exit_on_failed_checks(study.runs)
+
+
+def _range(text):
+    if text is None:
+        return None
+    first, sep, second = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return float(first), float(second)
+    except ValueError:
+        raise click.BadParameter(f"expected FROM:TO (two numbers), got '{text}'", param_hint="--range") from None
+
+
+@cli.command()
+@click.argument("instance", type=click.Path())
+@click.option("--k", "count", type=click.IntRange(min=1), default=5, show_default=True, help="How many plans, the best included.")
+@click.option("--within", type=click.FloatRange(min=0), default=None, metavar="PCT",
+              help="Only plans at most PCT percent behind the best.")
+@click.option("--differ-in", default="markets,channels,warehouses,mitigation", show_default=True,
+              help="The decisions in which each plan must differ from all before it (comma-separated).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: out/<instance>-alternatives).")
+@click.option("--report", "html", is_flag=True, help="Also write report.html comparing the plans.")
+@study_options
+def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, mip_gap, threads, formulation_text, solver):
+    """The K best plans that differ in their strategic decisions (markets, channels, warehouses,
+    mitigation), each checked, with how far each is behind the best and what it changes.
+
+    Writes OUT/alternatives.csv and OUT/plan-<rank>/ (each plan's solution files).
+
+    \b
+    Example:
+      xborder alternatives instances/demo.json --k 5 --within 2 --differ-in markets,warehouses
+    """
+    from .report.solution import write_outputs
+    from .report.studies import alternatives_lines, write_frame
+    from .studies.alternatives import STRATEGIC, find_alternatives
+
+    kinds = [d.strip() for d in differ_in.split(",") if d.strip()]
+    unknown = [d for d in kinds if d not in STRATEGIC]
+    if unknown or not kinds:
+        raise click.BadParameter(f"expected some of {', '.join(STRATEGIC)}, got '{differ_in}'", param_hint="--differ-in")
+    inst, out, form, options = _study_setup(instance, out_dir, "alternatives", time_limit, mip_gap, threads, formulation_text)
+    share = None if within is None else within / 100.0
+    study = _run_study(lambda: find_alternatives(inst, count, share, form, options, kinds,
+                                                 on_found=lambda run: click.echo(f"  plan found: {run.result.objective:,.2f}", err=True)))
+    if study.table.empty:
+        click.echo(f"{inst.name}: {study.stopped}")
+        sys.exit(EXIT_NO_PLAN)
+    written = [write_frame(study.table, out / "alternatives.csv")]
+    for rank, run in enumerate(study.runs, start=1):
+        written += write_outputs(run, out / f"plan-{rank}")[:1]
+    for line in alternatives_lines(study, inst.settings["currency"], _kind(inst)):
+        click.echo(line)
+    if html:
+        from .report.html import alternatives_report
+
+        written.append(alternatives_report(study, out / "report.html"))
+    click.echo(f"wrote {len(written)} file(s) in {out}")
+    _exit_on_failed_checks(study.runs)
+
+
+@cli.command(name="explain")
+@click.argument("instance", type=click.Path())
+@click.option("--why", "question", default=None, metavar="DECISION",
+              help="market=M, warehouse=W, channel=M/C or product=P/M: re-solve with it the other way.")
+@study_options
+def explain_command(instance, question, time_limit, mip_gap, threads, formulation_text, solver):
+    """Explain a plan in plain words.
+
+    With --why: solve, then solve again with that decision forced the other way, and report the
+    difference and the cost and revenue terms that account for it. Without: for an infeasible
+    instance, what had to give (elastic solve); for a feasible one, the marginal values of its
+    limits (what one more unit of each is worth).
+
+    \b
+    Example:
+      xborder explain instances/demo.json --why market=DE
+      xborder explain instances/demo.json --why channel=US/instagram
+      xborder explain instances/demo.json
+    """
+    from .report.studies import why_lines
+    from .report.summary import marginal_sentences
+    from .solvers import SolveOptions
+    from .studies.explain import QuestionError, diagnose_infeasibility, explain, why
+
+    inst = _load(instance)
+    form = _formulation(formulation_text)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    currency, kind = inst.settings["currency"], _kind(inst)
+    if question is not None:
+        try:
+            answer = _run_study(lambda: why(inst, question, form, options))
+        except QuestionError as err:
+            raise click.BadParameter(str(err), param_hint="--why") from None
+        for line in why_lines(answer, currency, kind):
+            click.echo(line)
+        _exit_on_failed_checks([answer.base, answer.forced])
+        return
+    from .pipeline import solve_loaded
+
+    run = _run_study(lambda: solve_loaded(inst, form, options, solver))
+    if not run.has_plan:
+        if run.result.status.value.startswith("infeasible"):
+            click.echo(explain(diagnose_infeasibility(inst, form, time_limit or 60.0)))
+        else:
+            click.echo(f"{inst.name}: no plan ({run.result.status.value})")
+        sys.exit(EXIT_NO_PLAN)
+    click.echo(f"{inst.name}: {kind} {run.result.objective:,.2f} {currency}. What one more unit of each binding limit is worth:")
+    lines = marginal_sentences(run.marginal, currency)
+    for line in lines or ["no limit binds at the plan (or none is set)"]:
+        click.echo(f"  {line}")
+    unused = run.marginal[(run.marginal["value_per_unit"].isna()) | (run.marginal["value_per_unit"] <= 1e-6)] if run.marginal is not None else None
+    if unused is not None and len(unused):
+        click.echo("Limits with room left (unit of the setting):")
+        for row in unused.itertuples():
+            unit = row.unit.replace("{cur}", currency)
+            click.echo(f"  {row.setting} [{row.key}]: {row.slack:,.4g} {unit} unused")
+    _exit_on_failed_checks([run])
 
 
 @cli.command()

@@ -1,0 +1,152 @@
+"""Files and terminal text for the studies (scenarios, trade-offs, alternatives, why).
+
+Each function takes what a study returned; none of them solves.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from ..data.atomic import atomic_path
+from .solution import write_outputs
+from .summary import _money
+
+
+def write_frame(frame: pd.DataFrame, target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False)
+    return target
+
+
+def write_workbook(frames: dict[str, pd.DataFrame], target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as book:
+            for name, frame in frames.items():
+                frame.to_excel(book, sheet_name=name[:31], index=False)
+    return target
+
+
+def _number(value, currency: str = "", digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return _money(value, currency, digits) if currency else f"{value:,.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
+                                   for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return [line(header), line(["-" * w for w in widths]), *[line(r) for r in rows]]
+
+
+# ---- scenarios ----------------------------------------------------------------------------------
+
+
+def write_scenario_study(study, out: Path, xlsx: bool = False) -> list[Path]:
+    """Each scenario's solution folder, comparison.csv and .xlsx, changes.csv."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sr in study.runs:
+        written += write_outputs(sr.run, out / sr.name, xlsx=xlsx)[:1]
+    written.append(write_frame(study.comparison, out / "comparison.csv"))
+    written.append(write_workbook({"comparison": study.comparison, "changes": study.changes}, out / "comparison.xlsx"))
+    written.append(write_frame(study.changes, out / "changes.csv"))
+    return written
+
+
+def scenario_lines(study, currency: str, kind: str) -> list[str]:
+    rows = []
+    for row in study.comparison.to_dict("records"):
+        changed = study.changes[study.changes["scenario"] == row["scenario"]]
+        strategic = changed[changed["kind"] != "product_market"]
+        rows.append([row["scenario"], row["status"], _number(row.get("objective"), currency),
+                     _number(row.get("objective_vs_base"), currency) if row["scenario"] != "base" else "",
+                     row.get("markets") if isinstance(row.get("markets"), str) else "-",
+                     row.get("warehouses") if isinstance(row.get("warehouses"), str) else "-",
+                     str(len(strategic)) if row["scenario"] != "base" and row["status"] != "infeasible" else ""])
+    lines = _table(["scenario", "status", kind, "vs base", "markets", "warehouses", "decisions changed"], rows)
+    for row in study.comparison.to_dict("records"):
+        if row.get("diagnosis"):
+            lines.append(f"{row['scenario']}: no feasible plan: {row['diagnosis']}")
+    return lines
+
+
+# ---- why --------------------------------------------------------------------------------------------
+
+
+def why_lines(answer, currency: str, kind: str, shown: int = 6) -> list[str]:
+    from ..studies.compare import changes_text
+    from ..studies.explain import explain
+
+    what = answer.question
+    base = answer.base.result.objective
+    now = "taken" if answer.planned else "not taken"
+    other = "without it" if answer.planned else "with it"
+    lines = [f"{what}: {now} in the optimal plan ({kind} {_money(base, currency)})."]
+    if not answer.forced.has_plan:
+        lines.append(f"Forcing it the other way leaves no feasible plan ({answer.forced.result.status.value}).")
+        if answer.diagnosis is not None:
+            lines += explain(answer.diagnosis).splitlines()[1:]
+        return lines
+    diff = answer.difference
+    lines.append(f"The best plan {other}: {kind} {_money(answer.forced.result.objective, currency)} "
+                 f"({'+' if diff >= 0 else ''}{_money(diff, currency)}).")
+    terms = answer.terms()
+    terms = terms[~terms["term"].isin(["total_cost", "profit"]) & (terms["difference"].abs() > 0.005)]
+    terms = terms.reindex(terms["difference"].abs().sort_values(ascending=False).index).head(shown)
+    if len(terms):
+        lines.append("What accounts for it (forced minus plan; revenue up is good, a cost up is bad):")
+        lines += [f"  {t.term:<16} {'+' if t.difference >= 0 else ''}{_money(t.difference, currency)}" for t in terms.itertuples()]
+    lines.append(f"Decisions that change: {changes_text(answer.changes)}")
+    return lines
+
+
+# ---- alternatives ----------------------------------------------------------------------------------
+
+
+def alternatives_lines(study, currency: str, kind: str) -> list[str]:
+    rows = [[str(r["rank"]), _number(r["objective"], currency), f"{100 * r['gap_to_best']:.3f}%",
+             "passed" if r["checked"] else "FAILED", r["changes_vs_best"] or "(the best plan)"]
+            for r in study.table.to_dict("records")]
+    return _table(["rank", kind, "behind best", "check", "differs from the best in"], rows) + [f"({study.stopped})"]
+
+
+# ---- trade-off -------------------------------------------------------------------------------------
+
+
+def tradeoff_lines(study, currency: str, kind: str) -> list[str]:
+    m = study.measure
+    unit = m.unit.replace("{cur}", currency)
+    digits = 0 if unit in (currency, "warehouses") else 3
+    rows = [[_number(r["limit"], digits=digits), _number(r["value"], digits=digits), r["status"],
+             _number(r.get("objective"), currency), "passed" if r["checked"] else "-", r["changes"] or ""]
+            for r in study.table.to_dict("records")]
+    header = [f"limit ({unit})", m.title, "status", kind, "check", "changes from the previous point"]
+    return _table(header, rows) + [f"({study.stopped})"]
+
+
+def tradeoff_chart(study, target: Path, currency: str, kind: str) -> str | None:
+    """tradeoff.png with matplotlib; the reason when it cannot be drawn."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "no chart: matplotlib is not installed (pip install 'xborder[plot]')"
+    table = study.table.dropna(subset=["value"])
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    ax.plot(table["value"], table["objective"], marker="o")
+    unit = study.measure.unit.replace("{cur}", currency)
+    ax.set_xlabel(f"{study.measure.title} ({unit})")
+    ax.set_ylabel(f"{kind} ({currency})")
+    ax.set_title(f"{kind} against {study.measure.title}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return None
