@@ -140,6 +140,7 @@ def validate(instance, fmt, capacity, uncapacitated):
               help="Formulation options, e.g. linking=weak,flow=path (see `xborder formulations`).")
 @click.option("--solver", default="highs", show_default=True, help="Solver back end (see `xborder solvers`).")
 @click.option("--xlsx", is_flag=True, help="Also write the plan as solution.xlsx.")
+@click.option("--report", "html", is_flag=True, help="Also write report.html (a page to open in a browser).")
 @click.option("--log", is_flag=True, help="Also stream HiGHS's own log to the terminal.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the result (no progress lines, no warnings).")
 @click.option("--no-presolve", is_flag=True, help="Keep dominated lanes and never-profitable product-markets in the model.")
@@ -153,7 +154,7 @@ def validate(instance, fmt, capacity, uncapacitated):
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options
-def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, log, quiet, no_presolve,
+def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, html, log, quiet, no_presolve,
           warm_start, cuts, tree, solver_option_texts, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
@@ -194,7 +195,7 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
                                    progress=progress)
             run = _solve_run(inst, form, options, solver, read_seconds, not no_presolve)
             progress.close()
-            _finish_solve(run, inst, form, out, xlsx, quiet, progress)
+            _finish_solve(run, inst, form, out, xlsx, quiet, progress, html)
     finally:
         progress.close()
 
@@ -256,7 +257,7 @@ def _solve_run(inst, form, options, solver, read_seconds, presolve):
     return run
 
 
-def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress):
+def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress, html: bool = False):
     """Write the outputs, print the summary and exit with the run's code (README table)."""
     from .studies.explain import diagnose_infeasibility, explain
     from .report.solution import write_outputs
@@ -265,6 +266,10 @@ def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress)
 
     try:
         written = write_outputs(run, out, xlsx=xlsx)
+        if html and run.has_plan:
+            from .report.html import plan_report
+
+            written.append(plan_report(run, out / "report.html"))
     except OSError as err:
         _fail_input(f"cannot write to {out}: {err}")
     progress.stage("write", f"{len(written)} file(s) in {out}")
@@ -634,7 +639,8 @@ def tradeoff(instance, measure_name, days, points, value_range, out_dir, html, t
 
     Each point holds the measure to a limit and re-solves the same model in place, starting from
     the previous point's plan; every point's plan is checked. Writes OUT/tradeoff.csv (one row
-    per point, with the decisions that change from the previous point) and OUT/tradeoff.png.
+    per point, with the decisions that change from the previous point), OUT/tradeoff.png and
+    OUT/point-<n>/ (each point's solution files).
 
     \b
     Example:
@@ -655,8 +661,12 @@ def tradeoff(instance, measure_name, days, points, value_range, out_dir, html, t
     if study.table.empty:
         click.echo(f"{inst.name}: {study.stopped}")
         sys.exit(EXIT_NO_PLAN)
+    from .report.solution import write_outputs
+
     kind = _kind(inst)
     written = [write_frame(study.table, out / "tradeoff.csv")]
+    for number, run in enumerate(study.runs, start=1):
+        written += write_outputs(run, out / f"point-{number}")[:1]
     why_not = tradeoff_chart(study, out / "tradeoff.png", inst.settings["currency"], kind)
     if why_not is None:
         written.append(out / "tradeoff.png")
@@ -666,7 +676,8 @@ def tradeoff(instance, measure_name, days, points, value_range, out_dir, html, t
         from .report.html import tradeoff_report
 
         written.append(tradeoff_report(study, out / "report.html"))
-    click.echo(f"wrote {', '.join(str(w) for w in written)}" + (f"; {why_not}" if why_not else ""))
+    click.echo(f"wrote {len(written)} file(s) in {out} (tradeoff.csv, tradeoff.png, one folder per point)"
+               + (f"; {why_not}" if why_not else ""))
     _exit_on_failed_checks(study.runs)
 
 
@@ -788,6 +799,49 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
             unit = row.unit.replace("{cur}", currency)
             click.echo(f"  {row.setting} [{row.key}]: {row.slack:,.4g} {unit} unused")
     _exit_on_failed_checks([run])
+
+
+@cli.command()
+@click.argument("out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False))
+@click.option("--instance", "instance_path", type=click.Path(), default=None,
+              help="The instance the plans were made for (default: the path their solution.json names).")
+@click.option("--to", "target", type=click.Path(dir_okay=False), default=None, help="The page (default: OUT_DIR/report.html).")
+def report(out_dir, instance_path, target):
+    """Write one self-contained HTML page (no network needed to view it) for OUT_DIR: the output
+    folder of `solve`, `scenarios`, `tradeoff` or `alternatives`. Every plan shown is re-checked
+    against the instance first.
+
+    The page shows headline KPIs, a profit waterfall, a Sankey of flows by mode, the market x
+    channel heat map, warehouse utilisation, lead times per market and the marginal values; for
+    studies, the comparison table and a chart per KPI, the frontier, or the alternatives.
+
+    \b
+    Example:
+      xborder solve instances/demo.json --out out/demo
+      xborder report out/demo        (then open out/demo/report.html in a browser)
+    """
+    from .check import SolutionError
+    from .report.html import folder_page, instance_of_folder, write_page
+
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        _fail_input(f"{folder}: no such output folder")
+    instance_path = instance_path or instance_of_folder(folder)
+    if instance_path is None:
+        _fail_input(f"{folder}: no solution.json names its instance; give --instance")
+    if not Path(instance_path).exists():
+        _fail_input(f"{folder}: its instance {instance_path} is not there (relative to here); give --instance")
+    inst = _load(instance_path)
+    try:
+        text = folder_page(folder, inst)
+    except (SolutionError, ValueError, KeyError) as err:
+        _fail_input(f"{folder}: {err}")
+    target = Path(target) if target else folder / "report.html"
+    try:
+        write_page(text, target)
+    except OSError as err:
+        _fail_input(f"cannot write {target}: {err}")
+    click.echo(f"wrote {target}")
 
 
 @cli.command()

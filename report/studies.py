@@ -37,7 +37,8 @@ def _number(value, currency: str = "", digits: int = 0) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
+    last = len(header) - 1
+    line = lambda cells: "  ".join(str(c).ljust(w) if i in (0, last) else str(c).rjust(w)  # noqa: E731
                                    for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     return [line(header), line(["-" * w for w in widths]), *[line(r) for r in rows]]
 

@@ -177,7 +177,10 @@ def trace_tradeoff(instance: Instance, measure: Measure, points: int = 6, value_
         if on_point:
             on_point(eps, run)
     planning.model.del_component(ROW)
-    return TradeoffStudy(measure, runs, pd.DataFrame(rows), stopped)
+    table = pd.DataFrame(rows)
+    table.insert(0, "measure", measure.title)
+    table.insert(1, "unit", measure.unit.replace("{cur}", instance.settings["currency"]))
+    return TradeoffStudy(measure, runs, table, stopped)
 
 
 def _from(options: SolveOptions, previous: Run) -> SolveOptions:

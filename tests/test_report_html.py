@@ -1,0 +1,110 @@
+"""The HTML report, loaded in a real browser (headless Chromium): no console errors, every chart
+rendered, a screenshot taken. CI installs Chromium (.ci/run sets XBORDER_REQUIRE_BROWSER=1, so a
+missing browser fails there instead of skipping)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DEMO
+from xborder.cli import cli
+
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+if BROWSER is None and os.environ.get("XBORDER_REQUIRE_BROWSER") == "1":
+    pytest.fail("Chromium is required here (XBORDER_REQUIRE_BROWSER=1) but not installed", pytrace=False)
+needs_browser = pytest.mark.skipif(BROWSER is None, reason="no Chromium here (apt-get install chromium)")
+
+WATCH = """<script>window.__errors = [];
+window.addEventListener('error', function (e) { __errors.push(String(e.message)); });
+var __error = console.error;
+console.error = function () { __errors.push(Array.prototype.join.call(arguments, ' ')); __error.apply(console, arguments); };
+</script>"""
+REPORT = """<script>window.addEventListener('load', function () { setTimeout(function () {
+  var charts = document.querySelectorAll('.plotly-graph-div'), drawn = 0;
+  charts.forEach(function (c) { if (c.querySelector('.main-svg')) drawn++; });
+  document.body.setAttribute('data-charts', charts.length);
+  document.body.setAttribute('data-drawn', drawn);
+  document.body.setAttribute('data-errors', JSON.stringify(__errors));
+}, 1500); });</script>"""
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=15000"]
+
+
+def load_in_browser(page, tmp_path) -> dict:
+    """Open a copy of `page` with an error watcher and a render census; the page's own network
+    access is cut (no proxy reachable), so a page that needs the network shows it."""
+    probe = tmp_path / f"probe-{page.stem}.html"
+    text = page.read_text(encoding="utf-8")
+    probe.write_text(text.replace("<head>", "<head>" + WATCH, 1).replace("</body>", REPORT + "</body>", 1), encoding="utf-8")
+    done = subprocess.run([BROWSER, *FLAGS, "--proxy-server=127.0.0.1:9", "--dump-dom", probe.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+    body = re.search(r"<body[^>]*>", done.stdout)
+    assert body, done.stderr[-2000:]
+    attrs = dict(re.findall(r'data-(\w+)="([^"]*)"', body.group(0)))
+    return {"charts": int(attrs["charts"]), "drawn": int(attrs["drawn"]),
+            "errors": json.loads(attrs["errors"].replace("&quot;", '"')), "log": done.stderr}
+
+
+def screenshot(page, target):
+    subprocess.run([BROWSER, *FLAGS, "--window-size=1280,2400", f"--screenshot={target}", page.as_uri()],
+                   capture_output=True, timeout=180, check=True)
+    assert target.stat().st_size > 20_000
+
+
+def assert_renders(page, tmp_path, at_least: int):
+    seen = load_in_browser(page, tmp_path)
+    assert seen["errors"] == [], seen["errors"]
+    assert "Uncaught" not in seen["log"]
+    assert seen["charts"] >= at_least and seen["drawn"] == seen["charts"], seen
+
+
+def test_page_is_self_contained(tmp_path):
+    result = CliRunner().invoke(cli, ["solve", str(DEMO), "--out", str(tmp_path), "--report", "-q"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=\"http", text)  # nothing fetched from the network
+    for title in ("From revenue to profit", "Units from the origin", "Demand each channel unlocks",
+                  "Warehouse utilisation", "Units by customer lead time", "What one more unit"):
+        assert title in text
+
+
+@needs_browser
+def test_plan_report_renders_in_chromium(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["solve", str(DEMO), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    made = CliRunner().invoke(cli, ["report", str(out)])
+    assert made.exit_code == 0, made.output
+    assert_renders(out / "report.html", tmp_path, at_least=6)
+    screenshot(out / "report.html", tmp_path / "report.png")
+
+
+@needs_browser
+def test_study_reports_render_in_chromium(tmp_path):
+    runner = CliRunner()
+    scen = tmp_path / "scen"
+    done = runner.invoke(cli, ["scenarios", str(DEMO), str(DEMO.parent / "demo-scenarios.csv"), "--out", str(scen), "--report"])
+    assert done.exit_code == 0, done.output
+    assert_renders(scen / "report.html", tmp_path, at_least=7)
+    trade = tmp_path / "trade"
+    done = runner.invoke(cli, ["tradeoff", str(DEMO), "--vs", "warehouses", "--out", str(trade)])
+    assert done.exit_code == 0, done.output
+    assert runner.invoke(cli, ["report", str(trade)]).exit_code == 0
+    assert_renders(trade / "report.html", tmp_path, at_least=6)
+    alt = tmp_path / "alt"
+    done = runner.invoke(cli, ["alternatives", str(DEMO), "--k", "2", "--out", str(alt), "--report"])
+    assert done.exit_code == 0, done.output
+    assert_renders(alt / "report.html", tmp_path, at_least=6)
+
+
+def test_report_of_a_folder_without_plans_is_exit_2(tmp_path):
+    result = CliRunner().invoke(cli, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "give --instance" in result.output
+    result = CliRunner().invoke(cli, ["report", str(tmp_path), "--instance", str(DEMO)])
+    assert result.exit_code == 2 and "no solution.json with a plan" in result.output
