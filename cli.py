@@ -797,7 +797,8 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
         click.echo("Limits with room left (unit of the setting):")
         for row in unused.itertuples():
             unit = row.unit.replace("{cur}", currency)
-            click.echo(f"  {row.setting} [{row.key}]: {row.slack:,.4g} {unit} unused")
+            amount = f"{row.slack:,.0f}" if abs(row.slack) >= 100 else f"{row.slack:,.4g}"
+            click.echo(f"  {row.setting} [{row.key}]: {amount} {unit} unused")
     _exit_on_failed_checks([run])
 
 

@@ -35,7 +35,15 @@ def _number(value, currency: str = "", digits: int = 0) -> str:
     return _money(value, currency, digits) if currency else f"{value:,.{digits}f}"
 
 
+TEXT_WIDTH = 96  # the last (free-text) column on the terminal; the CSV has it in full
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= TEXT_WIDTH else text[:TEXT_WIDTH - 4].rsplit(", ", 1)[0] + ", ..."
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    rows = [[*r[:-1], _clip(str(r[-1]))] for r in rows]
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
     last = len(header) - 1
     line = lambda cells: "  ".join(str(c).ljust(w) if i in (0, last) else str(c).rjust(w)  # noqa: E731

@@ -34,9 +34,18 @@ def plan_changes(base: dict | None, other: dict | None) -> list[dict]:
     return rows
 
 
-def changes_text(changes: list[dict], limit: int = 8) -> str:
-    """'+market DE, -warehouse DUS, ...' (product-markets counted, not listed)."""
-    strategic = [c for c in changes if c["kind"] != "product_market"]
+def _follows_a_market(change: dict, markets: dict) -> bool:
+    """A channel, mitigation or regime change that comes with entering or leaving a market."""
+    if change["kind"] in ("channel", "mitigation"):
+        return markets.get(change["item"].split("/")[0]) == change["change"]
+    return change["kind"] == "regime" and change["change"] in markets.values()
+
+
+def changes_text(changes: list[dict], limit: int = 6) -> str:
+    """'+market DE, -warehouse DUS, ...': the channels, mitigation and regimes that come with a
+    market entered or left are implied; product-markets are counted, not listed."""
+    markets = {c["item"]: c["change"] for c in changes if c["kind"] == "market"}
+    strategic = [c for c in changes if c["kind"] != "product_market" and not _follows_a_market(c, markets)]
     parts = [f"{'+' if c['change'] == 'added' else '-'}{c['kind']} {c['item']}" for c in strategic[:limit]]
     if len(strategic) > limit:
         parts.append(f"... (+{len(strategic) - limit} more)")
