@@ -125,7 +125,7 @@ def summary(run: Run) -> str:
     s = run.seconds
     lines.append(
         "  seconds: "
-        + ", ".join(f"{k} {s[k]:.2f}" for k in ("read", "derive", "build", "handoff", "solve", "check", "write") if k in s)
+        + ", ".join(f"{k} {s[k]:.2f}" for k in ("read", "derive", "build", "handoff", "solve", "check", "duals", "write") if k in s)
     )
     return "\n".join(lines)
 
