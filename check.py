@@ -117,13 +117,16 @@ class PlanChecker:
         self.E = self._known("markets", plan.get("markets", []), lambda mk: mk in self.markets)
         self.R = self._known("regimes", plan.get("regimes", []), lambda g: g in self.regime_cost)
         self.Y = self._known("warehouses", plan.get("warehouses", []), lambda w: w in self.warehouses)
-        channels = [(c["market"], c["channel"]) for c in plan.get("channels", [])]
+        channels = list(dict.fromkeys((c["market"], c["channel"]) for c in plan.get("channels", [])))
         self.S = self._known("channels", channels, lambda key: key in self.market_channels)
         certs = [(c["product"], c["certification"]) for c in plan.get("certifications", [])]
         self.K = self._known("certifications", certs, lambda key: key[0] in self.products and key[1] in self.cert_cost)
-        portfolio = {(o["product"], o["market"]): _number(o["units"]) for o in plan.get("portfolio", [])}
+        portfolio = defaultdict(float)
+        for o in plan.get("portfolio", []):
+            portfolio[(o["product"], o["market"])] += _number(o["units"])  # per-period records add up
         offered = self._known("portfolio", portfolio, lambda k: known_pair(*k))
         self.Z = {k: v for k, v in portfolio.items() if k in offered}
+        self.plan = plan
         covered = {x["market"]: _number(x["covered_revenue"]) for x in plan.get("mitigations", [])}
         mitigable = self._known("mitigations", covered, lambda mk: mk in self.markets)
         self.V = {k: v for k, v in covered.items() if k in mitigable}
@@ -398,6 +401,9 @@ class PlanChecker:
                 fast[lane["to"]] += units
         return fast
 
+    def check_period_rows(self):
+        """Rows that exist only in a multi-period plan (check_periods.py)."""
+
     def revenue_by_market(self) -> dict:
         rev = defaultdict(float)
         for (p, mk), q in self.Z.items():
@@ -512,6 +518,7 @@ class PlanChecker:
         self.check_balances()
         self.check_capacities()
         self.check_service()
+        self.check_period_rows()
         rev = self.revenue_by_market()
         self.check_payment_risk(rev)
         terms = self.money_terms(rev)
@@ -536,7 +543,12 @@ class PlanChecker:
 
 
 def check_plan(instance: Instance, plan: dict, reported_objective: float | None = None, single_sourcing: bool = False) -> Evaluation:
-    """Evaluate a plan (decisions + flows) against the instance."""
+    """Evaluate a plan (decisions + flows) against the instance; a multi-period instance with
+    the period rows as well (check_periods.py)."""
+    if len(instance.tables["periods"]):
+        from .check_periods import PeriodPlanChecker
+
+        return PeriodPlanChecker(instance, plan, single_sourcing).evaluate(reported_objective)
     return PlanChecker(instance, plan, single_sourcing).evaluate(reported_objective)
 
 
@@ -548,12 +560,14 @@ DOCUMENT_FIELDS = {"format", "instance", "source", "objective_kind", "status", "
                    "decisions", "flows", "kpis", "check", "marginal_values", "run"}
 ID_LISTS = ("markets", "regimes", "warehouses")
 RECORDS = {  # record list -> (required fields, optional fields)
-    "channels": (("market", "channel"), ()),
-    "portfolio": (("product", "market", "units"), ("price",)),
+    "channels": (("market", "channel"), ("period",)),
+    "portfolio": (("product", "market", "units"), ("price", "period")),
     "certifications": (("product", "certification"), ()),
     "mitigations": (("market", "covered_revenue"), ()),
-    "flows": (("product", "lane", "units"), ("kind", "from", "to")),
+    "stock": (("product", "warehouse", "period", "units"), ()),
+    "flows": (("product", "lane", "units"), ("kind", "from", "to", "period")),
 }
+OPTIONAL_DECISIONS = {"stock"}  # multi-period plans only
 QUANTITIES = {"units", "covered_revenue", "price"}
 
 
@@ -582,7 +596,7 @@ def read_solution(doc, objective_kind: str) -> tuple[dict, float]:
     if not isinstance(decisions, dict):
         raise SolutionError("'decisions' must be an object")
     allowed = set(ID_LISTS) | set(RECORDS) - {"flows"}
-    extra, missing = sorted(set(decisions) - allowed), sorted(allowed - set(decisions))
+    extra, missing = sorted(set(decisions) - allowed), sorted(allowed - OPTIONAL_DECISIONS - set(decisions))
     if extra or missing:
         raise SolutionError("'decisions' must hold exactly " + ", ".join(sorted(allowed))
                             + (f"; unknown: {', '.join(extra)}" if extra else "") + (f"; missing: {', '.join(missing)}" if missing else ""))
@@ -593,6 +607,8 @@ def read_solution(doc, objective_kind: str) -> tuple[dict, float]:
             raise SolutionError(f"decisions.{name} must be a list of ids (text)")
         plan[name] = ids
     for name, (required, optional) in RECORDS.items():
+        if name in OPTIONAL_DECISIONS and name not in decisions:
+            continue
         records = doc["flows"] if name == "flows" else decisions[name]
         where = name if name == "flows" else f"decisions.{name}"
         plan[name] = [_record(record, f"{where}[{i}]", required, optional) for i, record in enumerate(_list(records, where))]

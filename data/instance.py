@@ -39,6 +39,11 @@ class Instance:
     def objective(self) -> str:
         return self.settings["objective"]
 
+    @property
+    def seasonal(self) -> bool:
+        """A `periods` table makes the plan multi-period (models/seasonal.py)."""
+        return len(self.tables["periods"]) > 0
+
     def table(self, name: str) -> pd.DataFrame:
         """A table without the bookkeeping `_row` column."""
         return self.tables[name].drop(columns="_row")
@@ -63,7 +68,7 @@ def instance_from_raw(raw: RawInstance) -> Instance:
     settings = parse_settings(raw.settings, raw.settings_file, raw.settings_strict, _default_name(raw.source), log)
     log.raise_if_errors()
     checker = Checker(tables, files, log)
-    run_table_checks(checker, settings["objective"])
+    run_table_checks(checker, settings["objective"], settings)
     log.raise_if_errors()
     instance = Instance(settings["name"], str(raw.source), settings, tables, files)
     run_network_checks(checker, instance.network)

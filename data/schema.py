@@ -115,6 +115,7 @@ TABLES: dict[str, Table] = {
                 _num("mitigated_loss_rate", Range.UNIT_OPEN_RIGHT),
                 _num("fx_cost_rate", Range.UNIT_OPEN_RIGHT, 0.0),
                 _num("max_revenue_share", Range.UNIT_OPEN_LEFT),
+                _num("retention", Range.UNIT_OPEN_RIGHT, 0.0),
                 _bool("must_enter"),
             ),
             required=True,
@@ -168,6 +169,7 @@ TABLES: dict[str, Table] = {
                 _num("reach", default=REQUIRED),
                 _num("conversion", Range.UNIT, REQUIRED),
                 _num("viral", Range.UNIT_OPEN_RIGHT, 0.0),
+                _num("rho", default=0.0),
             ),
         ),
         Table(
@@ -224,6 +226,32 @@ TABLES: dict[str, Table] = {
             ),
             required=True,
         ),
+        Table(
+            "periods",
+            ("period",),
+            (
+                _id("period"),
+                Column("order", Kind.INTEGER, REQUIRED),
+                _num("length_days", Range.POSITIVE, REQUIRED),
+                _num("demand_multiplier", default=1.0),
+            ),
+        ),
+        Table(
+            "seasonality",
+            ("market", "category", "product", "period"),
+            (
+                _id("market"),
+                _id("category", default=None),
+                _id("product", default=None),
+                _id("period"),
+                _num("demand_multiplier", default=REQUIRED),
+            ),
+        ),
+        Table(
+            "period_freight",
+            ("mode", "period"),
+            (_id("mode"), _id("period"), _num("cost_multiplier", default=REQUIRED)),
+        ),
     ]
 }
 
@@ -264,5 +292,6 @@ SETTINGS: dict[str, Setting] = {
         Setting("max_markets", Kind.INTEGER, None, Range.NONNEG),
         Setting("max_payment_loss_rate", Kind.NUMBER, None, Range.UNIT),
         Setting("origin_processing_days", Kind.NUMBER, 1.0, Range.NONNEG),
+        Setting("horizon_days", Kind.NUMBER, 365.0, Range.POSITIVE),
     ]
 }

@@ -23,6 +23,10 @@ REFERENCES = [
     ("channel_fit", "channel", "channels", "channel"),
     ("certification_rules", "market", "markets", "market"),
     ("certification_rules", "certification", "certifications", "certification"),
+    ("seasonality", "market", "markets", "market"),
+    ("seasonality", "product", "products", "product"),
+    ("seasonality", "period", "periods", "period"),
+    ("period_freight", "period", "periods", "period"),
 ]
 
 
@@ -103,6 +107,32 @@ class Checker:
                 self.error("markets", f"{column} is given but {other} is not: a service level needs both "
                                       f"(at least service_share of the volume within service_days days)",
                            row["_row"], other)
+
+    def check_periods(self, settings: dict):
+        """The periods add up to the horizon and have distinct orders; a seasonality row names a
+        category or a product, not both; period_freight names known modes."""
+        periods = self.tables["periods"]
+        if len(periods):
+            total = periods["length_days"].sum()
+            horizon = settings["horizon_days"]
+            if abs(total - horizon) > 1e-6 * horizon:
+                self.error("periods", f"the periods' lengths add up to {total:g} days, not the horizon of {horizon:g} "
+                                      "(settings.horizon_days, 365 by default)", column="length_days")
+            for _, row in periods[periods.duplicated("order", keep="first")].iterrows():
+                self.error("periods", f"order {row['order']} is given twice; each period needs its own place",
+                           row["_row"], "order")
+        season = self.tables["seasonality"]
+        for _, row in season[season["category"].notna() & season["product"].notna()].iterrows():
+            self.error("seasonality", "give a category or a product, not both", row["_row"], "product")
+        keys = season[["market", "category", "product", "period"]].fillna("")
+        for _, row in season[keys.duplicated(keep="first")].iterrows():
+            self.error("seasonality", "this market, category/product and period are given twice", row["_row"], "period")
+        freight = self.tables["period_freight"]
+        for _, row in freight[~freight["mode"].isin(LANE_MODES)].iterrows():
+            self.error("period_freight", f"unknown mode '{row['mode']}' (modes: {', '.join(LANE_MODES)})", row["_row"], "mode")
+        for name in ("seasonality", "period_freight"):
+            if len(self.tables[name]) and not len(periods):
+                self.error(name, "needs a periods table")
 
     def check_cost_mode_columns(self, objective: str):
         pm = self.tables["product_markets"]
@@ -222,13 +252,15 @@ MAX_DERIVED_UNITS = 1e13
 MAX_DERIVED_MONEY = 1e14
 
 
-def run_table_checks(checker: Checker, objective: str):
+def run_table_checks(checker: Checker, objective: str, settings: dict | None = None):
     checker.check_unique_keys()
     checker.check_references()
     checker.check_reserved_and_shared_ids()
     checker.check_lanes()
     checker.check_warehouse_flags()
     checker.check_service_levels()
+    if settings is not None:
+        checker.check_periods(settings)
     checker.check_cost_mode_columns(objective)
 
 

@@ -17,11 +17,16 @@ STRATEGIC = ("e", "r", "s", "y", "v")  # markets, regimes, channels, warehouses,
 
 
 def build_model(instance: Instance, form: Formulation | None = None, presolve: bool = True) -> pyo.ConcreteModel:
-    """Return the Pyomo model of `instance` (rows 1-21 and the section-5 objective).
+    """Return the Pyomo model of `instance` (rows 1-21 and the section-5 objective); with a
+    `periods` table, the multi-period model (models/seasonal.py).
 
     With `presolve`, dominated arcs and never-profitable pairs are removed first (data/presolve.py);
     the report is kept on the model as `presolve_report`."""
     form = form or Formulation()
+    if instance.seasonal:
+        from .seasonal import build_seasonal_model
+
+        return build_seasonal_model(instance, form)  # no presolve: transit times and periods change what dominates
     network, report = instance.network, None
     if presolve:
         network, report = presolve_network(instance.network, instance.settings)

@@ -35,6 +35,10 @@ def arc_flows(m) -> np.ndarray:
 
 def extract_plan(m: pyo.ConcreteModel) -> dict:
     """Decisions and flows of a solved model, in the solution-file layout (docs/solution.md)."""
+    if hasattr(m, "seasons"):
+        from .seasonal import extract_seasonal_plan
+
+        return extract_seasonal_plan(m)
     ix = m.ix
     pairs, channels, certs, arcs = ix.pairs, ix.channels, ix.certs, ix.arcs
     z = _values(m.z, range(len(pairs))) > 0.5

@@ -189,6 +189,47 @@ def marginal_chart(view: PlanView) -> str:
     return _figure_html(fig, "marginal")
 
 
+def period_charts(view: PlanView) -> list[str]:
+    """Sales per period by market, the campaign calendar, stock build-up per warehouse and
+    flows per period by mode."""
+    import plotly.graph_objects as go
+
+    plan = view.plan
+    periods = list(dict.fromkeys(o["period"] for o in plan["portfolio"]))
+    charts = []
+    sales = pd.DataFrame(plan["portfolio"]).groupby(["period", "market"], as_index=False)["units"].sum()
+    fig = go.Figure([go.Bar(name=mk, x=g["period"], y=g["units"]) for mk, g in sales.groupby("market")])
+    fig.update_layout(barmode="stack", title="Units sold per period, by market", height=380,
+                      xaxis=dict(categoryorder="array", categoryarray=periods))
+    charts.append(_figure_html(fig, "sales-by-period"))
+    calendar = pd.DataFrame(plan["channels"], columns=["market", "channel", "period"])
+    rows = sorted({f"{m}/{c}" for m, c in zip(calendar["market"], calendar["channel"])})
+    on = {(f"{m}/{c}", p) for m, c, p in zip(calendar["market"], calendar["channel"], calendar["period"])}
+    fig = go.Figure(go.Heatmap(z=[[1 if (r, p) in on else 0 for p in periods] for r in rows], x=periods, y=rows,
+                               colorscale=[[0, "#f4f4f4"], [1, "#2b6cb0"]], showscale=False,
+                               hovertemplate="%{y} in %{x}: %{z}<extra></extra>"))
+    fig.update_layout(title="Campaign calendar (channels running per period)", height=140 + 22 * max(len(rows), 1))
+    charts.append(_figure_html(fig, "calendar"))
+    stock = pd.DataFrame(plan["stock"], columns=["product", "warehouse", "period", "units"])
+    if len(stock):
+        by = stock.groupby(["period", "warehouse"], as_index=False)["units"].sum()
+        fig = go.Figure([go.Bar(name=w, x=g["period"], y=g["units"]) for w, g in by.groupby("warehouse")])
+        fig.update_layout(barmode="stack", title="Stock at the end of each period (units), by warehouse", height=380,
+                          xaxis=dict(categoryorder="array", categoryarray=periods))
+        charts.append(_figure_html(fig, "stock"))
+    lanes = view.instance.table("lanes").set_index("lane")
+    flows = pd.DataFrame(plan["flows"])
+    if len(flows):
+        flows["mode"] = flows["lane"].map(lanes["mode"])
+        by = flows.groupby(["period", "mode"], as_index=False)["units"].sum()
+        fig = go.Figure([go.Bar(name=mode, x=g["period"], y=g["units"], marker_color=MODE_COLOURS.get(mode))
+                         for mode, g in by.groupby("mode")])
+        fig.update_layout(barmode="group", title="Units shipped per period, by mode (linehaul by departure)", height=380,
+                          xaxis=dict(categoryorder="array", categoryarray=periods))
+        charts.append(_figure_html(fig, "flows-by-period"))
+    return charts
+
+
 # ---- sections and pages -----------------------------------------------------------------------------
 
 
@@ -260,6 +301,8 @@ def plan_sections(view: PlanView) -> str:
         parts += ["<h2>Warehouses</h2>", utilisation(view)]
     if lead:
         parts += ["<h2>Lead times</h2>", lead_times(view)]
+    if "stock" in view.plan:
+        parts += ["<h2>Periods</h2>", *period_charts(view)]
     if view.marginal is not None and len(view.marginal):
         sentences = marginal_sentences(view.marginal, cur)
         parts += ["<h2>Marginal values</h2>",

@@ -84,7 +84,9 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     """The plan as flat tables (one CSV file or workbook sheet each)."""
     plan, inst = run.plan, run.instance
     ev = run.evaluation
-    portfolio = pd.DataFrame(plan["portfolio"], columns=["product", "market", "units", "price"])
+    seasonal = "stock" in plan  # a multi-period plan: records carry their period
+    period = ["period"] if seasonal else []
+    portfolio = pd.DataFrame(plan["portfolio"], columns=["product", "market", *period, "units", "price"])
     portfolio["revenue"] = portfolio["units"] * portfolio["price"]
     by_market = portfolio.groupby("market")[["units", "revenue"]].sum()
     markets = inst.table("markets")[["market", "name"]].copy()
@@ -95,7 +97,7 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     markets["avg_lead_time_days"] = markets["market"].map(ev.lead_time_by_market)
     markets["mitigation_covered_revenue"] = markets["market"].map(covered)
     warehouses = inst.table("warehouses")[["warehouse", "name", "capacity_m3"]].copy()
-    flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", "units"])
+    flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", *period, "units"])
     volume = inst.table("products").set_index("product")["volume_m3"]
     inbound = flows[flows["kind"] == "linehaul"].assign(m3=lambda f: f["units"] * f["product"].map(volume))
     warehouses["open"] = warehouses["warehouse"].isin(plan["warehouses"])
@@ -107,12 +109,14 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     tables = {
         "kpis": pd.DataFrame(kpi_rows, columns=["kpi", "value"]),
         "markets": markets,
-        "channels": pd.DataFrame(plan["channels"], columns=["market", "channel"]),
+        "channels": pd.DataFrame(plan["channels"], columns=["market", "channel", *period]),
         "portfolio": portfolio,
         "certifications": pd.DataFrame(plan["certifications"], columns=["product", "certification"]),
         "warehouses": warehouses,
         "flows": flows,
     }
+    if seasonal:
+        tables["stock"] = pd.DataFrame(plan["stock"], columns=["product", "warehouse", "period", "units"])
     if run.marginal is not None:
         currency = inst.settings["currency"]
         tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))

@@ -80,18 +80,26 @@ def summary(run: Run) -> str:
         wh.append(f"{w} ({100 * u:.0f}% of capacity)" if u is not None else w)
     lines.append(f"  warehouses open ({len(plan['warehouses'])}/{len(inst.tables['warehouses'])}): {_listing(wh)}")
     channels: dict[str, list[str]] = {}
+    runs: dict[tuple, int] = {}
     for c in plan["channels"]:
-        channels.setdefault(c["market"], []).append(c["channel"])
+        runs[(c["market"], c["channel"])] = runs.get((c["market"], c["channel"]), 0) + 1
+    periods = len({c.get("period") for c in plan["channels"]}) if "stock" in plan else None
+    for (market, channel), count in runs.items():
+        shown = channel if periods is None or count == periods else f"{channel} ({count} periods)"
+        channels.setdefault(market, []).append(shown)
     if channels:
         if len(channels) <= 12:
             lines.append("  channels: " + "; ".join(f"{m}: {', '.join(cs)}" for m, cs in channels.items()))
         else:
             lines.append(f"  channels: {sum(map(len, channels.values()))} in {len(channels)} markets")
+    if "stock" in plan:
+        lines += period_lines(plan)
     units = sum(o["units"] for o in plan["portfolio"])
     direct = sum(f["units"] for f in plan["flows"] if f["kind"] == "direct")
     via_wh = sum(f["units"] for f in plan["flows"] if f["kind"] == "lastmile")
     share = f"{100 * direct / units:.0f}% direct, {100 * via_wh / units:.0f}% from warehouses" if units else "no units"
-    lines.append(f"  portfolio: {len(plan['portfolio'])} product-markets, {units:,.0f} units ({share})")
+    offered = len({(o["product"], o["market"]) for o in plan["portfolio"]})
+    lines.append(f"  portfolio: {offered} product-markets, {units:,.0f} units ({share})")
     if plan["mitigations"]:
         lines.append(f"  payment-risk mitigation in: {', '.join(m['market'] for m in plan['mitigations'])}")
     t = ev.terms
@@ -145,3 +153,22 @@ def marginal_sentences(marginal: pd.DataFrame | None, currency: str, limit: int 
     if limit is not None and len(lines) > limit:
         lines = lines[:limit] + [f"... and {len(lines) - limit} more limits with a value (marginal_values.csv)"]
     return lines
+
+
+def period_lines(plan: dict) -> list[str]:
+    """A multi-period plan per period: units sold, channels running, stock at the period's end."""
+    periods = list(dict.fromkeys(o["period"] for o in plan["portfolio"])) or list(dict.fromkeys(f["period"] for f in plan["flows"]))
+    sold = {p: 0.0 for p in periods}
+    for o in plan["portfolio"]:
+        sold[o["period"]] += o["units"]
+    running = {p: 0 for p in periods}
+    for c in plan["channels"]:
+        running[c["period"]] = running.get(c["period"], 0) + 1
+    stock = {p: 0.0 for p in periods}
+    for s in plan["stock"]:
+        stock[s["period"]] += s["units"]
+    return [
+        "  units sold per period: " + ", ".join(f"{p} {sold[p]:,.0f}" for p in periods),
+        "  channels running per period (campaign calendar): " + ", ".join(f"{p} {running.get(p, 0)}" for p in periods),
+        "  warehouse stock at period end: " + ", ".join(f"{p} {stock[p]:,.0f}" for p in periods),
+    ]

@@ -84,7 +84,8 @@ def kpi_row(run: Run) -> dict:
                 "payment_loss_rate": ev.payment_loss_rate, "avg_lead_time_days": average_lead_time(run),
                 "units": sum(o["units"] for o in run.plan["portfolio"]),
                 "markets_entered": len(run.plan["markets"]), "warehouses_open": len(run.plan["warehouses"]),
-                "channels_active": len(run.plan["channels"]), "product_markets": len(run.plan["portfolio"]),
+                "channels_active": len({(c["market"], c["channel"]) for c in run.plan["channels"]}),
+                "product_markets": len({(o["product"], o["market"]) for o in run.plan["portfolio"]}),
                 "markets": " ".join(run.plan["markets"]), "warehouses": " ".join(run.plan["warehouses"])})
     return row
 
