@@ -108,3 +108,14 @@ def test_report_of_a_folder_without_plans_is_exit_2(tmp_path):
     assert result.exit_code == 2 and "give --instance" in result.output
     result = CliRunner().invoke(cli, ["report", str(tmp_path), "--instance", str(DEMO)])
     assert result.exit_code == 2 and "no solution.json with a plan" in result.output
+
+
+@needs_browser
+def test_seasonal_report_renders_in_chromium(tmp_path):
+    out = tmp_path / "seasonal"
+    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "20", "--report",
+                                    "--out", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "Campaign calendar" in text and "Stock at the end of each period" in text
+    assert_renders(out / "report.html", tmp_path, at_least=10)
