@@ -803,6 +803,70 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
 
 
 @cli.command()
+@click.argument("instance", type=click.Path())
+@click.argument("scenario_file", metavar="SCENARIOS", type=click.Path())
+@click.option("--method", type=click.Choice(["ef", "ph"]), default="ef", show_default=True,
+              help="ef: the extensive form on this machine; ph: progressive hedging on mpi-sppy under mpiexec.")
+@click.option("--ranks", type=click.IntRange(min=1), default=3, show_default=True,
+              help="ph: MPI ranks (a multiple of 3: PH hub, Lagrangian and xhat spokes).")
+@click.option("--iterations", type=click.IntRange(min=1), default=50, show_default=True, help="ph: PH iterations at most.")
+@click.option("--rho", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="ph: the PH penalty.")
+@click.option("--risk", "risk_text", default=None, metavar="cvar:alpha=A,weight=W",
+              help="Risk-averse objective (1 - W) E + W CVaR_A (default: the expectation).")
+@click.option("--no-values", is_flag=True, help="Skip the wait-and-see and expected-value solves (EVPI, VSS).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: out/<instance>-stochastic).")
+@study_options
+def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_text, no_values, out_dir, time_limit, mip_gap,
+               threads, formulation_text, solver):
+    """A two-stage stochastic plan: markets, regimes, certifications, warehouses, portfolio and
+    channels chosen once for all the scenarios of SCENARIOS (a scenario file with a probability
+    column, numbers only); sales, flows and mitigation per scenario.
+
+    Reports the expected objective (recomputed from each scenario's checked plan), a certified
+    bound and gap, the value of the stochastic solution (VSS) and the expected value of perfect
+    information (EVPI). Writes OUT/stochastic.json, OUT/scenarios.csv and OUT/<scenario>/.
+
+    \b
+    Example:
+      xborder stochastic instances/demo.json instances/demo-uncertainty.csv
+      xborder stochastic instances/demo.json instances/demo-uncertainty.csv --method ph --ranks 3
+      xborder stochastic instances/demo.json instances/demo-uncertainty.csv --risk cvar:alpha=0.9,weight=0.3
+    """
+    from .data.errors import InstanceError
+    from .report.studies import stochastic_lines, write_stochastic_study
+    from .studies.stochastic import Risk, evaluate_study, mpi_available, read_uncertainty, solve_ef, solve_ph
+
+    try:
+        risk = Risk.parse(risk_text)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--risk") from None
+    if method == "ph":
+        ok, why = mpi_available()
+        if not ok:
+            _fail_input(why)
+    inst, out, form, options = _study_setup(instance, out_dir, "stochastic", time_limit, mip_gap, threads, formulation_text)
+    try:
+        uncertain = read_uncertainty(inst, scenario_file)
+    except InstanceError as err:
+        _fail_input(err)
+    click.echo(f"{inst.name}: {len(uncertain.names)} scenario(s), method {method}", err=True)
+    if method == "ef":
+        result = _run_study(lambda: solve_ef(uncertain, form, options, risk))
+    else:
+        result = _run_study(lambda: solve_ph(uncertain, instance, scenario_file, ranks, options, risk, form, iterations, rho))
+    if not result.runs:
+        click.echo(f"{inst.name}: no stochastic plan ({result.message})")
+        sys.exit(EXIT_NO_PLAN)
+    study = _run_study(lambda: evaluate_study(uncertain, result, form, options)) if not no_values else None
+    written = write_stochastic_study(result, study, uncertain, out)
+    for line in stochastic_lines(result, study, uncertain, risk):
+        click.echo(line)
+    click.echo(f"wrote {len(written)} file(s) in {out} (stochastic.json, scenarios.csv, one folder per scenario)")
+    _exit_on_failed_checks(result.runs)
+
+
+@cli.command()
 @click.argument("out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False))
 @click.option("--instance", "instance_path", type=click.Path(), default=None,
               help="The instance the plans were made for (default: the path their solution.json names).")

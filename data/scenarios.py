@@ -386,3 +386,66 @@ def _row_touching(scenario: Scenario, issue: Issue) -> int | None:
         if o.table == issue.table and (issue.column is None or o.column in (None, issue.column)):
             return o.row
     return scenario.overrides[-1].row if scenario.overrides else None
+
+
+# ---- scenarios as uncertainty (stochastic studies) ----------------------------------------------------
+
+
+def _numeric(table: str, column: str) -> bool:
+    kind = SETTINGS[column].kind if table == "settings" else TABLES[table].column(column).kind
+    return kind in (Kind.NUMBER, Kind.INTEGER)
+
+
+def check_uncertainty(scenarios: list[Scenario]):
+    """Scenarios of an uncertainty set: each has a probability, they add up to 1, and only numeric
+    parameters change (set, scale or add on a number; no exclude, include, id, flag or text).
+    Raises ScenarioError naming every offending row."""
+    issues = []
+    for s in scenarios:
+        for o in s.overrides:
+            if o.probability is None:
+                issues.append(Issue(o.file, SHEET, f"scenario '{s.name}' needs a probability", o.row, "probability"))
+            if o.action in ("exclude", "include"):
+                issues.append(Issue(o.file, SHEET, f"{o.action} changes the structure; an uncertainty scenario may "
+                                                   "only change numbers (set, scale, add)", o.row, "action"))
+            elif not _numeric(o.table, o.column):
+                issues.append(Issue(o.file, SHEET, f"{o.table}.{o.column} is not a number; an uncertainty scenario "
+                                                   "may only change numbers", o.row, "column"))
+            elif o.action == "set" and o.value is None:
+                issues.append(Issue(o.file, SHEET, "clearing a value changes the structure; give a number",
+                                    o.row, "value"))
+    total = sum(s.probability or 0.0 for s in scenarios)
+    if scenarios and not issues and abs(total - 1.0) > 1e-6:
+        first = scenarios[0].overrides[0]
+        issues.append(Issue(first.file, SHEET, f"the probabilities add up to {total:.6g}, not 1", None, "probability"))
+    if issues:
+        raise ScenarioError(issues)
+
+
+def mean_document(documents: list[dict], probabilities: list[float]) -> dict:
+    """The expected-value instance: every number is the probability-weighted mean of its
+    scenario values (the documents differ in numbers only, record by record)."""
+    mean = {"settings": dict(documents[0]["settings"])}
+    for key, value in mean["settings"].items():
+        values = [d["settings"].get(key) for d in documents]
+        if _differ(values):
+            mean["settings"][key] = float(sum(p * v for p, v in zip(probabilities, values)))
+    for table in documents[0]:
+        if table == "settings":
+            continue
+        records = []
+        for i, record in enumerate(documents[0][table]):
+            averaged = dict(record)
+            for key, value in record.items():
+                values = [d[table][i].get(key) for d in documents]
+                if _differ(values):
+                    averaged[key] = float(sum(p * v for p, v in zip(probabilities, values)))
+            records.append(averaged)
+        mean[table] = records
+    return mean
+
+
+def _differ(values: list) -> bool:
+    """Numbers that are not all the same (the only cells the mean changes)."""
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    return numbers and len(set(values)) > 1

@@ -159,3 +159,62 @@ def tradeoff_chart(study, target: Path, currency: str, kind: str) -> str | None:
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return None
+
+
+# ---- stochastic ----------------------------------------------------------------------------------
+
+
+def write_stochastic_study(result, study, uncertain, out: Path) -> list[Path]:
+    """stochastic.json (method, objective, expected value, bound, gap, WS, EEV, EVPI, VSS, the
+    first stage), scenarios.csv and each scenario's solution folder."""
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, run in zip(uncertain.names, result.runs):
+        written += write_outputs(run, out / name)[:1]
+    summary = {"method": result.method, "status": result.status, "objective": result.objective,
+               "expected": result.expected, "bound": result.bound, "gap": result.gap, "seconds": result.seconds,
+               "message": result.message, "first_stage": result.first_stage,
+               "checked": result.ok, "probabilities": dict(zip(uncertain.names, uncertain.probabilities))}
+    if study is not None:
+        summary.update(wait_and_see=study.wait_and_see, expected_value_solution=study.expected_value,
+                       evpi=study.evpi, vss=study.vss)
+        scenarios = study.scenarios
+    else:
+        from ..studies.compare import kpi_row
+
+        scenarios = pd.DataFrame([{"scenario": n, "probability": p, **kpi_row(r)}
+                                  for n, p, r in zip(uncertain.names, uncertain.probabilities, result.runs)])
+    written.append(write_frame(scenarios, out / "scenarios.csv"))
+    target = out / "stochastic.json"
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(summary, indent=1, default=float) + "\n", encoding="utf-8")
+    written.append(target)
+    return written
+
+
+def stochastic_lines(result, study, uncertain, risk) -> list[str]:
+    currency = uncertain.base.settings["currency"]
+    kind = uncertain.base.objective
+    first = result.first_stage
+    gap = "-" if result.gap is None else f"{100 * result.gap:.3g}%"
+    lines = [f"{uncertain.base.name}: two-stage plan over {len(uncertain.names)} scenarios ({result.method}, {result.status})",
+             f"  expected {kind}: {_number(result.expected, currency)} (each scenario's plan checked: "
+             f"{'passed' if result.ok else 'FAILED'})"]
+    if risk.weight > 0:
+        lines.append(f"  risk-averse objective ({1 - risk.weight:g} E + {risk.weight:g} CVaR_{risk.alpha:g}): "
+                     f"{_number(result.objective, currency)}")
+    lines.append(f"  bound {_number(result.bound, currency)}, gap {gap}" + (f" ({result.message})" if result.method == "ph" else ""))
+    lines.append(f"  first stage: markets {' '.join(first['markets']) or '-'}; warehouses {' '.join(first['warehouses']) or '-'}; "
+                 f"{len(first['channels'])} channels; {first['product_markets']} product-markets")
+    if study is not None:
+        lines.append(f"  wait-and-see (each scenario known in advance): {_number(study.wait_and_see, currency)}; "
+                     f"EVPI {_number(study.evpi, currency)}")
+        lines.append(f"  expected-value plan's first stage under uncertainty (EEV): {_number(study.expected_value, currency)}; "
+                     f"VSS {_number(study.vss, currency)}")
+        rows = [[r["scenario"], f"{r['probability']:.3g}", _number(r.get("objective"), currency),
+                 _number(r.get("own_optimum"), currency), _number(r.get("revenue"), currency),
+                 "passed" if r["checked"] else "FAILED"] for r in study.scenarios.to_dict("records")]
+        lines += _table(["scenario", "probability", kind, "its own optimum", "revenue", "check"], rows)
+    return lines
