@@ -419,7 +419,9 @@ def _with_scenario(inst, scenario_file, name):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--objective", type=click.Choice(["profit", "cost"]), default="profit", show_default=True)
 @click.option("--out", "target", type=click.Path(), required=True, help="A .json file, a .xlsx workbook or a folder (CSV).")
-def generate(size, products, markets, warehouses, seed, objective, target):
+@click.option("--scenarios", "scenario_count", type=click.IntRange(min=1), default=None,
+              help="Also draw an uncertainty set of this many scenarios, written beside as <name>-scenarios.csv.")
+def generate(size, products, markets, warehouses, seed, objective, target, scenario_count):
     """Write a realistic, reproducible instance (same seed and sizes, same file).
 
     Explicit --products/--markets/--warehouses override the --size preset.
@@ -449,6 +451,52 @@ def generate(size, products, markets, warehouses, seed, objective, target):
     net = inst.network
     click.echo(f"wrote {target}: {spec.products} products x {spec.markets} markets x {spec.warehouses} warehouses, "
                f"{len(net.pairs)} offerable pairs, {len(net.arcs)} flow arcs ({objective} objective)")
+    if scenario_count:
+        beside = Path(target).with_name(f"{Path(target).stem}-scenarios.csv")
+        _write_scenario_file(inst, scenario_count, seed, beside)
+        click.echo(f"wrote {beside}: {scenario_count} scenarios")
+
+
+@cli.command(name="draw-scenarios")
+@click.argument("instance", type=click.Path())
+@click.option("--count", type=click.IntRange(min=1), default=10, show_default=True, help="Scenarios to draw.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "target", type=click.Path(dir_okay=False), required=True, help="The scenario file (.csv or .json).")
+def draw_scenarios_command(instance, count, seed, target):
+    """Draw an uncertainty set for INSTANCE: equally likely scenarios with demand shocks
+    correlated within each region, heavy-tailed viral hits on TikTok Shop, Instagram and Shopee
+    Live campaigns, and a freight-rate shock (data/generate.py, draw_scenarios). The file is
+    ready for `xborder stochastic` and `xborder scenarios`.
+
+    \b
+    Example:
+      xborder draw-scenarios instances/demo.json --count 50 --seed 1 --out demo-50.csv
+    """
+    inst = _load(instance)
+    _write_scenario_file(inst, count, seed, target)
+    click.echo(f"wrote {target}: {count} scenarios for {inst.name}")
+
+
+def _write_scenario_file(inst, count, seed, target):
+    import json
+
+    import pandas as pd
+
+    from .data.atomic import atomic_path
+    from .data.generate import draw_scenarios
+
+    target = Path(target)
+    if target.suffix.lower() not in (".csv", ".json"):
+        _fail_input(f"{target}: a scenario file is .csv or .json")
+    rows = draw_scenarios(inst, count, seed)
+    try:
+        with atomic_path(target) as tmp:
+            if target.suffix.lower() == ".csv":
+                pd.DataFrame(rows, columns=["scenario", "probability", "table", "action", "column", "value", "where"]).to_csv(tmp, index=False)
+            else:
+                tmp.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    except OSError as err:
+        _fail_input(f"cannot write {target}: {err}")
 
 
 @cli.command()

@@ -201,3 +201,58 @@ def _lanes(markets, warehouses) -> list[dict]:
                           "transit_days": 2 if m == home else 3, "cost_per_unit": round(per_unit * factor, 2),
                           "cost_per_kg": round(per_kg * factor, 2), "customs_days": 0 if domestic else 2})
     return lanes
+
+
+# ---- uncertainty sets ------------------------------------------------------------------------------
+
+VIRAL_CHANNELS = ("tiktok_shop", "instagram", "shopee_live")
+MAX_CONVERSION = 0.5  # a drawn conversion stays a plausible share (and within [0, 1] after a hit on a shock)
+
+
+def draw_scenarios(instance, count: int, seed: int = 0, region_sigma: float = 0.25, global_sigma: float = 0.1,
+                   hit_chance: float = 0.15, hit_shape: float = 2.5, freight_sigma: float = 0.15) -> list[dict]:
+    """`count` equally likely scenarios as scenario-file rows (data/scenarios.py), numbers only:
+
+    - a demand shock per region, correlated within it: every market of a region shares one
+      lognormal factor exp(N(0, global_sigma) + N(0, region_sigma)), applied to its channels'
+      conversion and its organic demand;
+    - viral outcomes, heavy-tailed: with probability `hit_chance` a viral channel's campaign in a
+      market is a hit, its conversion scaled by 1 + a Pareto(`hit_shape`) draw;
+    - freight: one lognormal factor exp(N(0, freight_sigma)) on every lane's per-kg and per-m3 rate.
+    """
+    rng = np.random.default_rng(seed)
+    markets = instance.table("markets")
+    mc = instance.table("market_channels")
+    pm = instance.table("product_markets")
+    lanes = instance.table("lanes")
+    rows = []
+    for k in range(count):
+        name, p = f"s{k + 1:03d}", 1.0 / count
+        common = rng.normal(0.0, global_sigma)
+        for region, group in markets.groupby("region", sort=True):
+            factor = float(np.exp(common + rng.normal(0.0, region_sigma)))
+            with_channels = [m for m in group["market"] if m in set(mc["market"])]
+            with_demand = [m for m in group["market"] if m in set(pm.loc[pm["base_demand"] > 0, "market"])]
+            if with_channels:
+                highest = mc.loc[mc["market"].isin(with_channels), "conversion"].max()
+                rows.append(_row(name, p, "market_channels", "scale", "conversion", min(factor, MAX_CONVERSION / highest),
+                                 {"market": with_channels}))
+            if with_demand:
+                rows.append(_row(name, p, "product_markets", "scale", "base_demand", factor, {"market": with_demand}))
+        for (market, channel, conversion) in mc[mc["channel"].isin(VIRAL_CHANNELS)][["market", "channel", "conversion"]].itertuples(index=False):
+            if rng.random() < hit_chance:
+                hit = min(1.0 + float(rng.pareto(hit_shape)), MAX_CONVERSION / max(conversion, 1e-12) / 2)
+                rows.append(_row(name, p, "market_channels", "scale", "conversion", hit, {"market": [market], "channel": [channel]}))
+        freight = float(np.exp(rng.normal(0.0, freight_sigma)))
+        for column in ("cost_per_kg", "cost_per_m3"):
+            if (lanes[column] > 0).any():
+                rows.append(_row(name, p, "lanes", "scale", column, freight, {}))
+        if not any(r["scenario"] == name for r in rows):
+            rows.append(_row(name, p, "settings", "scale", "holding_rate", 1.0, {}))
+    return rows
+
+
+def _row(scenario, probability, table, action, column, value, where) -> dict:
+    text = ";".join(f"{key}={'|'.join(map(str, values))}" for key, values in where.items())
+    return {"scenario": scenario, "probability": round(probability, 12), "table": table, "action": action,
+            "column": column, "value": round(value, 6), "where": text}
