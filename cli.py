@@ -79,6 +79,14 @@ def format_options(command):
                         help="Input format: xborder (.json/.xlsx/CSV folder), orlib-cap or holmberg.")(command)
 
 
+def cluster_options(command):
+    """Where independent solves run: here (default), a local Dask cluster, or a Dask scheduler."""
+    command = click.option("--scheduler", default=None, metavar="ADDRESS",
+                           help="Send the solves to this Dask scheduler (e.g. tcp://10.0.0.5:8786).")(command)
+    return click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                        help="Solves at once, on a local Dask cluster of this many workers.")(command)
+
+
 def _formulation(text):
     from .models.formulation import Formulation
 
@@ -512,13 +520,16 @@ def _write_scenario_file(inst, count, seed, target):
 @click.option("--capacity", type=click.FloatRange(min=0, min_open=True), multiple=True,
               help="orlib-cap files with an open capacity (capa/b/c): one run set per value.")
 @click.option("--cuts/--no-cuts", default=True, show_default=True, help="HiGHS: xborder's root cuts before branching.")
+@cluster_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True)
-def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat, fmt, capacity, cuts, out_dir):
+def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat, fmt, capacity, cuts, jobs, scheduler, out_dir):
     """Benchmark every INSTANCE x formulation x solver, each run in its own subprocess.
 
     Writes OUT/bench.csv (one row per run, with the checker's verdict and, for benchmark files,
     whether the published optimum was matched) and OUT/profile.png (Dolan-More performance
-    profile; needs matplotlib), and prints a summary table.
+    profile; needs matplotlib), and prints a summary table. --jobs N runs N at once on a local
+    Dask cluster, --scheduler on an existing one (more throughput; the timings then share the
+    machine).
 
     \b
     Example:
@@ -553,11 +564,22 @@ def bench(instances, formulation_texts, solver_text, time_limit, mip_gap, repeat
                         specs.append(b.RunSpec(str(path), kind, cap, form, solver, time_limit, mip_gap, k + 1, cuts))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with click.progressbar(specs, label=f"{len(specs)} runs", item_show_func=lambda s: s and f"{s.instance_name} {s.solver}") as bar:
-        for spec in bar:
-            rows.append(b.run_in_subprocess(spec))
-            b.write_csv(rows, out / "bench.csv")
+    from .studies.runner import make_runner
+
+    runner = _run_study(lambda: make_runner(jobs, scheduler))
+    done = []
+    with click.progressbar(length=len(specs), label=f"{len(specs)} runs ({runner.name if jobs > 1 or scheduler else 'one at a time'})") as bar:
+        def finished(outcome):
+            done.append(outcome)
+            b.write_csv([_bench_row(o) for o in done], out / "bench.csv")
+            bar.update(1)
+
+        try:
+            outcomes = runner.map(b.run_in_subprocess, specs, on_done=finished)
+        finally:
+            runner.close()
+    rows = [_bench_row(o) for o in outcomes]
+    b.write_csv(rows, out / "bench.csv")
     click.echo(b.format_table(b.summary_table(rows, time_limit)))
     why_not = b.performance_profile(rows, time_limit, out / "profile.png")
     click.echo(f"wrote {out / 'bench.csv'}" + (f"; {why_not}" if why_not else f" and {out / 'profile.png'}"))
@@ -584,6 +606,11 @@ def study_options(command):
                         help="Seconds per solve; the best plan found is kept.")(command)
 
 
+def _said_done(sr):
+    status = sr.run.result.status.value if sr.run is not None else f"failed: {sr.error}"
+    click.echo(f"  solved {sr.name}: {status}" + (" (retried)" if sr.retried else ""), err=True)
+
+
 def _study_setup(instance, out_dir, default_out: str, time_limit, mip_gap, threads, formulation_text):
     """The loaded instance, output folder (checked writable), formulation and solve options."""
     from .solvers import SolveOptions
@@ -604,11 +631,11 @@ def _kind(inst) -> str:
 @click.argument("scenario_file", metavar="SCENARIOS", type=click.Path())
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: out/<instance>-scenarios).")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Solves in parallel worker processes.")
+@cluster_options
 @click.option("--xlsx", is_flag=True, help="Also write each scenario's plan as solution.xlsx.")
 @click.option("--report", "html", is_flag=True, help="Also write report.html (comparison charts and the base plan).")
 @study_options
-def scenarios(instance, scenario_file, out_dir, jobs, xlsx, html, time_limit, mip_gap, threads, formulation_text, solver):
+def scenarios(instance, scenario_file, out_dir, jobs, scheduler, xlsx, html, time_limit, mip_gap, threads, formulation_text, solver):
     """Solve INSTANCE and each scenario of SCENARIOS (a .csv, .xlsx 'scenarios' sheet or .json
     file of overrides; see docs/scenarios.md) and compare them.
 
@@ -634,8 +661,7 @@ def scenarios(instance, scenario_file, out_dir, jobs, xlsx, html, time_limit, mi
     except InstanceError as err:
         _fail_input(err)
     click.echo(f"{inst.name}: base and {len(found)} scenario(s) from {scenario_file}", err=True)
-    study = _run_study(lambda: run_scenarios(inst, found, form, options, jobs, solver,
-                                             on_done=lambda sr: click.echo(f"  solved {sr.name}: {sr.run.result.status.value}", err=True)))
+    study = _run_study(lambda: run_scenarios(inst, found, form, options, jobs, solver, on_done=_said_done, scheduler=scheduler))
     written = write_scenario_study(study, out, xlsx)
     for line in scenario_lines(study, inst.settings["currency"], _kind(inst)):
         click.echo(line)
@@ -644,7 +670,10 @@ def scenarios(instance, scenario_file, out_dir, jobs, xlsx, html, time_limit, mi
 
         written.append(scenario_report(study, out / "report.html"))
     click.echo(f"wrote {len(written)} file(s) in {out} (comparison.csv, comparison.xlsx, changes.csv, one folder per scenario)")
-    _exit_on_failed_checks([sr.run for sr in study.runs])
+    _exit_on_failed_checks([sr.run for sr in study.runs if sr.run is not None])
+    if any(sr.run is None for sr in study.runs):
+        click.echo("error: some scenario runs failed (see their rows)", err=True)
+        sys.exit(EXIT_NO_PLAN)
 
 
 def _run_study(work):
@@ -862,18 +891,20 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
 @click.option("--risk", "risk_text", default=None, metavar="cvar:alpha=A,weight=W",
               help="Risk-averse objective (1 - W) E + W CVaR_A (default: the expectation).")
 @click.option("--no-values", is_flag=True, help="Skip the wait-and-see and expected-value solves (EVPI, VSS).")
+@cluster_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: out/<instance>-stochastic).")
 @study_options
-def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_text, no_values, out_dir, time_limit, mip_gap,
-               threads, formulation_text, solver):
+def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_text, no_values, jobs, scheduler, out_dir,
+               time_limit, mip_gap, threads, formulation_text, solver):
     """A two-stage stochastic plan: markets, regimes, certifications, warehouses, portfolio and
     channels chosen once for all the scenarios of SCENARIOS (a scenario file with a probability
     column, numbers only); sales, flows and mitigation per scenario.
 
     Reports the expected objective (recomputed from each scenario's checked plan), a certified
     bound and gap, the value of the stochastic solution (VSS) and the expected value of perfect
-    information (EVPI). Writes OUT/stochastic.json, OUT/scenarios.csv and OUT/<scenario>/.
+    information (EVPI); the scenarios' own solves behind them run on --jobs / --scheduler.
+    Writes OUT/stochastic.json, OUT/scenarios.csv and OUT/<scenario>/.
 
     \b
     Example:
@@ -906,7 +937,7 @@ def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_tex
     if not result.runs:
         click.echo(f"{inst.name}: no stochastic plan ({result.message})")
         sys.exit(EXIT_NO_PLAN)
-    study = _run_study(lambda: evaluate_study(uncertain, result, form, options)) if not no_values else None
+    study = _run_study(lambda: evaluate_study(uncertain, result, form, options, jobs, scheduler)) if not no_values else None
     written = write_stochastic_study(result, study, uncertain, out)
     for line in stochastic_lines(result, study, uncertain, risk):
         click.echo(line)
@@ -955,6 +986,15 @@ def report(out_dir, instance_path, target):
     except OSError as err:
         _fail_input(f"cannot write {target}: {err}")
     click.echo(f"wrote {target}")
+
+
+def _bench_row(outcome) -> dict:
+    """A bench run's row; a run lost with its worker (twice) is reported as an error row."""
+    if outcome.ok:
+        return outcome.value
+    spec = outcome.item
+    return {"instance": spec.instance_name, "format": spec.fmt, "formulation": spec.formulation, "solver": spec.solver,
+            "repeat": spec.repeat, "cuts": spec.cuts, "status": "error", "error": f"run failed twice: {outcome.error}"}
 
 
 @cli.command()

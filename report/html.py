@@ -379,7 +379,7 @@ def scenario_page(comparison: pd.DataFrame, changes: pd.DataFrame, base: PlanVie
 
 def scenario_report(study, target: Path) -> Path:
     base = study.runs[0].run
-    view = view_of_run(base) if base.has_plan else None
+    view = view_of_run(base) if base is not None and base.has_plan else None
     return write_page(scenario_page(study.comparison, study.changes, view, study.runs[0].instance.name), target)
 
 

@@ -59,7 +59,8 @@ def write_scenario_study(study, out: Path, xlsx: bool = False) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for sr in study.runs:
-        written += write_outputs(sr.run, out / sr.name, xlsx=xlsx)[:1]
+        if sr.run is not None:
+            written += write_outputs(sr.run, out / sr.name, xlsx=xlsx)[:1]
     written.append(write_frame(study.comparison, out / "comparison.csv"))
     written.append(write_workbook({"comparison": study.comparison, "changes": study.changes}, out / "comparison.xlsx"))
     written.append(write_frame(study.changes, out / "changes.csv"))
@@ -79,7 +80,8 @@ def scenario_lines(study, currency: str, kind: str) -> list[str]:
     lines = _table(["scenario", "status", kind, "vs base", "markets", "warehouses", "decisions changed"], rows)
     for row in study.comparison.to_dict("records"):
         if row.get("diagnosis"):
-            lines.append(f"{row['scenario']}: no feasible plan: {row['diagnosis']}")
+            what = "error" if row["status"] == "error" else "no feasible plan"
+            lines.append(f"{row['scenario']}: {what}: {row['diagnosis']}")
     return lines
 
 

@@ -3,12 +3,11 @@
 Every scenario is applied to the base instance and validated before anything is solved
 (data/scenarios.py), so a bad row stops the study at once. Each solve is the ordinary pipeline
 run, checked by the independent checker; an infeasible scenario carries its elastic diagnosis
-and does not stop the others. With `jobs > 1` the solves run in that many worker processes.
+and does not stop the others. With `jobs > 1` the solves run on a Dask cluster (studies/runner.py).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -21,17 +20,22 @@ from ..solvers import SolveOptions, Status
 from ..solvers.progress import SILENT
 from .compare import is_number, kpi_row, plan_changes
 from .explain import Diagnosis, diagnose_infeasibility, explain
+from .runner import make_runner
 
 
 @dataclass
 class ScenarioRun:
     name: str
     instance: Instance
-    run: Run
+    run: Run | None  # None: the run failed (twice), see `error`
     diagnosis: Diagnosis | None = None
+    error: str | None = None
+    retried: bool = False
 
     @property
     def diagnosis_text(self) -> str:
+        if self.error is not None:
+            return f"run failed{' (also when retried)' if self.retried else ''}: {self.error}"
         if self.diagnosis is None:
             return ""
         return "; ".join(s.text for s in self.diagnosis.shortfalls) or explain(self.diagnosis).splitlines()[-1]
@@ -59,45 +63,48 @@ def solve_scenario(name: str, instance: Instance, formulation: Formulation, opti
     return ScenarioRun(name, instance, run, diagnosis)
 
 
-def _solve_in_worker(args) -> ScenarioRun:
-    return solve_scenario(*args)
+def _solve_item(item) -> ScenarioRun:
+    return solve_scenario(*item)
 
 
 def run_scenarios(base: Instance, scenarios: list[Scenario], formulation: Formulation | None = None,
                   options: SolveOptions | None = None, jobs: int = 1, solver_name: str = "highs",
-                  on_done=None) -> ScenarioStudy:
-    """Solve the base and every scenario (in `jobs` worker processes when > 1); `on_done(run)`
-    is called as each finishes."""
+                  on_done=None, scheduler: str | None = None) -> ScenarioStudy:
+    """Solve the base and every scenario, here or on a Dask cluster (`jobs` local workers, or the
+    cluster at `scheduler`; studies/runner.py); `on_done(scenario_run)` is called as each
+    finishes. A scenario whose run failed twice is kept, with its error."""
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     named = edited_instances(base, scenarios)
-    runs: list[ScenarioRun] = []
-    if jobs <= 1:
-        for name, instance in named:
-            runs.append(solve_scenario(name, instance, formulation, options, solver_name))
-            if on_done:
-                on_done(runs[-1])
-    else:
-        quiet = replace(options, progress=SILENT)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_solve_in_worker, (name, instance, formulation, quiet, solver_name))
-                       for name, instance in named]
-            for future in futures:
-                runs.append(future.result())
-                if on_done:
-                    on_done(runs[-1])
+    quiet = replace(options, progress=SILENT)
+    items = [(name, instance, formulation, quiet, solver_name) for name, instance in named]
+    runner = make_runner(jobs, scheduler)
+    try:
+        outcomes = runner.map(_solve_item, items, on_done=(lambda o: on_done(_scenario_run(o))) if on_done else None)
+    finally:
+        runner.close()
+    runs = [_scenario_run(o) for o in outcomes]
     return ScenarioStudy(runs, comparison_table(runs), changes_table(runs))
+
+
+def _scenario_run(outcome) -> ScenarioRun:
+    if outcome.ok:
+        run = outcome.value
+        run.retried = outcome.retried
+        return run
+    name, instance = outcome.item[0], outcome.item[1]
+    return ScenarioRun(name, instance, None, error=outcome.error, retried=outcome.retried)
 
 
 def comparison_table(runs: list[ScenarioRun]) -> pd.DataFrame:
     """One row per scenario with every KPI and, for the numeric ones, the difference to base."""
     rows = []
     for sr in runs:
-        row = {"scenario": sr.name, **kpi_row(sr.run), "diagnosis": sr.diagnosis_text}
-        rows.append(row)
+        kpis = kpi_row(sr.run) if sr.run is not None else {"status": "error", "objective": None, "gap": None, "checked": False}
+        rows.append({"scenario": sr.name, **kpis, "diagnosis": sr.diagnosis_text, "retried": sr.retried})
     frame = pd.DataFrame(rows)
     base = frame.iloc[0]
-    numeric = [c for c in frame.columns if c not in ("scenario", "status", "checked", "gap", "diagnosis")
+    numeric = [c for c in frame.columns if c not in ("scenario", "status", "checked", "gap", "diagnosis", "retried")
                and frame[c].map(lambda v: v is None or is_number(v) or pd.isna(v)).all()]
     for column in numeric:
         if is_number(base[column]):
@@ -106,7 +113,7 @@ def comparison_table(runs: list[ScenarioRun]) -> pd.DataFrame:
 
 
 def changes_table(runs: list[ScenarioRun]) -> pd.DataFrame:
-    base = runs[0].run.plan
-    rows = [{"scenario": sr.name, **change} for sr in runs[1:] if sr.run.has_plan
+    base = runs[0].run.plan if runs[0].run is not None else None
+    rows = [{"scenario": sr.name, **change} for sr in runs[1:] if sr.run is not None and sr.run.has_plan
             for change in plan_changes(base, sr.run.plan)]
     return pd.DataFrame(rows, columns=["scenario", "kind", "item", "change"])

@@ -50,6 +50,7 @@ from ..solvers.budget import INF, Budget
 from ..solvers.compile import CompiledModel, highs_lp, new_highs, run_highs
 from ..solvers.result import ModelSize
 from .compare import kpi_row
+from .runner import make_runner
 
 FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s")
 
@@ -378,15 +379,31 @@ class StochasticStudy:
     scenarios: pd.DataFrame  # one row per scenario: probability, KPIs, own optimum
 
 
+def _solve_alone(item):
+    from ..pipeline import solve_loaded
+
+    instance, formulation, options = item
+    return solve_loaded(instance, formulation, options, duals=False)
+
+
 def evaluate_study(uncertain: Uncertain, result: StochasticResult, formulation: Formulation | None = None,
-                   options: SolveOptions | None = None) -> StochasticStudy:
-    """WS, EEV, EVPI and VSS around a solved stochastic plan (risk-neutral quantities)."""
+                   options: SolveOptions | None = None, jobs: int = 1, scheduler: str | None = None) -> StochasticStudy:
+    """WS, EEV, EVPI and VSS around a solved stochastic plan (risk-neutral quantities); the
+    scenarios' own solves (WS) run on the runner of `jobs` / `scheduler` (studies/runner.py)."""
     from ..pipeline import solve_loaded
 
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     maximise = uncertain.base.objective == "profit"
-    own = [solve_loaded(i, formulation, options, duals=False) for i in uncertain.instances]
+    runner = make_runner(jobs, scheduler)
+    try:
+        outcomes = runner.map(_solve_alone, [(i, formulation, options) for i in uncertain.instances])
+    finally:
+        runner.close()
+    failed = [name for name, o in zip(uncertain.names, outcomes) if not o.ok]
+    if failed:
+        raise ValueError(f"the wait-and-see solves of {', '.join(failed)} failed twice: {outcomes[0].error}")
+    own = [o.value for o in outcomes]
     ws = None
     if all(r.has_plan for r in own):
         ws = sum(p * r.result.objective for p, r in zip(uncertain.probabilities, own))
