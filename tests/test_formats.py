@@ -57,3 +57,15 @@ def test_csv_booleans_and_blank_cells(tmp_path):
     assert markets["price_index"].tolist() == [1.0, 2.0]
     assert inst.tables["lanes"]["lane"].tolist() == ["origin-A-postal", "origin-B-postal"]
     assert inst.name == "inst"
+
+
+def test_seasonal_demo_is_what_its_builder_makes():
+    """instances/demo-seasonal.json is exactly instances/build_seasonal_demo.py's output."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("build_seasonal_demo", REPO / "instances" / "build_seasonal_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = json.dumps(module.build(), indent=1) + "\n"
+    assert built == (REPO / "instances" / "demo-seasonal.json").read_text()
