@@ -488,7 +488,12 @@ def objective_vector(m, ix: ModelIndex) -> np.ndarray:
 
 def add_objective(m, ix: ModelIndex):
     """Section 5: maximise profit, or minimise cost (= revenue - profit) in cost mode."""
-    vec = objective_vector(m, ix)
+    attach_objective(m, ix, objective_vector(m, ix))
+
+
+def attach_objective(m, ix: ModelIndex, vec: np.ndarray):
+    """The objective from a profit-per-column vector: maximised, or negated and minimised in
+    cost mode; the vector is kept for the HiGHS hand-off."""
     if ix.cost_mode:
         vec = -vec
     m.objective_vector = vec

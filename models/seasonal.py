@@ -27,7 +27,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from ..data.instance import Instance
 from ..data.network import DIRECT, LASTMILE, LINEHAUL
@@ -474,13 +473,7 @@ def objective_vector(m, ix, data, lay) -> np.ndarray:
 
 
 def _objective(m, ix, data, lay):
-    vec = objective_vector(m, ix, data, lay)
-    if ix.cost_mode:
-        vec = -vec
-    m.objective_vector = vec
-    nz = np.flatnonzero(vec)
-    expr = LinearExpression(constant=0.0, linear_coefs=vec[nz].tolist(), linear_vars=[m.xb_columns[j] for j in nz])
-    m.objective = pyo.Objective(expr=expr, sense=pyo.minimize if ix.cost_mode else pyo.maximize)
+    parts.attach_objective(m, ix, objective_vector(m, ix, data, lay))
 
 
 # ---- extraction ------------------------------------------------------------------------------------

@@ -165,10 +165,23 @@ def period_lines(plan: dict) -> list[str]:
     for c in plan["channels"]:
         running[c["period"]] = running.get(c["period"], 0) + 1
     stock = {p: 0.0 for p in periods}
+    by_warehouse: dict[str, dict[str, float]] = {}
     for s in plan["stock"]:
         stock[s["period"]] += s["units"]
-    return [
+        held = by_warehouse.setdefault(s["warehouse"], {})
+        held[s["period"]] = held.get(s["period"], 0.0) + s["units"]
+    sent = {p: 0.0 for p in periods}
+    for f in plan["flows"]:
+        if f.get("kind") == "linehaul":
+            sent[f["period"]] = sent.get(f["period"], 0.0) + f["units"]
+    lines = [
         "  units sold per period: " + ", ".join(f"{p} {sold[p]:,.0f}" for p in periods),
+        "  units sent by linehaul per period: " + ", ".join(f"{p} {sent.get(p, 0.0):,.0f}" for p in periods),
         "  channels running per period (campaign calendar): " + ", ".join(f"{p} {running.get(p, 0)}" for p in periods),
         "  warehouse stock at period end: " + ", ".join(f"{p} {stock[p]:,.0f}" for p in periods),
     ]
+    for warehouse, held in sorted(by_warehouse.items()):
+        shown = [f"{p} {held[p]:,.0f}" for p in periods if held.get(p, 0.0) >= 0.5]
+        if shown:
+            lines.append(f"    stock at {warehouse}: " + ", ".join(shown))
+    return lines

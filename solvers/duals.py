@@ -14,15 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.families import FAMILIES
 from .budget import INF, Budget
 from .compile import CompiledModel, highs_lp, new_highs, run_highs
-
-PLANNER_FAMILIES = (
-    "marketing_budget", "compliance_budget", "logistics_budget", "max_warehouses", "max_markets", "payment_risk_cap",
-    "revenue_concentration", "average_service", "service_level", "warehouse_capacity", "lane_capacity",
-    "committed_volume",
-)
-
 
 @dataclass
 class RowValue:
@@ -58,7 +52,7 @@ def fixed_plan_duals(model, plan: np.ndarray, time_limit: float | None = None) -
     duals, activity = np.asarray(solution.row_dual), np.asarray(solution.row_value)
     continuous_rows = np.diff(compiled.A[:, ~fixed].tocsr().indptr) > 0 if fixed.any() else np.ones(len(duals), bool)
     rows = []
-    for family in PLANNER_FAMILIES:
+    for family in FAMILIES:
         if family not in compiled.families:
             continue
         start, end, keys = compiled.families[family]

@@ -292,6 +292,8 @@ def solve_ef(uncertain: Uncertain, formulation: Formulation | None = None, optio
     options = options or SolveOptions()
     start = time.perf_counter()
     stack = stack or _stack(uncertain.instances, formulation)
+    if fix_first is not None and risk.weight == 0:
+        return _solve_second_stages(uncertain, stack, fix_first, formulation, options, start)
     matrices = _Matrices(*_extensive_form(stack, uncertain.probabilities, risk, fix_first)[:7])
     values, message, objective, bound = _solve_matrices(matrices, options)
     seconds = time.perf_counter() - start
@@ -304,6 +306,35 @@ def solve_ef(uncertain: Uncertain, formulation: Formulation | None = None, optio
     objective, bound = sign * objective, sign * bound
     return StochasticResult("ef", status.value, objective, expected, bound, _gap(objective, bound), seconds, runs,
                             _first_stage(runs[0]), message)
+
+
+def _solve_second_stages(uncertain: Uncertain, stack: _Stack, first: np.ndarray, formulation, options: SolveOptions,
+                         start: float) -> StochasticResult:
+    """With the first stage fixed the scenarios separate: each scenario's second stage is its own
+    MIP (the time limit applies to each), and the expected objective is their weighted sum."""
+    F = stack.first
+    values_by_scenario, bounds, statuses = [], [], []
+    for compiled in stack.compiled:
+        lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+        lower[F] = upper[F] = np.where(compiled.integer[F], np.round(first), first)
+        matrices = _Matrices(compiled.A, compiled.row_lower, compiled.row_upper, lower, upper, compiled.cost,
+                             compiled.integer)
+        values, message, _, bound = _solve_matrices(matrices, options)
+        if values is None:
+            return StochasticResult("ef", message, None, None, None, None, time.perf_counter() - start,
+                                    message=f"the fixed first stage leaves a scenario without a plan ({message})")
+        values_by_scenario.append(values)
+        bounds.append(compiled.sign * bound)
+        statuses.append(message)
+    nF = int(F.sum())
+    stacked = np.concatenate([values_by_scenario[0][F], *[v[~F] for v in values_by_scenario]])
+    stacked[:nF] = np.where(stack.compiled[0].integer[F], np.round(first), first)
+    status = Status.OPTIMAL if all(s == "Optimal" for s in statuses) else Status.TIME_LIMIT
+    runs = _scenario_runs(stack, uncertain, stacked, status, formulation)
+    expected = sum(p * r.evaluation.objective for p, r in zip(uncertain.probabilities, runs))
+    bound = sum(p * b for p, b in zip(uncertain.probabilities, bounds))
+    return StochasticResult("ef", status.value, expected, expected, bound, _gap(expected, bound),
+                            time.perf_counter() - start, runs, _first_stage(runs[0]))
 
 
 # ---- progressive hedging on mpi-sppy ----------------------------------------------------------------------
