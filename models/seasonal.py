@@ -29,7 +29,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ..data.instance import Instance
-from ..data.network import DIRECT, LASTMILE, LINEHAUL
+from ..data.network import LASTMILE, LINEHAUL
 from ..data.seasons import arrival_periods, demand_shares, freight_multipliers, seasons_of
 from . import parts
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
@@ -265,10 +265,8 @@ def _stock_balance(m, ix, data, lay):
     G = len(keys)
     key_of = keys.get_indexer(pd.MultiIndex.from_frame(arcs[["product", "warehouse"]]))
     b = RowBuilder(G * T)
-    line_key = key_of[data["line"]]
-    keep = line_key >= 0
-    data["line_key"] = line_key
-    _arrivals(ix, data, lay, b, lambda a, arrive: arrive * G + key_of[a], np.where(keep, 1.0, 0.0))
+    # every linehaul arc feeds a (product, warehouse) with a last mile out (data/network.py)
+    _arrivals(ix, data, lay, b, lambda a, arrive: arrive * G + key_of[a], 1.0)
     last = np.flatnonzero(arcs["kind"].to_numpy() == LASTMILE)
     for period in range(T):
         b.add(period * G + key_of[last], lay.at("x", last, period), -1.0)
@@ -346,7 +344,6 @@ def _lane_capacity(m, ix, data, lay):
 def _service(m, ix, lay):
     """Rows 12 and 12b over the horizon."""
     f = _fulfil(ix)
-    n = len(ix.pairs)
     target = ix.markets["target_avg_lead_time_days"].dropna()
     target = target[target.index.isin(f["market"])]
     row_of = pd.Series(np.arange(len(target)), index=target.index)
@@ -368,7 +365,6 @@ def _service(m, ix, lay):
                -levels["service_share"].reindex(lpairs["market"]).to_numpy())
     add_rows(m, "average_service", b, -INF, 0.0, target.index)
     add_rows(m, "service_level", bl, 0.0, INF, levels.index)
-    del n
 
 
 def _money_terms(m, ix, data, lay):
@@ -543,4 +539,4 @@ def _stock_from_flows(m, x: np.ndarray, G: int, T: int) -> np.ndarray:
     return stock
 
 
-__all__ = ["build_seasonal_model", "extract_seasonal_plan", "SeasonalError", "DIRECT"]
+__all__ = ["build_seasonal_model", "extract_seasonal_plan", "SeasonalError"]

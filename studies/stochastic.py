@@ -39,8 +39,8 @@ import scipy.sparse as sp
 
 from ..data.errors import Issue
 from ..data.instance import Instance, load_document
-from ..data.scenarios import (SHEET, Scenario, ScenarioError, check_uncertainty, mean_document, read_scenarios,
-                              scenario_document)
+from ..data.scenarios import (SHEET, Scenario, ScenarioError, apply_scenario, check_uncertainty, mean_document,
+                              read_scenarios, scenario_document)
 from ..models.build import build_model
 from ..models.extract import extract_plan
 from ..models.formulation import Formulation
@@ -48,7 +48,6 @@ from ..pipeline import Run
 from ..solvers import SolveOptions, SolveResult, Status
 from ..solvers.budget import INF, Budget
 from ..solvers.compile import CompiledModel, highs_lp, new_highs, run_highs
-from ..solvers.result import ModelSize
 from .compare import kpi_row
 from .runner import make_runner
 
@@ -120,11 +119,7 @@ def read_uncertainty(base: Instance, path) -> Uncertain:
     scenarios = read_scenarios(path, base)
     check_uncertainty(scenarios)
     documents = [scenario_document(base, s) for s in scenarios]
-    instances = []
-    for scenario, doc in zip(scenarios, documents):
-        from ..data.scenarios import apply_scenario
-
-        instances.append(apply_scenario(base, scenario))
+    instances = [apply_scenario(base, s) for s in scenarios]
     _check_same_structure(base, scenarios, instances)
     return Uncertain(base, [s.name for s in scenarios], [s.probability for s in scenarios], instances, documents)
 
@@ -483,4 +478,4 @@ def _values_by_name(run: Run, model) -> np.ndarray:
     return values
 
 
-__all__ = ["Risk", "read_uncertainty", "solve_ef", "solve_ph", "evaluate_study", "ModelSize"]
+__all__ = ["Risk", "read_uncertainty", "solve_ef", "solve_ph", "evaluate_study"]
