@@ -158,7 +158,8 @@ def validate(instance, fmt, capacity, uncapacitated):
               help="HiGHS: tighten the root LP with xborder's channel-demand and mitigation cuts before branching.")
 @click.option("--tree/--no-tree", default=None,
               help="HiGHS: branch on markets, channels, warehouses and mitigation over the root LP before the "
-                   "full MIP, with the linking rows held back until violated (default: on for models of 200,000+ columns).")
+                   "full MIP (default: on for models of 200,000+ columns, with the linking rows held back until violated, "
+                   "and for smaller ones when less than 6 root-LP solve times of the limit are left after the root LP).")
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options

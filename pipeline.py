@@ -63,6 +63,7 @@ class Run:
             "strategic_tree": r.extra.get("strategic_tree"),
             "root_lp_abandoned": r.extra.get("root_lp_abandoned", False),
             "solver_objective": r.extra.get("solver_objective"),
+            "stages": r.extra.get("stages"),
         }
 
 

@@ -8,8 +8,11 @@ pay? Prints two markdown tables.
    distance from the optimum) and to the best plan known for the instance (the best of every
    run here, or a published optimum), and the markets it enters.
 2. `--levers`: the same command with the default settings and with each single lever switched
-   (no warm start, warm start forced, no cuts, strategic tree forced) on OR-Library files and
-   generated instances; per instance, whether the default is within `--noise` of the best.
+   (no warm start, warm start forced, no cuts, strategic tree forced, no strategic tree) on
+   OR-Library files and generated instances; per instance, whether the default is within
+   `--noise` of the best. A lever that leaves the stages the solve runs as the default's (the
+   solution's `run.stages`) is marked `=`: it is the same run again, and its spread from the
+   default's is run-to-run noise (verdict "noise" when only such runs beat the default).
 
 Each solve is its own `xborder solve` process (nothing shared, peak memory its own). Run from
 the repository root, e.g.
@@ -31,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CFLP = REPO / "benchmarks" / "orlib" / "cflp"
 LEVERS = {"default": [], "no warm start": ["--no-warm-start"], "warm start": ["--warm-start"],
-          "no cuts": ["--no-cuts"], "tree": ["--tree"]}
+          "no cuts": ["--no-cuts"], "tree": ["--tree"], "no tree": ["--no-tree"]}
 ORLIB = [("capa.txt", 8000), ("capc.txt", 5000), ("cap134.txt", None)]
 
 
@@ -57,6 +60,7 @@ def solve(instance: Path, limit: float, extra: list, fmt: list) -> dict:
             "rest": sum(v for k, v in seconds.items() if k not in ("handoff", "solve")), "status": doc.get("status"),
             "objective": doc.get("objective"), "bound": doc.get("bound"), "gap": doc.get("gap"),
             "markets": len(doc.get("decisions", {}).get("markets", [])), "kind": doc.get("objective_kind", "profit"),
+            "stages": doc.get("run", {}).get("stages"),
             "error": proc.stderr.strip().splitlines()[-1:] if proc.returncode not in (0, 3, 130) else []}
 
 
@@ -117,12 +121,26 @@ def levers_table(limit: float, noise: float, seeds, sizes, folder: Path):
         objectives = [r["objective"] for r in results.values() if r["objective"] is not None]
         pick = max if kind == "profit" else min
         best = pick(objectives + ([optimum] if optimum is not None else [])) if objectives else None
-        cells = [f"{_fmt(r['objective'])} ({_pct(distance(r['objective'], best, kind))})" for r in results.values()]
-        best_lever = min(distance(r["objective"], best, kind) or 0.0 if r["objective"] is not None else 1.0
-                         for r in results.values())
-        default = distance(results["default"]["objective"], best, kind)
-        verdict = "yes" if default is not None and default <= best_lever + noise else "NO"
-        print(f"| {name} | {_fmt(optimum)} | " + " | ".join(cells) + f" | {verdict} |", flush=True)
+        same = {lever: r["stages"] is not None and r["stages"] == results["default"]["stages"]
+                for lever, r in results.items()}
+        cells = [f"{_fmt(r['objective'])} ({_pct(distance(r['objective'], best, kind))})" + (" =" if same[lever] else "")
+                 for lever, r in results.items()]
+        print(f"| {name} | {_fmt(optimum)} | " + " | ".join(cells) + f" | {_verdict(results, same, best, kind, noise)} |",
+              flush=True)
+
+
+def _verdict(results: dict, same: dict, best, kind: str, noise: float) -> str:
+    """'yes': the default is within `noise` of the best run; 'noise': only runs with the default's
+    own stages (the same settings, marked '=') did better, so the difference is run-to-run noise;
+    'NO': a run with other settings did better."""
+    def dist(r):
+        return 1.0 if r["objective"] is None else distance(r["objective"], best, kind)
+
+    default = dist(results["default"])
+    if default <= min(dist(r) for r in results.values()) + noise:
+        return "yes"
+    other = [dist(r) for lever, r in results.items() if not same[lever]]
+    return "noise" if not other or default <= min(other) + noise else "NO"
 
 
 def main():
@@ -133,7 +151,8 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--time-limits", nargs="+", type=float, default=[10, 30, 60, 120])
     parser.add_argument("--time-limit", type=float, default=60.0, help="table 2's limit")
-    parser.add_argument("--lever-sizes", nargs="+", default=["s", "m", "l"])
+    parser.add_argument("--lever-sizes", nargs="*", default=["s", "m", "l"],
+                        help="generated sizes for --levers (none: the OR-Library files only)")
     parser.add_argument("--noise", type=float, default=0.001, help="relative objective difference taken as noise")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "xborder-anytime")
     args = parser.parse_args()

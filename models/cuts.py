@@ -6,7 +6,7 @@ Every inequality holds for every integer-feasible plan, so adding them never cha
 (tests/test_cuts.py checks this against solves without them); they only remove fractional points.
 
 The HiGHS back end runs them in a short loop on the root LP before the branch-and-bound starts
-(solvers/highs.py, `strengthen_root`).
+(solvers/prepare.py and solvers/relaxed.py, `cut_loop`).
 """
 
 from __future__ import annotations

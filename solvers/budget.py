@@ -20,7 +20,9 @@ it less, not nothing:
 | HiGHS's MIP | all that is left, less `MIP_STOP_RESERVE` | stopped by HiGHS's own time limit |
 
 `STOP` is the process-wide request to stop (Ctrl-C, SIGTERM): a budget whose stop was requested
-has no time left, and every HiGHS run is interrupted through its callbacks.
+has no time left, and every HiGHS run is interrupted through its callbacks. A `companion` budget
+(the same deadline) can also be halted on its own: the preparation that runs beside HiGHS's MIP
+when the warm start is its only stage (`prepare.py`) stops that way once HiGHS is done.
 """
 
 from __future__ import annotations
@@ -57,6 +59,18 @@ class Budget:
         self.limit = limit
         self.start = time.perf_counter()
         self.deadline = INF if limit is None else self.start + limit
+        self._halted = threading.Event()
+
+    def companion(self) -> "Budget":
+        """A budget with the same start and deadline that can also be halted on its own (`halt`):
+        for work that runs beside a solver and has no use once the solver is done."""
+        other = Budget.__new__(Budget)
+        other.limit, other.start, other.deadline = self.limit, self.start, self.deadline
+        other._halted = threading.Event()
+        return other
+
+    def halt(self):
+        self._halted.set()
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -75,7 +89,7 @@ class Budget:
 
     def left(self, until: float = INF) -> float:
         """Seconds left until `until` or the deadline, whichever is first (0 once stopped)."""
-        if STOP.is_set():
+        if self.stopped:
             return 0.0
         return max(min(until, self.deadline) - time.perf_counter(), 0.0)
 
@@ -84,4 +98,5 @@ class Budget:
 
     @property
     def stopped(self) -> bool:
-        return STOP.is_set()
+        """A stop was requested (Ctrl-C, SIGTERM) or this budget was halted."""
+        return STOP.is_set() or self._halted.is_set()

@@ -19,7 +19,7 @@ import scipy.sparse as sp  # the matrix type: loaded at import, not inside the t
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from ..models.cuts import VIOLATION_ABS, VIOLATION_REL
-from .budget import INF, STOP, Budget
+from .budget import INF, Budget
 from .result import ModelSize
 
 _BANNER_SHOWN = False
@@ -245,10 +245,14 @@ def highs_lp(c: CompiledModel, highspy):
     return lp
 
 
-def _interrupt_on_stop(event):
-    """HiGHS interrupt callback: stop the run once a stop was requested."""
-    if STOP.is_set():
-        event.interrupt()
+def _interrupt_when_stopped(budget: Budget):
+    """HiGHS interrupt callback: stop the run once a stop was requested or `budget` was halted."""
+
+    def interrupt(event):
+        if budget.stopped:
+            event.interrupt()
+
+    return interrupt
 
 
 def run_highs(h, budget: Budget, until: float = INF):
@@ -261,7 +265,7 @@ def run_highs(h, budget: Budget, until: float = INF):
     h.setOptionValue("time_limit", h.getRunTime() + left if np.isfinite(left) else INF)
     if not getattr(h, "_xb_interruptible", False):
         for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-            callback.subscribe(_interrupt_on_stop)
+            callback.subscribe(_interrupt_when_stopped(budget))
         h._xb_interruptible = True
     h.run()
     return True

@@ -1,11 +1,15 @@
 """HiGHS back end: prepare on the root LP, then HiGHS's branch-and-bound, all within one budget.
 
 1. Compile the model to matrices (`compile.py`) and start the solve's `Budget` (`budget.py`).
-2. Prepare on the LP relaxation (`relaxed.py`, `tree.py`): the root LP, the root cut loop, the
+2. Prepare on the LP relaxation (`prepare.py`, on `relaxed.py` and `tree.py`): the root LP, the root cut loop, the
    strategic tree for very large models, and a dived and rounded start plan. Each stage is
    bounded by its share of the time limit; when the root LP cannot finish within its share, the
    model goes to HiGHS's MIP directly (its own heuristics find plans).
 3. HiGHS's MIP from the best plan found so far, with whatever time is left.
+
+When the only stage wanted is the warm start (a model without xborder's cuts, no tree), nothing
+in HiGHS's model would change, so steps 2 and 3 run side by side instead: HiGHS's MIP in a thread
+from the start, the root LP, rounding and dive here, each plan handed to HiGHS as it is found.
 
 The reported objective is always recomputed from the plan that is loaded into the model (and
 so written out), and the gap from that objective and the best valid bound.
@@ -15,141 +19,16 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
-from .budget import (INF, CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, MIN_MIP_SECONDS, MIP_STOP_RESERVE,
-                     QUICK_SHARE,
-                     ROOT_LP_SHARE, ROUND_SHARE, TREE_SHARE, Budget)
+from .budget import MIN_MIP_SECONDS, MIP_STOP_RESERVE, Budget
 from .compile import CompiledModel, highs_lp, new_highs, run_highs
+from .prepare import PlanOffers, Preparation, Stages, alongside, prepare, wants_tree
 from .progress import Progress
-from .relaxed import ROOT_CUT_ROUNDS, RelaxedLp, RootCuts, cut_loop, model_separators, solve_root
 from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
-from .tree import TreeReport, nearest_rounding, rounded_lp_plan, strategic_tree
-
-TREE_MIN_COLUMNS = 200_000  # size l (110k columns) is faster without the tree, size xl (310k) needs it
-WARM_START_MIN_COLUMNS = 20_000  # below this the start did not pay (benchmarks/scale.py, sizes s and m)
-
-
-def _wants_tree(options: SolveOptions, model) -> bool:
-    """The strategic tree (and the lean root LP it works on) by default only for very large
-    models: there HiGHS's own root (it solves the LP again, then separates cuts) leaves it no time
-    to branch, while below it HiGHS proves the optimum faster than the tree (benchmarks/scale.py)."""
-    if options.tree is not None:
-        return options.tree
-    columns = getattr(model, "xb_columns", None)
-    return columns is not None and len(columns) >= TREE_MIN_COLUMNS
-
-
-def _wants_warm_start(options: SolveOptions, compiled: CompiledModel, cuts: bool) -> bool:
-    """By default only for models of WARM_START_MIN_COLUMNS+ columns whose root LP carries
-    xborder's own cuts: without them the root LP is the one HiGHS solves itself, and HiGHS's
-    own heuristics use it better than a dive that eats into its time (OR-Library capc:
-    benchmarks/levers.py)."""
-    if not compiled.integer.any():
-        return False
-    if options.warm_start is None:
-        return cuts and len(compiled.columns) >= WARM_START_MIN_COLUMNS
-    return bool(options.warm_start)
-
-
-@dataclass
-class Preparation:
-    """What the LP relaxation gave before the MIP: root cuts, the strategic tree, a start plan."""
-
-    root: RootCuts | None = None
-    tree: TreeReport | None = None
-    start_plan: np.ndarray | None = None
-    root_lp_abandoned: bool = False
-
-    def bound(self, sign: float) -> float | None:
-        """The tightest valid bound found here, in the model's sense (None if none)."""
-        bounds = []
-        if self.root is not None and self.root.lp_bound_after is not None:
-            bounds.append(self.root.lp_bound_after)
-        if self.tree is not None and np.isfinite(self.tree.bound):
-            bounds.append(sign * self.tree.bound)
-        if not bounds:
-            return None
-        return min(bounds) if sign < 0 else max(bounds)
-
-
-def _prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budget, highspy) -> Preparation:
-    """Root LP; when the strategic tree or a warm start is wanted, a first plan by the nearest
-    rounding of it at once (anytime); the cut loop (cuts and deferred rows); then better plans
-    (`_improve_plans`). Each within its share of the budget (`budget.py`)."""
-    progress = options.progress
-    prep = Preparation()
-    cuts = bool(options.cuts and compiled.integer.any()
-                and (model_separators(model, compiled) or compiled.deferred is not None))
-    if not cuts:
-        compiled.restore_deferred()
-    strategic = getattr(model, "xb_strategic", None)
-    if strategic is not None:
-        strategic = strategic & compiled.integer
-    tree = strategic is not None and strategic.any() and _wants_tree(options, model)
-    warm = _wants_warm_start(options, compiled, cuts)
-    if not (cuts or tree or warm):
-        return prep
-    relaxed = RelaxedLp(compiled, highspy, budget)
-    prep.root = solve_root(relaxed, budget.at(ROOT_LP_SHARE), progress)
-    if prep.root.lp_values is None:
-        prep.root_lp_abandoned = not relaxed.infeasible
-        if prep.root_lp_abandoned and not budget.stopped:
-            progress.stage("root LP", "not solved within its share of the time limit: HiGHS's MIP takes the model as it is")
-        compiled.restore_deferred()
-        return prep
-    if strategic is None:
-        strategic = np.zeros(len(compiled.columns), dtype=bool)
-    plans = []
-
-    def found(plan):
-        """Keep the better of `plan` and the start so far; report it; return `plan`."""
-        plans.append(plan)
-        prep.start_plan = min((p for p in plans if p is not None), key=lambda p: compiled.sign * compiled.objective_of(p),
-                              default=None)
-        _report_plan(progress, compiled, plan, prep.bound(compiled.sign))
-        return plan
-
-    if tree or warm:  # a first plan at once, from the root LP itself
-        progress.begin("rounding")
-        plan = found(nearest_rounding(relaxed, prep.root.lp_values, strategic, until=budget.until_share(QUICK_SHARE)))
-        progress.stage("rounding", "plan found" if plan is not None else "no plan (infeasible, or out of time)")
-    cut_loop(relaxed, model, prep.root, ROOT_CUT_ROUNDS if cuts else 0, budget.until_share(CUT_SHARE), progress)
-    _improve_plans(prep, relaxed, strategic, tree, warm, float(options.mip_gap), budget, progress, found)
-    return prep
-
-
-def _improve_plans(prep: Preparation, relaxed: RelaxedLp, strategic, tree: bool, warm: bool, mip_gap: float,
-                   budget: Budget, progress: Progress, found):
-    """Better plans from the cut LP: the strategic tree (very large models) or the dive (warm
-    start); `found` keeps the best as HiGHS's start. The dive stops after DIVE_MIN_SECONDS +
-    DIVE_ROOT_MULTIPLE root-LP times, at its share of what is left, or once it cannot beat the
-    plan in hand, so on a model whose LP is cheap it hands the time to HiGHS quickly."""
-    compiled, root = relaxed.compiled, prep.root
-    sign = compiled.sign
-    if tree and not budget.expired():
-        progress.begin("tree")
-        prep.tree = strategic_tree(relaxed, root.lp_values, sign * root.lp_bound_after, strategic, mip_gap,
-                                   budget.until_share(TREE_SHARE), start=prep.start_plan)
-        found(prep.tree.plan)
-        progress.stage("tree", f"{prep.tree.nodes} nodes, {prep.tree.stopped_by}")
-    elif warm and not budget.expired():
-        progress.begin("dive")
-        dive_until = min(budget.until_share(DIVE_SHARE),
-                         time.perf_counter() + DIVE_MIN_SECONDS + DIVE_ROOT_MULTIPLE * root.lp_seconds)
-        incumbent = INF if prep.start_plan is None else sign * compiled.objective_of(prep.start_plan)
-        plan = found(rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until, budget.until_share(ROUND_SHARE),
-                                     incumbent=incumbent))
-        progress.stage("dive", "plan found" if plan is not None else "no better plan")
-
-
-def _report_plan(progress: Progress, compiled: CompiledModel, plan: np.ndarray | None, bound: float | None):
-    if plan is not None:
-        progress.incumbent(compiled.objective_of(plan), bound)
 
 
 HIGHS_DEFAULTS: dict = {}  # options that measurably help on this model (see benchmarks/scale.py)
@@ -184,17 +63,36 @@ class HighsSolver:
         import highspy
 
         budget = Budget(options.time_limit)
-        defer = getattr(model, "xb_deferrable", ()) if options.cuts and _wants_tree(options, model) else ()
+        defer = getattr(model, "xb_deferrable", ()) if options.cuts and wants_tree(options, model) else ()
         try:
             compiled = CompiledModel(model, defer)
         except InfeasibleConstraintException as err:
             return self._trivially_infeasible(str(err), budget.elapsed())
         compile_seconds = budget.elapsed()
 
-        start = time.perf_counter()
-        prep = _prepare(model, compiled, options, budget, highspy)
-        prepare_seconds = time.perf_counter() - start
+        stages = Stages.of(model, compiled, options)
+        if stages.beside_highs:
+            result, prep = self._run_highs_beside_preparation(compiled, model, options, stages, budget, highspy)
+            prepare_seconds = 0.0
+        else:
+            start = time.perf_counter()
+            prep = prepare(model, compiled, options, budget, highspy, stages)
+            prepare_seconds = time.perf_counter() - start
+            result = self._after_preparation(compiled, model, options, prep, budget, highspy)
+        result.handoff_seconds += compile_seconds
+        result.solve_seconds += prepare_seconds
+        if prep.root is not None and (prep.root.rounds or prep.root.lp_values is None):
+            result.extra["root_cuts"] = prep.root.facts()
+        if prep.root_lp_abandoned:
+            result.extra["root_lp_abandoned"] = True
+        if prep.tree is not None:
+            result.extra["strategic_tree"] = prep.tree.facts(compiled.sign)
+        result.extra["stages"] = {"cuts": stages.cuts, "deferred_rows": bool(defer), "tree": prep.tree is not None,
+                                  "warm_start": stages.warm, "beside_highs": stages.beside_highs}
+        return result
 
+    def _after_preparation(self, compiled, model, options, prep: Preparation, budget: Budget, highspy) -> SolveResult:
+        """HiGHS's MIP from what the preparation left, unless the tree closed the gap or no time is left."""
         if prep.tree is not None and prep.tree.closed:
             result = self._plan_result(prep, prep.start_plan, Status.OPTIMAL, compiled, model,
                                        "optimal within the gap (strategic branch-and-bound on the root LP)")
@@ -204,19 +102,30 @@ class HighsSolver:
                                        "HiGHS's MIP not started: no time left after the root LP stages")
         else:
             result = self._run_highs(compiled, model, options, prep, budget, highspy)
-        result.handoff_seconds += compile_seconds
-        result.solve_seconds += prepare_seconds
-        if prep.root is not None and (prep.root.rounds or prep.root.lp_values is None):
-            result.extra["root_cuts"] = prep.root.facts()
-        if prep.root_lp_abandoned:
-            result.extra["root_lp_abandoned"] = True
-        if prep.tree is not None:
-            result.extra["strategic_tree"] = prep.tree.facts(compiled.sign)
         return result
 
-    def _run_highs(self, compiled, model, options, prep: Preparation, budget: Budget, highspy) -> SolveResult:
+    def _run_highs_beside_preparation(self, compiled, model, options, stages: Stages, budget: Budget, highspy):
+        """HiGHS's MIP in a thread from the start, the preparation (root LP, rounding, dive) in
+        this one; each plan the preparation finds goes to HiGHS at its next user-solution
+        callback, so HiGHS's search and the dive share the time instead of queueing for it. The
+        preparation stops when HiGHS does. Returns the result and the preparation."""
+        prep = Preparation()
+        offers = PlanOffers(compiled)
+        beside = budget.companion()
+
+        def run_preparation():
+            prep.__dict__.update(vars(prepare(model, compiled, options, beside, highspy, stages, offer=offers.put)))
+
+        result = self._run_highs(compiled, model, options, prep, budget, highspy, beside=(run_preparation, beside),
+                                 offers=offers)
+        return result, prep
+
+    def _run_highs(self, compiled, model, options, prep: Preparation, budget: Budget, highspy,
+                   beside=None, offers: "PlanOffers | None" = None) -> SolveResult:
         """HiGHS's branch-and-bound on the compiled model, from the start plan if any, within
-        what is left of the budget. The plan kept is the better of HiGHS's and the start."""
+        what is left of the budget. The plan kept is the better of HiGHS's and the start. With
+        `beside` (a preparation and its budget), HiGHS runs in a thread while the preparation
+        runs here and hands its plans over through `offers`."""
         start = time.perf_counter()
         compiled.restore_deferred()  # measured at size l: HiGHS's own cuts need the full linking rows
         h = self._highs(options)
@@ -233,7 +142,12 @@ class HighsSolver:
             h.setSolution(solution)  # HiGHS checks it: an infeasible start is ignored
         self._subscribe_progress(h, compiled.sign, options.progress)
         options.progress.begin("MIP")
-        run_highs(h, budget, until=budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left()))
+        until = budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left())
+        if beside is None:
+            run_highs(h, budget, until)
+        else:
+            h.cbMipUserSolution.subscribe(offers.hand_over)
+            alongside(lambda: run_highs(h, budget, until), *beside)
         result = self._result(h, compiled, model, prep, highspy)
         result.handoff_seconds, result.solve_seconds = handoff, time.perf_counter() - start
         options.progress.incumbent(result.objective, result.bound)

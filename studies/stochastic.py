@@ -91,6 +91,14 @@ class Uncertain:
     probabilities: list[float]
     instances: list[Instance]
     documents: list[dict]
+    stacks: dict = field(default_factory=dict, repr=False, compare=False)  # Formulation -> _Stack, built once
+
+    def stack(self, formulation: Formulation) -> "_Stack":
+        """Every scenario's model and matrices under `formulation`, built on first use and kept:
+        the EF, the EEV and PH's first-stage names all read the same stack."""
+        if formulation not in self.stacks:
+            self.stacks[formulation] = _stack(self.instances, formulation)
+        return self.stacks[formulation]
 
 
 @dataclass
@@ -120,24 +128,33 @@ def read_uncertainty(base: Instance, path) -> Uncertain:
     check_uncertainty(scenarios)
     documents = [scenario_document(base, s) for s in scenarios]
     instances = [apply_scenario(base, s) for s in scenarios]
-    _check_same_structure(base, scenarios, instances)
-    return Uncertain(base, [s.name for s in scenarios], [s.probability for s in scenarios], instances, documents)
+    models = _check_same_structure(base, scenarios, instances)
+    uncertain = Uncertain(base, [s.name for s in scenarios], [s.probability for s in scenarios], instances, documents)
+    uncertain.stacks[Formulation()] = _Stack([compiled for _, compiled in models], [model for model, _ in models],
+                                             models[0][0].cols.mask(FIRST_STAGE))
+    return uncertain
 
 
-def _shape(instance: Instance) -> tuple:
+def _built(instance: Instance) -> tuple:
+    """The instance's model (default formulation, no presolve, as the EF stacks it) and matrices."""
     model = build_model(instance, presolve=False)
-    compiled = CompiledModel(model)
+    return model, CompiledModel(model)
+
+
+def _shape(model, compiled: CompiledModel) -> tuple:
     families = tuple((name, end - start) for name, (start, end, _) in compiled.families.items())
     keys = tuple((name, tuple(map(str, keys))) for name, keys in model.cols.keys.items())
     return families, keys
 
 
-def _check_same_structure(base: Instance, scenarios: list[Scenario], instances: list[Instance]):
-    """Every scenario must give the base's model shape: the same decisions and the same rows."""
-    reference = _shape(base)
-    issues = []
+def _check_same_structure(base: Instance, scenarios: list[Scenario], instances: list[Instance]) -> list[tuple]:
+    """Every scenario must give the base's model shape: the same decisions and the same rows.
+    Returns each scenario's (model, matrices), which the default-formulation EF then reuses."""
+    reference = _shape(*_built(base))
+    issues, models = [], []
     for scenario, instance in zip(scenarios, instances):
-        if _shape(instance) != reference:
+        models.append(_built(instance))
+        if _shape(*models[-1]) != reference:
             o = scenario.overrides[0]
             rows = ", ".join(str(x.row) for x in scenario.overrides)
             issues.append(Issue(o.file, SHEET, f"scenario '{scenario.name}' (rows {rows}) changes which decisions or "
@@ -146,6 +163,7 @@ def _check_same_structure(base: Instance, scenarios: list[Scenario], instances: 
                                 o.row, o.column))
     if issues:
         raise ScenarioError(issues)
+    return models
 
 
 # ---- the extensive form ---------------------------------------------------------------------------------
@@ -195,16 +213,12 @@ def _extensive_form(stack: _Stack, probabilities, risk: Risk, fix_first: np.ndar
 def _with_cvar(A, row_lower, row_upper, cost, col_lower, col_upper, integer, losses, F, S, p, risk):
     """(1 - w) E[L] + w (eta + 1/(1 - alpha) sum_s p_s u_s), u_s >= L_s - eta, u_s >= 0, in the min
     sense L (the loss: cost, or minus profit)."""
-    k, nF, nS = len(losses), int(F.sum()), int(S.sum())
+    k = len(losses)
     w = risk.weight
     cost = (1 - w) * cost
-    rows = []
-    for s, loss in enumerate(losses):
-        row = np.zeros(nF + k * nS)
-        row[:nF] = loss[F]
-        row[nF + s * nS: nF + (s + 1) * nS] = loss[S]
-        rows.append(row)
-    L = sp.csr_matrix(np.vstack(rows))
+    first = sp.csr_matrix(np.vstack([loss[F] for loss in losses]))  # k x nF: the shared columns
+    second = sp.block_diag([sp.csr_matrix(loss[S]) for loss in losses], format="csr")  # k x k nS
+    L = sp.hstack([first, second], format="csr")
     eta_u = sp.hstack([sp.csr_matrix(-np.ones((k, 1))), -sp.identity(k, format="csr")])
     zeros = sp.csr_matrix((A.shape[0], 1 + k))
     A = sp.vstack([sp.hstack([A, zeros]), sp.hstack([L, eta_u])], format="csc")
@@ -286,7 +300,7 @@ def solve_ef(uncertain: Uncertain, formulation: Formulation | None = None, optio
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     start = time.perf_counter()
-    stack = stack or _stack(uncertain.instances, formulation)
+    stack = stack or uncertain.stack(formulation)
     if fix_first is not None and risk.weight == 0:
         return _solve_second_stages(uncertain, stack, fix_first, formulation, options, start)
     matrices = _Matrices(*_extensive_form(stack, uncertain.probabilities, risk, fix_first)[:7])
@@ -370,7 +384,7 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
             tail = (done.stderr or done.stdout)[-1500:]
             raise ValueError(f"progressive hedging failed (mpiexec exit {done.returncode}): {tail}")
         ph = json.loads(result_file.read_text())
-    stack = _stack(uncertain.instances, formulation)
+    stack = uncertain.stack(formulation)
     columns = [str(v) for v in stack.models[0].xb_columns]
     first_names = [columns[j] for j in np.flatnonzero(stack.first)]
     fix = np.array([ph["first_stage"].get(name, 0.0) for name in first_names])
@@ -437,7 +451,7 @@ def evaluate_study(uncertain: Uncertain, result: StochasticResult, formulation: 
     ev_run = solve_loaded(mean, formulation, options, duals=False)
     eev = None
     if ev_run.has_plan:
-        stack = _stack(uncertain.instances, formulation)
+        stack = uncertain.stack(formulation)
         first = _values_by_name(ev_run, stack.models[0])[stack.first]
         eev = solve_ef(uncertain, formulation, options, fix_first=first, stack=stack).expected
     rp = result.expected

@@ -149,7 +149,7 @@ def test_root_lp_bound_is_reported_when_tighter_than_the_solvers():
     """Every bound found before the MIP is valid, so the tightest is kept: a maximisation whose
     root LP ends at 120 and whose tree proves 110 has bound 110; a minimisation with LP bound 80
     and tree bound 90 has bound 90 (the tree works in minimisation sense: -110 for the max)."""
-    from xborder.solvers.highs import Preparation
+    from xborder.solvers.prepare import Preparation
     from xborder.solvers.relaxed import RootCuts
     from xborder.solvers.tree import TreeReport
 

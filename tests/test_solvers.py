@@ -145,6 +145,77 @@ def test_warm_start_keeps_the_optimum_and_its_plan_is_feasible():
     assert math.isclose(cold.result.objective, warm.result.objective, rel_tol=1e-6) and warm.evaluation.ok
 
 
+def _cap41():
+    return load_document(read_orlib_cap(REPO / "benchmarks" / "orlib" / "cflp" / "cap41.txt"), "cap41")
+
+
+def test_warm_start_is_on_by_default_without_cuts_and_runs_beside_highs(monkeypatch):
+    """OR-Library cap41 (982 columns) has no xborder cuts. With the size threshold at 0 the
+    default warm start is on and runs beside HiGHS's MIP (nothing in HiGHS's model changes);
+    above 982 it is off. Either way the run ends at the published optimum 1,040,444.375."""
+    import xborder.solvers.prepare as prepare
+    from xborder.models.build import build_model
+    from xborder.solvers.compile import CompiledModel
+
+    inst = _cap41()
+    model = build_model(inst)
+    compiled = CompiledModel(model)
+    assert len(compiled.columns) == 982
+    for threshold, warm in ((0, True), (983, False)):
+        monkeypatch.setattr(prepare, "WARM_START_MIN_COLUMNS", threshold)
+        stages = prepare.Stages.of(model, compiled, SolveOptions())
+        assert not stages.cuts and stages.warm is warm and stages.beside_highs is warm
+        run = _solve(inst, "highs", options=SolveOptions(mip_gap=1e-9, time_limit=120))
+        assert math.isclose(run.result.objective, 1040444.375, rel_tol=1e-6) and run.evaluation.ok
+
+
+def test_a_plan_offered_beside_highs_is_taken_by_it():
+    """`PlanOffers`: a feasible plan put before the run (every warehouse open, the rest from a
+    fresh LP) is handed to HiGHS at its first user-solution callback, and HiGHS accepts it."""
+    import highspy
+    import numpy as np
+
+    from xborder.models.build import build_model
+    from xborder.solvers.compile import CompiledModel, highs_lp, new_highs
+    from xborder.solvers.prepare import PlanOffers
+    from xborder.solvers.relaxed import RelaxedLp
+
+    compiled = CompiledModel(build_model(_cap41()))
+    lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+    lower[compiled.integer] = upper[compiled.integer]
+    plan = RelaxedLp(compiled, highspy).solve_fresh(lower, upper)
+    offers = PlanOffers(compiled)
+    offers.put(np.where(compiled.integer, np.round(plan), plan))
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(highs_lp(compiled, highspy))
+    h.cbMipUserSolution.subscribe(offers.hand_over)
+    h.run()
+    assert offers.handed == 1 and offers.pending is None
+    assert math.isclose(h.getInfo().objective_function_value, 1040444.375, rel_tol=1e-6)
+
+
+def test_the_preparation_beside_highs_is_halted_when_highs_ends():
+    """`alongside`: once the MIP thread returns, the preparation's budget has no time left, so
+    a preparation that runs until told to stop returns, and the call comes back."""
+    import time
+
+    from xborder.solvers.budget import Budget
+    from xborder.solvers.prepare import alongside
+
+    budget = Budget(60.0)
+    beside = budget.companion()
+    seen = []
+
+    def prepare():
+        while not beside.expired():
+            time.sleep(0.01)
+        seen.append(budget.elapsed())
+
+    alongside(lambda: time.sleep(0.3), prepare, beside)
+    assert beside.stopped and not budget.stopped and 0.3 <= seen[0] < 5.0
+
+
 def test_solver_options_reach_the_solver(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(cli, ["solve", str(REPO / "instances" / "demo.json"), "--out", str(tmp_path),

@@ -27,7 +27,8 @@ from xborder.pipeline import solve_loaded
 from xborder.solvers import SolveOptions, Status
 from xborder.solvers.budget import STOP, Budget, reset_stop
 from xborder.solvers.compile import CompiledModel
-from xborder.solvers.highs import HighsSolver, Preparation
+from xborder.solvers.highs import HighsSolver
+from xborder.solvers.prepare import Preparation
 from xborder.solvers.relaxed import RelaxedLp, strengthen_root
 from xborder.solvers.tree import nearest_rounding, rounded_lp_plan
 

@@ -1,4 +1,4 @@
-"""Deferred linking rows and the strategic tree (solvers/highs.py, solvers/tree.py): the same
+"""Deferred linking rows and the strategic tree (solvers/prepare.py, solvers/tree.py): the same
 optima as the full model solved by HiGHS alone, valid bounds when the tree stops early, plans
 the independent checker accepts."""
 
@@ -158,3 +158,44 @@ def test_tree_keeps_the_node_whose_children_went_unsolved():
     report = strategic_tree(Unsolved(), root.lp_values, relaxed.value, model.xb_strategic & compiled.integer, 1e-4)
     assert report.stopped_by == "LP not solved" and report.open == 1 and report.plan is None
     assert compiled.sign * report.bound == pytest.approx(root.lp_bound_after)
+
+
+def test_short_of_time_chooses_the_tree_only_when_few_root_lp_times_are_left():
+    """`_short_of_time`: 60 s limit, 27 s gone, root LP 18 s: 33 s left is less than 6 x 18 s, so
+    the tree; 300 s limit: 273 s left is more, so HiGHS; never without a limit, nor when
+    `--tree/--no-tree` decided."""
+    from xborder.solvers.budget import Budget
+    from xborder.solvers.prepare import TREE_TIME_RATIO, _short_of_time
+    from xborder.solvers.relaxed import RootCuts
+
+    assert TREE_TIME_RATIO == 6.0
+    root = RootCuts(lp_seconds=18.0, lp_values=np.zeros(1))
+
+    def budget(limit):
+        b = Budget(limit)
+        if limit is not None:
+            b.start -= 27.0
+            b.deadline -= 27.0
+        return b
+
+    assert _short_of_time(SolveOptions(), budget(60.0), root)
+    assert not _short_of_time(SolveOptions(), budget(300.0), root)
+    assert not _short_of_time(SolveOptions(), budget(None), root)
+    assert not _short_of_time(SolveOptions(tree=False), budget(60.0), root)
+    assert not _short_of_time(SolveOptions(tree=True), budget(60.0), root)
+    assert not _short_of_time(SolveOptions(), budget(60.0), RootCuts(lp_seconds=18.0))  # root LP unsolved
+
+
+def test_tree_chosen_by_time_runs_on_the_full_lp_and_keeps_the_optimum(generated, exact_optimum, monkeypatch):
+    """With the ratio raised so that any limit is short, the default run picks the tree after the
+    root LP: no linking rows were held back (the tree was not wanted before the compile), the
+    tree ran, and the plan is the exact optimum within the gap, accepted by the checker."""
+    import xborder.solvers.prepare as prepare
+
+    monkeypatch.setattr(prepare, "TREE_TIME_RATIO", 1e9)
+    gap = 1e-4
+    run = solve_loaded(generated, options=SolveOptions(mip_gap=gap, time_limit=600))
+    assert run.evaluation.ok and run.result.status.value == "optimal"
+    assert "strategic_tree" in run.result.extra
+    assert "deferred_rows_total" not in run.result.extra.get("root_cuts", {})
+    assert run.result.objective == pytest.approx(exact_optimum, rel=2 * gap)
