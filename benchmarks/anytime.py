@@ -108,9 +108,9 @@ def _fmt(x) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
 
-def levers_table(limit: float, noise: float, seeds, sizes, folder: Path):
+def levers_table(limit: float, noise: float, seeds, sizes, folder: Path, orlib: bool = True):
     cases = [(CFLP / f, ["--format", "orlib-cap"] + (["--capacity", str(c)] if c else []), published_optimum(f, c),
-              f"{Path(f).stem}{'-' + str(c) if c else ''}") for f, c in ORLIB]
+              f"{Path(f).stem}{'-' + str(c) if c else ''}") for f, c in (ORLIB if orlib else [])]
     cases += [(generated(size, seed, folder), [], None, f"gen {size} seed {seed}") for size in sizes
               for seed in (seeds if size in ("l", "xl") else seeds[:1])]
     print("| instance | known optimum | " + " | ".join(LEVERS) + " | default within noise of the best |")
@@ -123,7 +123,8 @@ def levers_table(limit: float, noise: float, seeds, sizes, folder: Path):
         best = pick(objectives + ([optimum] if optimum is not None else [])) if objectives else None
         same = {lever: r["stages"] is not None and r["stages"] == results["default"]["stages"]
                 for lever, r in results.items()}
-        cells = [f"{_fmt(r['objective'])} ({_pct(distance(r['objective'], best, kind))})" + (" =" if same[lever] else "")
+        cells = [f"{_fmt(r['objective'])} ({_pct(distance(r['objective'], best, kind))})"
+                 + (" =" if same[lever] and lever != "default" else "")
                  for lever, r in results.items()]
         print(f"| {name} | {_fmt(optimum)} | " + " | ".join(cells) + f" | {_verdict(results, same, best, kind, noise)} |",
               flush=True)
@@ -153,6 +154,7 @@ def main():
     parser.add_argument("--time-limit", type=float, default=60.0, help="table 2's limit")
     parser.add_argument("--lever-sizes", nargs="*", default=["s", "m", "l"],
                         help="generated sizes for --levers (none: the OR-Library files only)")
+    parser.add_argument("--no-orlib", action="store_true", help="--levers on the generated instances only")
     parser.add_argument("--noise", type=float, default=0.001, help="relative objective difference taken as noise")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "xborder-anytime")
     args = parser.parse_args()
@@ -160,7 +162,7 @@ def main():
     if args.limits:
         limits_table(args.sizes, args.seeds, args.time_limits, args.folder)
     if args.levers:
-        levers_table(args.time_limit, args.noise, args.seeds, args.lever_sizes, args.folder)
+        levers_table(args.time_limit, args.noise, args.seeds, args.lever_sizes, args.folder, not args.no_orlib)
 
 
 if __name__ == "__main__":

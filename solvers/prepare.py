@@ -120,7 +120,7 @@ class Stages:
 
 
 def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budget, highspy,
-             stages: Stages, offer=None) -> Preparation:
+            stages: Stages, offer=None) -> Preparation:
     """Root LP; when the strategic tree or a warm start is wanted, a first plan by the nearest
     rounding of it at once (anytime); the cut loop (cuts and deferred rows); then better plans
     (`_improve_plans`). Each within its share of the budget (`budget.py`). `offer`, if given,
@@ -170,8 +170,8 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
 
 def _improve_plans(prep: Preparation, relaxed: RelaxedLp, strategic, tree: bool, warm: bool, mip_gap: float,
                    budget: Budget, progress: Progress, found):
-    """Better plans from the cut LP: the strategic tree (very large models) or the dive (warm
-    start); `found` keeps the best as HiGHS's start. The dive stops after DIVE_MIN_SECONDS +
+    """Better plans from the cut LP: the strategic tree (very large models, or short of time) or
+    the dive (warm start); `found` keeps the best as HiGHS's start. The dive stops after DIVE_MIN_SECONDS +
     DIVE_ROOT_MULTIPLE root-LP times, at its share of what is left, or once it cannot beat the
     plan in hand, so on a model whose LP is cheap it hands the time to HiGHS quickly."""
     compiled, root = relaxed.compiled, prep.root

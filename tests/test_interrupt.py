@@ -71,6 +71,24 @@ def test_signal_mid_solve_writes_the_best_plan_as_interrupted(instance_m, tmp_pa
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "a temporary file was left behind"
 
 
+def test_signal_while_the_warm_start_runs_beside_highs(instance_m, tmp_path):
+    """`--no-cuts`: the warm start is the only stage, so it runs beside HiGHS's MIP in a second
+    thread (solvers/prepare.py). Ctrl-C after its dive stops both: exit 130 within seconds, the
+    best plan written as `interrupted`, and `run.stages` says the preparation ran beside HiGHS."""
+    out = tmp_path / "out"
+    proc = _start(instance_m, out, "--no-cuts")
+    _wait_for(proc, "dive:")
+    time.sleep(0.5)
+    sent = time.time()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert time.time() - sent < 15, "the solver did not stop promptly"
+    assert proc.returncode == 130, stdout + stderr
+    doc = json.loads((out / "solution.json").read_text())
+    assert doc["status"] == "interrupted" and doc["has_plan"] and doc["check"]["feasible"]
+    assert doc["run"]["stages"]["beside_highs"] and not doc["run"]["stages"]["cuts"]
+
+
 def test_second_interrupt_quits_at_once_without_writing(instance_m, tmp_path):
     """Two Ctrl-C: the process ends at once (killed by the second signal) and writes nothing."""
     out = tmp_path / "out"
