@@ -27,6 +27,7 @@ when the warm start is its only stage (`prepare.py`) stops that way once HiGHS i
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 
@@ -64,8 +65,7 @@ class Budget:
     def companion(self) -> "Budget":
         """A budget with the same start and deadline that can also be halted on its own (`halt`):
         for work that runs beside a solver and has no use once the solver is done."""
-        other = Budget.__new__(Budget)
-        other.limit, other.start, other.deadline = self.limit, self.start, self.deadline
+        other = copy.copy(self)
         other._halted = threading.Event()
         return other
 

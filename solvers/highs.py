@@ -114,7 +114,7 @@ class HighsSolver:
         beside = budget.companion()
 
         def run_preparation():
-            prep.__dict__.update(vars(prepare(model, compiled, options, beside, highspy, stages, offer=offers.put)))
+            prepare(model, compiled, options, beside, highspy, stages, offer=offers.put, prep=prep)
 
         result = self._run_highs(compiled, model, options, prep, budget, highspy, beside=(run_preparation, beside),
                                  offers=offers)

@@ -120,14 +120,15 @@ class Stages:
 
 
 def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budget, highspy,
-            stages: Stages, offer=None) -> Preparation:
+            stages: Stages, offer=None, prep: Preparation | None = None) -> Preparation:
     """Root LP; when the strategic tree or a warm start is wanted, a first plan by the nearest
     rounding of it at once (anytime); the cut loop (cuts and deferred rows); then better plans
     (`_improve_plans`). Each within its share of the budget (`budget.py`). `offer`, if given,
     receives every plan found (to hand it to a HiGHS run beside this one); the root LP then
-    has until the deadline, as nothing waits for it."""
+    has until the deadline, as nothing waits for it. Fills and returns `prep` (a new one if
+    None), so that a HiGHS run beside it can read what it found once both are done."""
     progress = options.progress
-    prep = Preparation()
+    prep = Preparation() if prep is None else prep
     cuts, tree, warm, strategic = stages.cuts, stages.tree, stages.warm, stages.strategic
     if not cuts:
         compiled.restore_deferred()

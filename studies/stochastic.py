@@ -130,14 +130,13 @@ def read_uncertainty(base: Instance, path) -> Uncertain:
     instances = [apply_scenario(base, s) for s in scenarios]
     models = _check_same_structure(base, scenarios, instances)
     uncertain = Uncertain(base, [s.name for s in scenarios], [s.probability for s in scenarios], instances, documents)
-    uncertain.stacks[Formulation()] = _Stack([compiled for _, compiled in models], [model for model, _ in models],
-                                             models[0][0].cols.mask(FIRST_STAGE))
+    uncertain.stacks[Formulation()] = _Stack.of(models)
     return uncertain
 
 
-def _built(instance: Instance) -> tuple:
-    """The instance's model (default formulation, no presolve, as the EF stacks it) and matrices."""
-    model = build_model(instance, presolve=False)
+def _built(instance: Instance, formulation: Formulation = Formulation()) -> tuple:
+    """The instance's model (no presolve, as the EF stacks it) and its matrices."""
+    model = build_model(instance, formulation, presolve=False)
     return model, CompiledModel(model)
 
 
@@ -175,12 +174,14 @@ class _Stack:
     models: list
     first: np.ndarray  # first-stage column mask (scenario column order)
 
+    @classmethod
+    def of(cls, built: list[tuple]) -> "_Stack":
+        """From each scenario's (model, matrices), as `_built` gives them."""
+        return cls([compiled for _, compiled in built], [model for model, _ in built], built[0][0].cols.mask(FIRST_STAGE))
+
 
 def _stack(instances: list[Instance], formulation: Formulation) -> _Stack:
-    models = [build_model(i, formulation, presolve=False) for i in instances]
-    compiled = [CompiledModel(m) for m in models]
-    first = models[0].cols.mask(FIRST_STAGE)
-    return _Stack(compiled, models, first)
+    return _Stack.of([_built(i, formulation) for i in instances])
 
 
 def _extensive_form(stack: _Stack, probabilities, risk: Risk, fix_first: np.ndarray | None = None):
