@@ -158,8 +158,10 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
 
     if tree or warm:  # a first plan at once, from the root LP itself
         progress.begin("rounding")
-        plan = found(nearest_rounding(relaxed, prep.root.lp_values, strategic, until=budget.until_share(QUICK_SHARE)))
-        progress.stage("rounding", "plan found" if plan is not None else "no plan (infeasible, or out of time)")
+        until = budget.until_share(QUICK_SHARE)
+        plan = found(nearest_rounding(relaxed, prep.root.lp_values, strategic, until=until, repair=True))
+        progress.stage("rounding", "plan found" if plan is not None else
+                       "no plan: each rounding tried is infeasible" if relaxed.infeasible else "no plan: out of its time share")
     cut_loop(relaxed, model, prep.root, ROOT_CUT_ROUNDS if cuts else 0, budget.until_share(CUT_SHARE), progress)
     if not tree and cuts and strategic.any() and _short_of_time(options, budget, prep.root):
         tree = True

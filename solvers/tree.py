@@ -111,26 +111,59 @@ def rounded_lp_plan(relaxed, values: np.ndarray | None, strategic: np.ndarray | 
 
 
 def nearest_rounding(relaxed, values: np.ndarray, strategic: np.ndarray, lower: np.ndarray | None = None,
-                     upper: np.ndarray | None = None, until: float = INF) -> np.ndarray | None:
+                     upper: np.ndarray | None = None, until: float = INF, repair: bool = False) -> np.ndarray | None:
     """The cheapest plan from an LP point: the `strategic` binaries go to their nearest integer
-    at once (if that is infeasible, every one above 0 goes to 1: more markets, channels and
-    warehouses open, as a covering needs), the LP is re-solved (within `lower`/`upper`, default
-    the model's bounds), then the remaining binaries are rounded (`rounded_lp_plan`): a few LP
-    solves, so it gives a first plan early, which the dive may then improve on. None if
-    infeasible or out of time."""
+    at once and the LP is re-solved (within `lower`/`upper`, default the model's bounds). If that
+    is infeasible and `repair` is set, as many of those rounded up as a budget row allows stay up
+    (`_budget_repair`); if that fails too, every one above 0 goes to 1 (more markets, channels
+    and warehouses open, as a covering row needs). Then the remaining binaries are rounded
+    (`rounded_lp_plan`): a few LP solves, so it gives a first plan early, which the dive may then
+    improve on. None if infeasible or out of time (`relaxed.infeasible` tells which).
+
+    `repair` is for the root's first plan only: at the tree's nodes its extra LP solves cost
+    nodes (generated l, seed 2, 60 s: 23 nodes instead of 45 and a plan 0.41% lower)."""
     compiled = relaxed.compiled
     lower = compiled.col_lower.copy() if lower is None else lower.copy()
     upper = compiled.col_upper.copy() if upper is None else upper.copy()
     columns = np.flatnonzero(strategic)
-    for rounded in (np.round(values[columns]), np.ceil(values[columns] - 1e-6)):
+    at = np.clip(values[columns], lower[columns], upper[columns])
+
+    def solved_with(rounded: np.ndarray) -> np.ndarray | None:
         trial_lower, trial_upper = lower.copy(), upper.copy()
         trial_lower[columns] = trial_upper[columns] = np.clip(rounded, lower[columns], upper[columns])
-        solved = relaxed.solve_fresh(trial_lower, trial_upper, until)
+        return relaxed.solve_fresh(trial_lower, trial_upper, until)
+
+    solved = solved_with(np.round(at))
+    if repair and solved is None and relaxed.infeasible:
+        solved = _budget_repair(relaxed, solved_with, at)
+    if solved is None and relaxed.infeasible:
+        solved = solved_with(np.ceil(at - 1e-6))
+    return None if solved is None else rounded_lp_plan(relaxed, solved, round_until=until)
+
+
+def _budget_repair(relaxed, solved_with, at: np.ndarray) -> np.ndarray | None:
+    """When the nearest rounding is infeasible because the LP spent a budget on fractions (a
+    channel at 0.77 fits the marketing budget, at 1 it does not): the fractional values of 0.5
+    and more, from the highest; the largest k for which rounding up only the first k (every other
+    fractional one down) is feasible, by bisection over k (k = 0 is rounding all down), so
+    log2(#fractional) LP solves. The LP solution for that k, or None (even k = 0 infeasible, or
+    out of time)."""
+    rounded_up = np.flatnonzero((at >= 0.5) & (at < 1.0 - 1e-6))
+    order = rounded_up[np.argsort(-at[rounded_up], kind="stable")]
+    floor = np.floor(at + 1e-6)
+    best, low, high = None, 0, len(order) - 1  # k = len(order) is the nearest rounding itself
+    while low <= high:
+        k = (low + high) // 2
+        trial = floor.copy()
+        trial[order[:k]] = 1.0
+        solved = solved_with(trial)
         if solved is not None:
-            return rounded_lp_plan(relaxed, solved, round_until=until)
-        if not relaxed.infeasible:
-            return None  # out of time
-    return None
+            best, low = solved, k + 1
+        elif relaxed.infeasible:
+            high = k - 1
+        else:
+            break  # out of time
+    return best
 
 
 TREE_MAX_OPEN = 50  # more open nodes than this: the strategic layer is not nearly decided; stop

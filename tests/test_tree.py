@@ -199,3 +199,40 @@ def test_tree_chosen_by_time_runs_on_the_full_lp_and_keeps_the_optimum(generated
     assert "strategic_tree" in run.result.extra
     assert "deferred_rows_total" not in run.result.extra.get("root_cuts", {})
     assert run.result.objective == pytest.approx(exact_optimum, rel=2 * gap)
+
+
+def test_rounding_keeps_as_many_channels_as_the_marketing_budget_allows():
+    """A point whose channels are all fractional and above 0.5: rounding all of them up breaks
+    the demo's marketing budget, so `nearest_rounding` keeps the highest ones that fit.
+
+    Hand computation from instances/demo.json: the channels of the 8 entered markets (all but DE
+    and FR) get values 0.99, 0.98, ... in table order, everything else strategic is integral.
+    All 28 up cost 515,000 > 450,000. In table order the activation costs add up to
+    60+45+30+15 (US) +25+20+8 (UK) +30+25+20 (JP) +25+15+20+12 (BR) +15+10+15 (MX)
+    +15+12+6+10 (ID) +10 (TH line) = 443,000 for the first 22; the 23rd (TH tiktok_shop, 10,000)
+    would make 453,000. So the plan opens exactly those 22 channels."""
+    from xborder.models.index import build_index
+    from xborder.solvers.tree import nearest_rounding
+
+    instance = load_instance(DEMO)
+    model, compiled, relaxed, root = _demo_root()
+    channels = build_index(instance).channels
+    strategic = model.xb_strategic & compiled.integer
+    s_columns = np.array([j for j, column in enumerate(compiled.columns) if str(column).startswith("s[")])
+    entered = ~channels["market"].isin(["DE", "FR"]).to_numpy()
+    point = np.where(strategic, np.round(root.lp_values), root.lp_values)
+    point[s_columns] = 0.0
+    point[s_columns[entered]] = 0.99 - 0.01 * np.arange(entered.sum())
+
+    all_up_lower, all_up_upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+    all_up = np.flatnonzero(strategic)
+    all_up_lower[all_up] = all_up_upper[all_up] = np.ceil(point[all_up])
+    assert channels["activation_cost"].to_numpy()[entered].sum() == 515_000
+    assert relaxed.solve_fresh(all_up_lower, all_up_upper) is None and relaxed.infeasible
+
+    assert nearest_rounding(relaxed, point, strategic) is None  # without the repair: all up, infeasible
+    plan = nearest_rounding(relaxed, point, strategic, repair=True)
+    assert plan is not None
+    opened = np.flatnonzero(np.round(plan[s_columns]) == 1)
+    assert list(opened) == list(np.flatnonzero(entered)[:22])
+    assert channels["activation_cost"].to_numpy()[opened].sum() == 443_000
