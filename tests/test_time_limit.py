@@ -81,7 +81,7 @@ def test_root_loop_tree_dive_and_rounding_skip_when_time_is_up():
     root = strengthen_root(relaxed, model)
     solves = relaxed.solves
     strategic = model.xb_strategic & compiled.integer
-    assert nearest_rounding(relaxed, root.lp_values, strategic, until=past) is None
+    assert nearest_rounding(relaxed, root.lp_values, strategic, until=past, repair=True) is None
     assert rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until=past, round_until=past) is None
     assert relaxed.solves == solves
 
