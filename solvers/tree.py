@@ -143,19 +143,19 @@ def nearest_rounding(relaxed, values: np.ndarray, strategic: np.ndarray, lower: 
 
 def _budget_repair(relaxed, solved_with, at: np.ndarray) -> np.ndarray | None:
     """When the nearest rounding is infeasible because the LP spent a budget on fractions (a
-    channel at 0.77 fits the marketing budget, at 1 it does not): the fractional values of 0.5
-    and more, from the highest; the largest k for which rounding up only the first k (every other
+    channel at 0.77 fits the marketing budget, at 1 it does not): the values the nearest rounding
+    raised, from the highest; the largest k for which raising only the first k (every other
     fractional one down) is feasible, by bisection over k (k = 0 is rounding all down), so
-    log2(#fractional) LP solves. The LP solution for that k, or None (even k = 0 infeasible, or
-    out of time)."""
-    rounded_up = np.flatnonzero((at >= 0.5) & (at < 1.0 - 1e-6))
-    order = rounded_up[np.argsort(-at[rounded_up], kind="stable")]
-    floor = np.floor(at + 1e-6)
+    log2(#raised) LP solves. The LP solution for that k, or None (even k = 0 infeasible, or out
+    of time)."""
+    nearest, floor = np.round(at), np.floor(at + 1e-6)
+    raised = np.flatnonzero(nearest - at > 1e-6)
+    order = raised[np.argsort(-at[raised], kind="stable")]
     best, low, high = None, 0, len(order) - 1  # k = len(order) is the nearest rounding itself
     while low <= high:
         k = (low + high) // 2
         trial = floor.copy()
-        trial[order[:k]] = 1.0
+        trial[order[:k]] = nearest[order[:k]]
         solved = solved_with(trial)
         if solved is not None:
             best, low = solved, k + 1
