@@ -126,11 +126,11 @@ def nearest_rounding(relaxed, values: np.ndarray, strategic: np.ndarray, lower: 
     lower = compiled.col_lower.copy() if lower is None else lower.copy()
     upper = compiled.col_upper.copy() if upper is None else upper.copy()
     columns = np.flatnonzero(strategic)
-    at = np.clip(values[columns], lower[columns], upper[columns])
+    at = np.clip(values[columns], lower[columns], upper[columns])  # integer bounds: any rounding of it stays inside
 
     def solved_with(rounded: np.ndarray) -> np.ndarray | None:
         trial_lower, trial_upper = lower.copy(), upper.copy()
-        trial_lower[columns] = trial_upper[columns] = np.clip(rounded, lower[columns], upper[columns])
+        trial_lower[columns] = trial_upper[columns] = rounded
         return relaxed.solve_fresh(trial_lower, trial_upper, until)
 
     solved = solved_with(np.round(at))
