@@ -23,7 +23,7 @@ MAX_SHOWN = 25
 def _fail_input(err: InstanceError | str):
     issues = err.issues if isinstance(err, InstanceError) else None
     if issues:
-        click.echo(f"error: the instance has {len(issues)} problem(s):", err=True)
+        click.echo(f"error: {err.subject} has {len(issues)} problem(s):", err=True)
         for issue in issues[:MAX_SHOWN]:
             click.echo(f"  {issue}", err=True)
         if len(issues) > MAX_SHOWN:
@@ -229,7 +229,8 @@ def _stop_on_signals(progress):
         STOP.set()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        progress.stage("interrupted", "stopping the solver; the best plan found so far is kept (again to quit at once)")
+        progress.stage("interrupted", "stopping the solver; the best plan found so far is kept "
+                                      "(press Ctrl-C again to quit at once, writing nothing)")
 
     reset_stop()
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -296,8 +297,10 @@ def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress,
         click.echo(f"wrote {written[0]} and {len(written) - 1} table file(s) in {out}")
     if not run.evaluation.ok:
         click.echo("error: the independent check rejected the plan:", err=True)
-        for v in run.evaluation.violations[:20]:
+        for v in run.evaluation.violations[:MAX_SHOWN]:
             click.echo(f"  {v}", err=True)
+        if len(run.evaluation.violations) > MAX_SHOWN:
+            click.echo(f"  ... and {len(run.evaluation.violations) - MAX_SHOWN} more (solution.json, check.violations)", err=True)
         sys.exit(EXIT_NO_PLAN)
     if interrupted:
         sys.exit(EXIT_INTERRUPTED)
@@ -311,34 +314,51 @@ def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress,
 @click.option("--sourcing", type=click.Choice(["split", "single"]), default=None,
               help="Check single sourcing too (default: single for --format holmberg, else split; a solution "
                    "made with sourcing=single is always checked as such).")
+@click.option("--scenarios", "scenario_file", type=click.Path(), default=None,
+              help="The scenario file of a plan made for a scenario (default: the file its solution.json names).")
 @format_options
-def check(instance, solution, sourcing, fmt, capacity, uncapacitated):
-    """Independently re-check SOLUTION (a solution.json) against INSTANCE.
+def check(instance, solution, sourcing, scenario_file, fmt, capacity, uncapacitated):
+    """Independently re-check SOLUTION against INSTANCE: a solution.json, an output folder holding
+    one, or the folder `xborder stochastic` wrote.
 
     Recomputes every constraint and the objective without the model code; lists each violation
     with its constraint family, index and amount (relative tolerance 1e-6). The file is read
-    strictly: unknown fields, a missing objective or a status without a plan are errors.
+    strictly: unknown fields, a missing objective or a status without a plan are errors. A plan
+    made for a scenario (by `scenarios` or `stochastic`) is checked against INSTANCE with that
+    scenario applied. A stochastic study's folder is checked scenario by scenario, with the first
+    stage shared by all of them and the expected and risk-adjusted objectives recomputed.
 
     \b
     Example:
       xborder check instances/demo.json out/demo/solution.json
+      xborder check instances/demo.json out/demo-stochastic
     """
-    from .check import SolutionError, check_plan, read_solution
+    from .check import SolutionError, check_plan, instance_for, read_solution
 
     inst = _load(instance, fmt, capacity, uncapacitated)
-    doc = _read_solution(solution)
+    path = Path(solution)
+    if path.is_dir():
+        if (path / "stochastic.json").is_file():
+            _check_stochastic_folder(inst, path, scenario_file)
+            return
+        if not (path / "solution.json").is_file():
+            _fail_input(f"{path}: no solution.json or stochastic.json in this folder")
+        path = path / "solution.json"
+    doc = _read_solution(path)
     try:
         plan, objective = read_solution(doc, inst.objective)
+        target = instance_for(inst, doc, scenario_file)
     except SolutionError as err:
-        _fail_input(f"{solution}: {err}")
+        _fail_input(f"{path}: {err}")
     claims_single = "sourcing=single" in str((doc.get("run") or {}).get("formulation", ""))
     single = claims_single or sourcing == "single" or (sourcing is None and fmt == "holmberg")
     try:
-        ev = check_plan(inst, plan, objective, single_sourcing=single)
+        ev = check_plan(target, plan, objective, single_sourcing=single)
     except SolutionError as err:
-        _fail_input(f"{solution}: {err}")
-    _refuse_other_instance(solution, doc, inst, ev)
-    click.echo(f"recomputed {ev.objective_kind}: {ev.objective:,.6f}; reported: {objective:,.6f}"
+        _fail_input(f"{path}: {err}")
+    _refuse_other_instance(path, doc, inst, ev)
+    scenario = f" (scenario '{target.scenario.name}' of {target.scenario.file})" if target.scenario else ""
+    click.echo(f"recomputed {ev.objective_kind}{scenario}: {ev.objective:,.6f}; reported: {objective:,.6f}"
                + (" (single sourcing checked)" if single else ""))
     for v in ev.violations:
         click.echo(f"  violation: {v}")
@@ -348,6 +368,32 @@ def check(instance, solution, sourcing, fmt, capacity, uncapacitated):
         click.echo("check passed: the plan is feasible and its objective matches")
         return
     click.echo(f"check FAILED: {len(ev.violations)} violation(s)")
+    sys.exit(EXIT_NO_PLAN)
+
+
+def _check_stochastic_folder(inst, folder: Path, scenario_file):
+    """`xborder check` on the folder of a stochastic study (check/folders.py)."""
+    from .check import SolutionError, check_stochastic_folder
+
+    try:
+        found = check_stochastic_folder(inst, folder, scenario_file)
+    except SolutionError as err:
+        _fail_input(f"{folder}: {err}")
+    kind = _kind(inst)
+    for name, ev in found.evaluations.items():
+        verdict = "passed" if ev.ok else (f"FAILED ({len(ev.violations)} violation(s)"
+                                          + ("" if ev.objective_matches else ", objective mismatch") + ")")
+        click.echo(f"scenario {name}: {kind} {ev.objective:,.6f}; {verdict}")
+        for v in ev.violations:
+            click.echo(f"  violation: {v}")
+    click.echo(f"recomputed expected {kind}: {found.expected:,.6f}; objective: {found.objective:,.6f}")
+    for issue in found.issues:
+        click.echo(f"  {issue}")
+    if found.ok:
+        click.echo("check passed: every scenario's plan is feasible, they share one first stage, and the study's "
+                   "objectives match")
+        return
+    click.echo("check FAILED")
     sys.exit(EXIT_NO_PLAN)
 
 
@@ -492,6 +538,7 @@ def _write_scenario_file(inst, count, seed, target):
     import pandas as pd
 
     from .data.atomic import atomic_path
+    from .data.cells import write_csv
     from .data.generate import draw_scenarios
 
     target = Path(target)
@@ -499,10 +546,11 @@ def _write_scenario_file(inst, count, seed, target):
         _fail_input(f"{target}: a scenario file is .csv or .json")
     rows = draw_scenarios(inst, count, seed)
     try:
-        with atomic_path(target) as tmp:
-            if target.suffix.lower() == ".csv":
-                pd.DataFrame(rows, columns=["scenario", "probability", "table", "action", "column", "value", "where"]).to_csv(tmp, index=False)
-            else:
+        if target.suffix.lower() == ".csv":
+            write_csv(pd.DataFrame(rows, columns=["scenario", "probability", "table", "action", "column", "value", "where"]),
+                      target)
+        else:
+            with atomic_path(target) as tmp:
                 tmp.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     except OSError as err:
         _fail_input(f"cannot write {target}: {err}")
@@ -612,10 +660,12 @@ def _said_done(sr):
     click.echo(f"  solved {sr.name}: {status}" + (" (retried)" if sr.retried else ""), err=True)
 
 
-def _study_setup(instance, out_dir, default_out: str, time_limit, mip_gap, threads, formulation_text):
-    """The loaded instance, output folder (checked writable), formulation and solve options."""
+def _study_setup(instance, out_dir, default_out: str, time_limit, mip_gap, threads, formulation_text, solver="highs"):
+    """The loaded instance, output folder (checked writable), formulation and solve options;
+    a solver that cannot run is refused first."""
     from .solvers import SolveOptions
 
+    _usable_solver(solver)
     inst = _load(instance)
     out = Path(out_dir) if out_dir else Path("out") / f"{inst.name}-{default_out}"
     _check_writable(out)
@@ -650,15 +700,15 @@ def scenarios(instance, scenario_file, out_dir, jobs, scheduler, xlsx, html, tim
       xborder scenarios instances/demo.json instances/demo-scenarios.csv --out out/scen --jobs 2
     """
     from .data.errors import InstanceError
-    from .data.scenarios import apply_scenario, read_scenarios
+    from .data.scenarios import apply_scenarios, read_scenarios
     from .report.studies import scenario_lines, write_scenario_study
     from .studies.scenarios import run_scenarios
 
-    inst, out, form, options = _study_setup(instance, out_dir, "scenarios", time_limit, mip_gap, threads, formulation_text)
+    inst, out, form, options = _study_setup(instance, out_dir, "scenarios", time_limit, mip_gap, threads, formulation_text,
+                                           solver)
     try:
         found = read_scenarios(scenario_file, inst)
-        for scenario in found:
-            apply_scenario(inst, scenario)  # every scenario is checked before the first solve
+        apply_scenarios(inst, found)  # every scenario is checked before the first solve
     except InstanceError as err:
         _fail_input(err)
     click.echo(f"{inst.name}: base and {len(found)} scenario(s) from {scenario_file}", err=True)
@@ -675,6 +725,16 @@ def scenarios(instance, scenario_file, out_dir, jobs, scheduler, xlsx, html, tim
     if any(sr.run is None for sr in study.runs):
         click.echo("error: some scenario runs failed (see their rows)", err=True)
         sys.exit(EXIT_NO_PLAN)
+
+
+def _usable_solver(name: str, matrices_for: str | None = None):
+    """Refuse (exit 2) a solver that is unknown, not installed, or cannot serve the study."""
+    from .solvers import SolverUnavailable, get_solver
+
+    try:
+        get_solver(name, matrices_for)
+    except SolverUnavailable as err:
+        _fail_input(str(err))
 
 
 def _run_study(work):
@@ -728,14 +788,16 @@ def tradeoff(instance, measure_name, days, points, value_range, out_dir, html, t
     from .report.studies import tradeoff_chart, tradeoff_lines, write_frame
     from .studies.tradeoff import TradeoffError, measure_of, trace_tradeoff
 
-    inst, out, form, options = _study_setup(instance, out_dir, "tradeoff", time_limit, mip_gap, threads, formulation_text)
+    inst, out, form, options = _study_setup(instance, out_dir, "tradeoff", time_limit, mip_gap, threads, formulation_text,
+                                           solver)
     try:
         measure = measure_of(measure_name, days)
     except TradeoffError as err:
         raise click.BadParameter(str(err), param_hint="--vs") from None
     bounds = _range(value_range)
     study = _run_study(lambda: trace_tradeoff(inst, measure, points, bounds, form, options,
-                                              on_point=lambda eps, run: click.echo(f"  limit {eps:,.6g}: {run.result.status.value}", err=True)))
+                                              on_point=lambda eps, run: click.echo(f"  limit {eps:,.6g}: {run.result.status.value}", err=True),
+                                              solver_name=solver))
     if study.table.empty:
         click.echo(f"{inst.name}: {study.stopped}")
         sys.exit(EXIT_NO_PLAN)
@@ -754,8 +816,8 @@ def tradeoff(instance, measure_name, days, points, value_range, out_dir, html, t
         from .report.html import tradeoff_report
 
         written.append(tradeoff_report(study, out / "report.html"))
-    click.echo(f"wrote {len(written)} file(s) in {out} (tradeoff.csv, tradeoff.png, one folder per point)"
-               + (f"; {why_not}" if why_not else ""))
+    files = ", ".join(p.name for p in written if p.parent == out)
+    click.echo(f"wrote {len(written)} file(s) in {out} ({files}, one folder per point)" + (f"; {why_not}" if why_not else ""))
     _exit_on_failed_checks(study.runs)
 
 
@@ -800,10 +862,12 @@ def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, 
     unknown = [d for d in kinds if d not in STRATEGIC]
     if unknown or not kinds:
         raise click.BadParameter(f"expected some of {', '.join(STRATEGIC)}, got '{differ_in}'", param_hint="--differ-in")
-    inst, out, form, options = _study_setup(instance, out_dir, "alternatives", time_limit, mip_gap, threads, formulation_text)
+    inst, out, form, options = _study_setup(instance, out_dir, "alternatives", time_limit, mip_gap, threads, formulation_text,
+                                           solver)
     share = None if within is None else within / 100.0
     study = _run_study(lambda: find_alternatives(inst, count, share, form, options, kinds,
-                                                 on_found=lambda run: click.echo(f"  plan found: {run.result.objective:,.2f}", err=True)))
+                                                 on_found=lambda run: click.echo(f"  plan found: {run.result.objective:,.2f}", err=True),
+                                                 solver_name=solver))
     if study.table.empty:
         click.echo(f"{inst.name}: {study.stopped}")
         sys.exit(EXIT_NO_PLAN)
@@ -840,17 +904,18 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
       xborder explain instances/demo.json
     """
     from .report.studies import why_lines
-    from .report.summary import marginal_sentences
+    from .report.summary import marginal_sentences, room_sentences
     from .solvers import SolveOptions
     from .studies.explain import QuestionError, diagnose_infeasibility, explain, why
 
+    _usable_solver(solver)
     inst = _load(instance)
     form = _formulation(formulation_text)
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads)
     currency, kind = inst.settings["currency"], _kind(inst)
     if question is not None:
         try:
-            answer = _run_study(lambda: why(inst, question, form, options))
+            answer = _run_study(lambda: why(inst, question, form, options, solver))
         except QuestionError as err:
             raise click.BadParameter(str(err), param_hint="--why") from None
         for line in why_lines(answer, currency, kind):
@@ -870,13 +935,11 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
     lines = marginal_sentences(run.marginal, currency)
     for line in lines or ["no limit binds at the plan (or none is set)"]:
         click.echo(f"  {line}")
-    unused = run.marginal[(run.marginal["value_per_unit"].isna()) | (run.marginal["value_per_unit"] <= 1e-6)] if run.marginal is not None else None
-    if unused is not None and len(unused):
-        click.echo("Limits with room left (unit of the setting):")
-        for row in unused.itertuples():
-            unit = row.unit.replace("{cur}", currency)
-            amount = f"{row.slack:,.0f}" if abs(row.slack) >= 100 else f"{row.slack:,.4g}"
-            click.echo(f"  {row.setting} [{row.key}]: {amount} {unit} unused")
+    others = room_sentences(run.marginal, currency)
+    if others:
+        click.echo("The other limits:")
+        for line in others:
+            click.echo(f"  {line}")
     _exit_on_failed_checks([run])
 
 
@@ -895,8 +958,9 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
 @cluster_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: out/<instance>-stochastic).")
+@click.option("--report", "html", is_flag=True, help="Also write report.html (the two-stage plan and each scenario's plan).")
 @study_options
-def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_text, no_values, jobs, scheduler, out_dir,
+def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_text, no_values, jobs, scheduler, out_dir, html,
                time_limit, mip_gap, threads, formulation_text, solver):
     """A two-stage stochastic plan: markets, regimes, certifications, warehouses, portfolio and
     channels chosen once for all the scenarios of SCENARIOS (a scenario file with a probability
@@ -915,7 +979,8 @@ def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_tex
     """
     from .data.errors import InstanceError
     from .report.studies import stochastic_lines, write_stochastic_study
-    from .studies.stochastic import Risk, evaluate_study, mpi_available, read_uncertainty, solve_ef, solve_ph
+    from .studies.stochastic import (PH_SOLVER, Risk, evaluate_study, mpi_available, read_uncertainty, solve_ef,
+                                     solve_ph)
 
     try:
         risk = Risk.parse(risk_text)
@@ -925,6 +990,10 @@ def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_tex
         ok, why = mpi_available()
         if not ok:
             _fail_input(why)
+        if solver != PH_SOLVER:
+            _fail_input(f"--method ph solves its subproblems with HiGHS (mpi-sppy's appsi_highs); solver '{solver}' "
+                        "cannot serve it (use --solver highs, or --method ef)")
+    _usable_solver(solver, None if method == "ph" else "the extensive form")
     inst, out, form, options = _study_setup(instance, out_dir, "stochastic", time_limit, mip_gap, threads, formulation_text)
     try:
         uncertain = read_uncertainty(inst, scenario_file)
@@ -932,18 +1001,27 @@ def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_tex
         _fail_input(err)
     click.echo(f"{inst.name}: {len(uncertain.names)} scenario(s), method {method}", err=True)
     if method == "ef":
-        result = _run_study(lambda: solve_ef(uncertain, form, options, risk))
+        result = _run_study(lambda: solve_ef(uncertain, form, options, risk, solver_name=solver))
     else:
         result = _run_study(lambda: solve_ph(uncertain, instance, scenario_file, ranks, options, risk, form, iterations, rho))
     if not result.runs:
         click.echo(f"{inst.name}: no stochastic plan ({result.message})")
         sys.exit(EXIT_NO_PLAN)
-    study = _run_study(lambda: evaluate_study(uncertain, result, form, options, jobs, scheduler)) if not no_values else None
+    study = None
+    if not no_values:
+        study = _run_study(lambda: evaluate_study(uncertain, result, form, options, jobs, scheduler, solver))
     written = write_stochastic_study(result, study, uncertain, out)
+    if html:
+        from .report.html import stochastic_folder_page, write_page
+
+        written.append(write_page(stochastic_folder_page(out, inst), out / "report.html"))
     for line in stochastic_lines(result, study, uncertain, risk):
         click.echo(line)
     click.echo(f"wrote {len(written)} file(s) in {out} (stochastic.json, scenarios.csv, one folder per scenario)")
     _exit_on_failed_checks(result.runs)
+    if result.issues:
+        click.echo("error: the check of the two-stage plan failed: " + "; ".join(result.issues), err=True)
+        sys.exit(EXIT_NO_PLAN)
 
 
 @cli.command()

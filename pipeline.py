@@ -17,6 +17,7 @@ from . import __version__
 from .check import Evaluation, check_plan
 from .data.instance import Instance, load_instance
 from .data.presolve import PresolveReport
+from .data.seasons import seasons_of
 from .models.build import build_model
 from .models.extract import extract_plan
 from .models.families import marginal_table
@@ -132,7 +133,11 @@ class PlanModel:
         rows, message = fixed_plan_duals(self.model, run.values, limit)
         warehouses = self.instance.tables["warehouses"]
         capacitated = set(warehouses.loc[warehouses["capacity_m3"].notna(), "warehouse"])
-        run.marginal = marginal_table(rows, run.plan, capacitated)
+        shares = None
+        if self.instance.seasonal:
+            seasons = seasons_of(self.instance.tables, self.instance.settings)
+            shares = dict(zip(seasons.names, seasons.length_share))
+        run.marginal = marginal_table(rows, run.plan, capacitated, shares)
         run.marginal_note = message
         run.seconds["duals"] = time.perf_counter() - start
         progress.stage("duals", f"{len(run.marginal)} limits priced" if rows else message)

@@ -30,6 +30,8 @@ class Issue:
 class InstanceError(Exception):
     """The instance cannot be used; carries every issue found, not only the first."""
 
+    subject = "the instance"  # what the issues are about, for "<subject> has N problem(s)"
+
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in self.issues))
@@ -65,3 +67,20 @@ def did_you_mean(name: str, allowed) -> str:
     same = [a for a in allowed if _normal(a) == _normal(name)]
     close = same or difflib.get_close_matches(name.strip().lower(), allowed, n=1, cutoff=0.75)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def shown(items, limit: int = 10) -> str:
+    """A list for a message: every item, or the first `limit` and how many more ("a, b, ... (+3 more)")."""
+    items = [str(i) for i in items]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f", ... (+{len(items) - limit} more)"
+
+
+def key_hint(name: str, known, limit: int = 12) -> str:
+    """For a key that is not found: the nearest known key, else the known keys (or the first of them)."""
+    known = [str(k) for k in known]
+    close = did_you_mean(name, known)
+    if close:
+        return close
+    return f" (keys: {shown(known, limit)})" if known else " (the table has no rows)"

@@ -18,15 +18,26 @@ from .schema import TABLES
 from .validate import Checker, run_network_checks, run_table_checks
 
 
+@dataclass(frozen=True)
+class ScenarioOrigin:
+    """An instance made by applying a scenario (data/scenarios.py): the base instance's name,
+    and the scenario's name and file (the path as it was given)."""
+
+    base: str
+    name: str
+    file: str
+
+
 @dataclass
 class Instance:
     name: str
-    source: str
+    source: str  # the file or folder it was read from (for a scenario: the base instance's)
     settings: dict
     tables: dict[str, pd.DataFrame]
     files: dict[str, str] = field(default_factory=dict)
     warnings: list[Issue] = field(default_factory=list)
     derive_seconds: float = 0.0
+    scenario: ScenarioOrigin | None = None
 
     @cached_property
     def network(self) -> Network:
@@ -63,10 +74,13 @@ def load_document(doc: dict, source: str | Path) -> Instance:
 
 
 def instance_from_raw(raw: RawInstance) -> Instance:
+    """Type every table and the settings, then run the table checks (keys, references, lanes,
+    periods) on what could be typed, and raise every problem of both stages together. The
+    network checks (what lanes can serve within their promises) need valid tables, so their
+    problems come once the tables are valid."""
     log = IssueLog()
     tables, files = _typed_tables(raw, log)
     settings = parse_settings(raw.settings, raw.settings_file, raw.settings_strict, _default_name(raw.source), log)
-    log.raise_if_errors()
     checker = Checker(tables, files, log)
     run_table_checks(checker, settings["objective"], settings)
     log.raise_if_errors()

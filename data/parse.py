@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import numpy as np
@@ -42,31 +43,33 @@ def parse_table(raw: RawTable, table: Table, log: IssueLog) -> pd.DataFrame:
         if name not in table.column_names:
             log.error(raw.file, table.name, f"unknown column '{name}'{did_you_mean(name, table.column_names)} "
                                             f"(allowed: {', '.join(table.column_names)})", column=name)
-    if frame.empty and not len(frame.columns) and len(raw.rows) == 0:
-        frame = pd.DataFrame(columns=[])
+    no_rows = len(raw.rows) == 0 and not len(frame.columns)  # e.g. "duties": [] (an empty frame written as JSON)
     out = {}
     for column in table.columns:
         if column.name not in frame.columns:
-            if column.required:
+            if column.required and not no_rows:
                 log.error(raw.file, table.name, "required column is missing", column=column.name)
-                continue
-            out[column.name] = default_series(column, len(frame))
+            out[column.name] = default_series(column, len(frame))  # so that the other checks still run
             continue
         out[column.name] = _parse_column(raw, table, column, frame[column.name], log)
     typed = pd.DataFrame(out, index=range(len(frame)))
     typed["_row"] = raw.rows
-    if table.name == "lanes" and {"from", "to", "mode"} <= set(typed.columns):
-        blank = typed["lane"].isna()
+    if table.name == "lanes":
+        named = typed[["from", "to", "mode"]].notna().all(axis=1)
+        blank = typed["lane"].isna() & named
         typed.loc[blank, "lane"] = typed["from"] + "-" + typed["to"] + "-" + typed["mode"]
     return typed
 
 
 def default_series(column: Column, n: int) -> pd.Series:
+    """The column as it reads when absent: its default, or blank for a required column (whose
+    absence is an error of its own)."""
+    default = None if column.required else column.default
     if column.kind is Kind.NUMBER:
-        return pd.Series(np.full(n, np.nan if column.default is None else column.default, dtype=float))
+        return pd.Series(np.full(n, np.nan if default is None else default, dtype=float))
     if column.kind is Kind.BOOL:
         return pd.Series(np.zeros(n, dtype=bool))
-    return pd.Series([column.default] * n, dtype=object)
+    return pd.Series([default] * n, dtype=object)
 
 
 def _parse_column(raw: RawTable, table: Table, column: Column, values: pd.Series, log: IssueLog) -> pd.Series:
@@ -94,19 +97,27 @@ def _parse_column(raw: RawTable, table: Table, column: Column, values: pd.Series
     return pd.Series(parsed, dtype=object)
 
 
+PERCENT_RANGES = (Range.UNIT, Range.UNIT_OPEN_RIGHT, Range.UNIT_OPEN_LEFT)  # rates and shares: "15%" reads as 0.15
+DATE_TYPES = (datetime.date, datetime.time)  # datetime.datetime and pandas' Timestamp are dates too
+
+
 def _parse_numbers(raw: RawTable, table: Table, column: Column, values: pd.Series, log: IssueLog) -> pd.Series:
     """Vectorised NUMBER column: one pandas conversion; only bad cells go through the scalar parser
-    (for their message)."""
+    (for their message). In a rate or share column a spreadsheet cell "15%" is 0.15."""
     types = values.map(type)
     text = types == str
+    stripped = values.where(text, "x").str.strip()
     blank = values.isna() if not raw.strict_types else values.map(lambda v: v is None).astype(bool)
-    blank |= text & values.where(text, "x").str.strip().eq("")
-    numbers = pd.to_numeric(values.where(~blank & (types != bool)), errors="coerce").astype(float)
-    bad = ~blank & ((types == bool) | ~np.isfinite(numbers.to_numpy()) | (text & raw.strict_types))
+    blank |= text & stripped.eq("")
+    dates = values.map(lambda v: isinstance(v, DATE_TYPES)).astype(bool)
+    percent = text & stripped.str.endswith("%") & (column.range in PERCENT_RANGES) & (not raw.strict_types)
+    numbers = pd.to_numeric(values.where(~blank & (types != bool) & ~dates & ~percent), errors="coerce").astype(float)
+    if percent.any():
+        numbers[percent] = pd.to_numeric(stripped[percent].str[:-1], errors="coerce") / 100.0
+    bad = ~blank & ((types == bool) | dates | ~np.isfinite(numbers.to_numpy()) | (text & raw.strict_types))
     rows = np.asarray(raw.rows)
     for i in np.flatnonzero(bad.to_numpy()):
-        _, expected = _parse_number(values.iat[i], raw.strict_types)
-        log.error(raw.file, table.name, f"expected {expected}, got {_show(values.iat[i])}", int(rows[i]), column.name)
+        log.error(raw.file, table.name, _bad_number(values.iat[i], column, raw.strict_types), int(rows[i]), column.name)
     if column.required:
         for i in np.flatnonzero(blank.to_numpy()):
             log.error(raw.file, table.name, "a value is required", int(rows[i]), column.name)
@@ -119,6 +130,33 @@ def _parse_numbers(raw: RawTable, table: Table, column: Column, values: pd.Serie
         log.error(raw.file, table.name, TOO_LARGE.format(value=_show(values.iat[i])), int(rows[i]), column.name)
     default = np.nan if column.default is None or column.required else float(column.default)
     return pd.Series(np.where(blank.to_numpy(), default, numbers.to_numpy()), dtype=float)
+
+
+def _percent_text(value: str):
+    """'15%' as 0.15 (a spreadsheet's percentage in a rate or share); other text as it is."""
+    try:
+        return float(value.strip()[:-1]) / 100.0
+    except ValueError:
+        return value
+
+
+def _bad_number(value, column: Column, strict: bool) -> str:
+    """The message for a cell that is not a number: a date Excel made of it, a percentage where
+    it is not read as one, or what was expected."""
+    if isinstance(value, DATE_TYPES):
+        return (f"expected a number, got the date {value} (Excel turned the number into a date: format the column "
+                "as Number and type the value again)")
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            share = float(value.strip()[:-1]) / 100.0
+        except ValueError:
+            share = None
+        if share is not None and column.range in PERCENT_RANGES:
+            return f"expected a number, got {_show(value)} (write {share:g} for {value.strip()})"
+        if share is not None:
+            return f"expected {column.range.value}, got {_show(value)} (a percentage is read only in rate and share columns)"
+    _, expected = _parse_number(value, strict)
+    return f"expected {expected}, got {_show(value)}"
 
 
 def _parse_number(value, strict):
@@ -196,16 +234,20 @@ def parse_settings(raw: dict, file: str, strict: bool, default_name: str, log: I
         if _is_blank(value, strict):
             settings[key] = spec.default
             continue
+        if not strict and spec.range in PERCENT_RANGES and isinstance(value, str) and value.strip().endswith("%"):
+            value = _percent_text(value)
         ok, result = _PARSERS[spec.kind](value, strict)
         if ok and spec.kind in (Kind.NUMBER, Kind.INTEGER) and not spec.range.contains(np.float64(result)):
             ok, result = False, spec.range.value
         if ok and spec.kind in (Kind.NUMBER, Kind.INTEGER) and abs(result) >= MAX_MAGNITUDE:
             log.error(file, "settings", TOO_LARGE.format(value=_show(value)), column=key)
+            settings[key] = spec.default
             continue
         if ok and spec.choices and result not in spec.choices:
             ok, result = False, " or ".join(spec.choices)
         if not ok:
             log.error(file, "settings", f"expected {result}, got {_show(value)}", column=key)
+            settings[key] = spec.default  # so that the table checks still run
             continue
         settings[key] = result
     if settings.get("name") is None:

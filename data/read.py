@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cells import from_text
 from .errors import Issue, InstanceError
 
 
@@ -166,7 +167,7 @@ def _read_csv(file: Path) -> pd.DataFrame:
     except pd.errors.ParserError as err:
         raise InstanceError([Issue(file.name, file.stem, f"not a valid CSV table: {err}")]) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    return frame.map(from_text)
 
 
 def _read_csv_folder(path: Path) -> RawInstance:

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InstanceError, Issue, did_you_mean
-from .instance import Instance, load_document
+from .errors import InstanceError, Issue, did_you_mean, shown
+from .instance import Instance, ScenarioOrigin, load_document
 from .parse import _PARSERS
 from .read import _read_csv, parse_json
 from .schema import SETTINGS, TABLES, Kind
@@ -54,6 +54,7 @@ class Override:
 class Scenario:
     name: str
     overrides: list[Override]
+    source: str = ""  # the scenario file, as its path was given
 
     @property
     def probability(self) -> float | None:
@@ -62,6 +63,8 @@ class Scenario:
 
 class ScenarioError(InstanceError):
     """A scenario file that cannot be used; every issue names the file, row and column."""
+
+    subject = "the scenario file"
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -292,9 +295,9 @@ class _Reader:
             return
         frame = self.instance.table(override.table)
         if not _mask(frame, override.where).any():
-            shown = "; ".join(f"{k}={'|'.join(map(str, v))}" for k, v in override.where.items())
-            hints = [f"{k} values: {', '.join(map(str, frame[k].dropna().unique()[:8]))}" for k in override.where]
-            self.error(override.row, "where", f"'{shown}' matches no row of {override.table} ({'; '.join(hints)})")
+            asked = "; ".join(f"{k}={'|'.join(map(str, v))}" for k, v in override.where.items())
+            hints = [f"{k} values: {shown(frame[k].dropna().unique(), 8)}" for k in override.where]
+            self.error(override.row, "where", f"'{asked}' matches no row of {override.table} ({'; '.join(hints)})")
 
     def check_probabilities(self, overrides: list[Override]):
         by_name: dict[str, set] = {}
@@ -312,7 +315,7 @@ def read_scenarios(path: str | Path, instance: Instance) -> list[Scenario]:
     records, rows, file = _rows_of(path)
     overrides = _Reader(instance, file).read(records, rows)
     names = list(dict.fromkeys(o.scenario for o in overrides))
-    return [Scenario(name, [o for o in overrides if o.scenario == name]) for name in names]
+    return [Scenario(name, [o for o in overrides if o.scenario == name], str(path)) for name in names]
 
 
 # ---- applying ------------------------------------------------------------------------------------
@@ -364,12 +367,25 @@ def scenario_document(instance: Instance, scenario: Scenario) -> dict:
     return {"settings": {k: v for k, v in _settings(settings).items()}, **instance_tables(tables)}
 
 
+def apply_scenarios(instance: Instance, scenarios: list[Scenario]) -> list[Instance]:
+    """Every scenario applied (`apply_scenario`); the problems of all of them are raised together."""
+    applied, issues = [], []
+    for scenario in scenarios:
+        try:
+            applied.append(apply_scenario(instance, scenario))
+        except ScenarioError as err:
+            issues += err.issues
+    if issues:
+        raise ScenarioError(issues)
+    return applied
+
+
 def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
     """The edited instance, validated like any loaded one; a change that makes it invalid raises
     `ScenarioError` naming the scenario's rows and the instance issue."""
     doc = scenario_document(instance, scenario)
     try:
-        return load_document(doc, Path(instance.source).with_name(f"{doc['settings']['name']}.json"))
+        edited = load_document(doc, instance.source)
     except InstanceError as err:
         rows = ", ".join(str(o.row) for o in scenario.overrides)
         file = scenario.overrides[0].file if scenario.overrides else ""
@@ -378,6 +394,9 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
                         _row_touching(scenario, i), i.column)
                   for i in err.issues]
         raise ScenarioError(issues) from None
+    edited.source = instance.source
+    edited.scenario = ScenarioOrigin(instance.name, scenario.name, scenario.source)
+    return edited
 
 
 def _row_touching(scenario: Scenario, issue: Issue) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import IssueLog
+from .errors import IssueLog, key_hint
 from .network import DIRECT, LASTMILE, LINEHAUL, Network, lane_kinds
 from .schema import LANE_MODES, ORIGIN, TABLES
 
@@ -60,10 +60,11 @@ class Checker:
             frame = self.tables[table]
             if frame.empty:
                 continue
-            known = set(self.tables[target][target_key])
-            bad = frame[frame[column].notna() & ~frame[column].isin(known)]
+            keys = list(self.tables[target][target_key].dropna().unique())
+            bad = frame[frame[column].notna() & ~frame[column].isin(keys)]
             for _, row in bad.iterrows():
-                self.error(table, f"'{row[column]}' is not a key of table '{target}'", row["_row"], column)
+                self.error(table, f"'{row[column]}' is not a key of table '{target}'{key_hint(str(row[column]), keys)}",
+                           row["_row"], column)
 
     def check_reserved_and_shared_ids(self):
         markets = set(self.tables["markets"]["market"])

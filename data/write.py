@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import atomic_path
+from .cells import write_csv, write_workbook
 from .schema import SETTINGS, TABLES, Kind
 
 
@@ -66,18 +67,16 @@ def write_csv_folder(settings: dict, tables: dict[str, pd.DataFrame], folder: Pa
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name, records in instance_tables(tables).items():
-        _frame(records, name).to_csv(staging / f"{name}.csv", index=False)
+        write_csv(_frame(records, name), staging / f"{name}.csv")
     (staging / "settings.json").write_text(json.dumps(_settings(settings), indent=1) + "\n", encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
 
 
 def write_xlsx(settings: dict, tables: dict[str, pd.DataFrame], path: Path):
-    with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            pd.DataFrame(list(_settings(settings).items()), columns=["key", "value"]).to_excel(xl, sheet_name="settings", index=False)
-            for name, records in instance_tables(tables).items():
-                _frame(records, name).to_excel(xl, sheet_name=name, index=False)
+    sheets = {"settings": pd.DataFrame(list(_settings(settings).items()), columns=["key", "value"])}
+    sheets.update({name: _frame(records, name) for name, records in instance_tables(tables).items()})
+    write_workbook(sheets, path)
 
 
 def output_format(path: str | Path) -> str:

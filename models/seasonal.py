@@ -493,7 +493,7 @@ def extract_seasonal_plan(m) -> dict:
     G = len(m.period_data["stock_keys"])
     stock = []
     if T > 1 and G:
-        sv = _stock_from_flows(m, x, G, T)
+        sv = values[lay.at("stock", np.tile(np.arange(G), T - 1), np.repeat(np.arange(T - 1), G))].reshape(T - 1, G)
         keys = m.period_data["stock_keys"]
         stock = [{"product": keys[g][0], "warehouse": keys[g][1], "period": names[t], "units": float(sv[t, g])}
                  for t, g in zip(*np.nonzero(sv > 0))]
@@ -516,27 +516,6 @@ def extract_seasonal_plan(m) -> dict:
                   for t, a in zip(*np.nonzero(x > 0))],
         "stock": stock,
     }
-
-
-def _stock_from_flows(m, x: np.ndarray, G: int, T: int) -> np.ndarray:
-    """End-of-period stock (T-1 x G) as row 9 makes it: what arrived and was not shipped out.
-    Recomputed from the extracted flows, so the balance holds exactly and not only within the
-    solver's feasibility tolerance."""
-    ix, data = m.ix, m.period_data
-    keys = data["stock_keys"]
-    key_of = keys.get_indexer(pd.MultiIndex.from_frame(ix.arcs[["product", "warehouse"]]))
-    net = np.zeros((T, G))
-    line = data["line"]
-    for period in range(T):
-        arrive = data["arrival"][:, period]
-        ok = arrive >= 0
-        np.add.at(net, (arrive[ok], key_of[line[ok]]), x[period, line[ok]])
-    last = np.flatnonzero(ix.arcs["kind"].to_numpy() == LASTMILE)
-    for period in range(T):
-        np.add.at(net[period], key_of[last], -x[period, last])
-    stock = np.maximum(np.cumsum(net, axis=0)[:-1], 0.0)
-    stock[stock < 1e-9] = 0.0
-    return stock
 
 
 __all__ = ["build_seasonal_model", "extract_seasonal_plan", "SeasonalError"]

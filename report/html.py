@@ -51,6 +51,7 @@ class PlanView:
     objective: float
     gap: float | None
     marginal: pd.DataFrame | None = None
+    prefix: str = ""  # of the page's chart ids, when one page shows several plans
 
     @property
     def currency(self) -> str:
@@ -100,7 +101,7 @@ def waterfall(view: PlanView) -> str:
         text=[_short(terms["revenue"]), *[_short(-v) for _, v in costs], _short(terms["profit"])], textposition="outside",
     ))
     fig.update_layout(title=f"From revenue to profit ({view.currency})", height=430, showlegend=False)
-    return _figure_html(fig, "waterfall")
+    return _figure_html(fig, view.prefix + "waterfall")
 
 
 def sankey(view: PlanView) -> str:
@@ -119,7 +120,7 @@ def sankey(view: PlanView) -> str:
                   color=[_fade(MODE_COLOURS.get(m, "#999999")) for m in links["mode"]]),
     ))
     fig.update_layout(title="Units from the origin through warehouses to markets, by mode", height=520)
-    return _figure_html(fig, "sankey")
+    return _figure_html(fig, view.prefix + "sankey")
 
 
 def channel_heatmap(view: PlanView) -> str:
@@ -147,7 +148,7 @@ def channel_heatmap(view: PlanView) -> str:
                                colorbar=dict(title="units"), hovertemplate="%{y} / %{x}: %{z:,.0f} units<extra></extra>"))
     fig.update_layout(title="Demand each channel unlocks in each entered market (units; 'active' = chosen)",
                       height=120 + 38 * max(len(markets), 1))
-    return _figure_html(fig, "channels")
+    return _figure_html(fig, view.prefix + "channels")
 
 
 def utilisation(view: PlanView) -> str:
@@ -158,7 +159,7 @@ def utilisation(view: PlanView) -> str:
     fig = go.Figure(go.Bar(x=warehouses, y=[100 * util[w] for w in warehouses],
                            text=[f"{100 * util[w]:.0f}%" for w in warehouses], textposition="outside"))
     fig.update_layout(title="Warehouse utilisation (inbound m3 / capacity)", yaxis=dict(title="%", range=[0, 110]), height=360)
-    return _figure_html(fig, "utilisation")
+    return _figure_html(fig, view.prefix + "utilisation")
 
 
 def lead_times(view: PlanView) -> str:
@@ -172,7 +173,7 @@ def lead_times(view: PlanView) -> str:
         fig.add_trace(go.Bar(name=market, x=group["days"], y=group["units"]))
     fig.update_layout(barmode="stack", title="Units by customer lead time, per market", height=400,
                       xaxis=dict(title="lead time (days)", dtick=1), yaxis=dict(title="units"))
-    return _figure_html(fig, "leadtimes")
+    return _figure_html(fig, view.prefix + "leadtimes")
 
 
 def marginal_chart(view: PlanView) -> str:
@@ -186,7 +187,7 @@ def marginal_chart(view: PlanView) -> str:
                                  for v, u in zip(priced["value_per_unit"], priced["unit"])], textposition="auto"))
     fig.update_layout(title=f"What one more unit of each binding limit is worth ({view.currency})",
                       height=160 + 40 * max(len(priced), 1))
-    return _figure_html(fig, "marginal")
+    return _figure_html(fig, view.prefix + "marginal")
 
 
 def period_charts(view: PlanView) -> list[str]:
@@ -201,7 +202,7 @@ def period_charts(view: PlanView) -> list[str]:
     fig = go.Figure([go.Bar(name=mk, x=g["period"], y=g["units"]) for mk, g in sales.groupby("market")])
     fig.update_layout(barmode="stack", title="Units sold per period, by market", height=380,
                       xaxis=dict(categoryorder="array", categoryarray=periods))
-    charts.append(_figure_html(fig, "sales-by-period"))
+    charts.append(_figure_html(fig, view.prefix + "sales-by-period"))
     calendar = pd.DataFrame(plan["channels"], columns=["market", "channel", "period"])
     rows = sorted({f"{m}/{c}" for m, c in zip(calendar["market"], calendar["channel"])})
     on = {(f"{m}/{c}", p) for m, c, p in zip(calendar["market"], calendar["channel"], calendar["period"])}
@@ -209,14 +210,14 @@ def period_charts(view: PlanView) -> list[str]:
                                colorscale=[[0, "#f4f4f4"], [1, "#2b6cb0"]], showscale=False,
                                hovertemplate="%{y} in %{x}: %{z}<extra></extra>"))
     fig.update_layout(title="Campaign calendar (channels running per period)", height=140 + 22 * max(len(rows), 1))
-    charts.append(_figure_html(fig, "calendar"))
+    charts.append(_figure_html(fig, view.prefix + "calendar"))
     stock = pd.DataFrame(plan["stock"], columns=["product", "warehouse", "period", "units"])
     if len(stock):
         by = stock.groupby(["period", "warehouse"], as_index=False)["units"].sum()
         fig = go.Figure([go.Bar(name=w, x=g["period"], y=g["units"]) for w, g in by.groupby("warehouse")])
         fig.update_layout(barmode="stack", title="Stock at the end of each period (units), by warehouse", height=380,
                           xaxis=dict(categoryorder="array", categoryarray=periods))
-        charts.append(_figure_html(fig, "stock"))
+        charts.append(_figure_html(fig, view.prefix + "stock"))
     lanes = view.instance.table("lanes").set_index("lane")
     flows = pd.DataFrame(plan["flows"])
     if len(flows):
@@ -226,7 +227,7 @@ def period_charts(view: PlanView) -> list[str]:
                          for mode, g in by.groupby("mode")])
         fig.update_layout(barmode="group", title="Units shipped per period, by mode (linehaul by departure)", height=380,
                           xaxis=dict(categoryorder="array", categoryarray=periods))
-        charts.append(_figure_html(fig, "flows-by-period"))
+        charts.append(_figure_html(fig, view.prefix + "flows-by-period"))
     return charts
 
 
@@ -427,9 +428,56 @@ def alternatives_report(study, target: Path) -> Path:
 # ---- from an output folder ----------------------------------------------------------------------------------
 
 
+def stochastic_page(summary: dict, scenarios: pd.DataFrame, plans: dict[str, PlanView]) -> str:
+    """A two-stage plan: the expected (and risk-adjusted) objective with its bound, EVPI and VSS,
+    the shared first stage, each scenario's KPIs, and each scenario's plan (its second stage)."""
+    first = next(iter(plans.values()))
+    cur, kind = first.currency, first.kind
+    risk = summary.get("risk") or {"weight": 0.0}
+    money = lambda key: "-" if summary.get(key) is None else f"{summary[key]:,.0f} {cur}"  # noqa: E731
+    gap = summary.get("gap")
+    cards = [(f"expected {kind}", money("expected")), ("bound", money("bound")),
+             ("gap", "-" if gap is None else f"{100 * gap:.3g}%"), ("EVPI", money("evpi")), ("VSS", money("vss")),
+             ("method / status", f"{summary.get('method')} / {summary.get('status')}"),
+             ("independent check", "passed" if summary.get("checked") else "FAILED")]
+    if risk.get("weight"):
+        cards.insert(1, (f"{1 - risk['weight']:g} E + {risk['weight']:g} CVaR_{risk['alpha']:g}", money("objective")))
+    stage = summary.get("first_stage") or {}
+    body = ["<h2>Headline</h2>", _cards(cards), "<h2>First stage (shared by every scenario)</h2>",
+            "<ul>" + "".join(f"<li>{_esc(label)}: {_esc(value)}</li>" for label, value in (
+                ("markets", " ".join(stage.get("markets", [])) or "-"),
+                ("warehouses", " ".join(stage.get("warehouses", [])) or "-"),
+                ("channels", len(stage.get("channels", []))), ("product-markets", stage.get("product_markets", 0)))) + "</ul>",
+            "<h2>Scenarios</h2>"]
+    shown = [c for c in ["scenario", "probability", "status", "objective", "own_optimum", "revenue", "total_cost",
+                         "profit", "units", "avg_lead_time_days", "checked"] if c in scenarios.columns]
+    body += [_table(scenarios[shown]), scenario_charts(scenarios)]
+    for name, view in plans.items():
+        view.prefix = f"{name}-"
+        body += [f"<h2>Scenario {_esc(name)}</h2>", plan_sections(view)]
+    return page(f"xborder two-stage plan: {first.instance.scenario.base if first.instance.scenario else first.instance.name}",
+                f"{len(plans)} scenario(s), {kind} objective", "\n".join(body))
+
+
+def stochastic_folder_page(folder: Path, instance: Instance) -> str:
+    """The page of a `stochastic` output folder; every scenario's plan re-checked against its
+    scenario of `instance`."""
+    from ..check import instance_for
+
+    summary = json.loads((folder / "stochastic.json").read_text(encoding="utf-8"))
+    plans = {}
+    for name in summary.get("probabilities", {}):
+        doc = json.loads((folder / name / "solution.json").read_text(encoding="utf-8"))
+        plans[name] = view_of_folder(folder / name, instance_for(instance, doc))
+    return stochastic_page(summary, pd.read_csv(folder / "scenarios.csv"), plans)
+
+
 def folder_page(folder: Path, instance: Instance) -> str:
-    """The page for an output folder of `solve`, `scenarios`, `tradeoff` or `alternatives`."""
+    """The page for an output folder of `solve`, `scenarios`, `tradeoff`, `alternatives` or
+    `stochastic`."""
     folder = Path(folder)
+    if (folder / "stochastic.json").is_file():
+        return stochastic_folder_page(folder, instance)
     if (folder / "comparison.csv").is_file():
         comparison = pd.read_csv(folder / "comparison.csv")
         changes = pd.read_csv(folder / "changes.csv") if (folder / "changes.csv").is_file() else pd.DataFrame(
@@ -445,7 +493,8 @@ def folder_page(folder: Path, instance: Instance) -> str:
                              view_of_folder(folder / "point-1", instance))
     if _has_plan(folder):
         return plan_page(view_of_folder(folder, instance))
-    raise ValueError(f"{folder}: no solution.json with a plan, comparison.csv or alternatives.csv to report on")
+    raise ValueError("no solution.json with a plan, comparison.csv, tradeoff.csv, alternatives.csv or stochastic.json "
+                     "to report on")
 
 
 def _has_plan(folder: Path) -> bool:
@@ -458,7 +507,7 @@ def _has_plan(folder: Path) -> bool:
 def instance_of_folder(folder: Path) -> str | None:
     """The instance path a folder's solution.json names (its `source`)."""
     for candidate in (folder / "solution.json", folder / "base" / "solution.json", folder / "plan-1" / "solution.json",
-                      folder / "point-1" / "solution.json"):
+                      folder / "point-1" / "solution.json", *sorted(folder.glob("*/solution.json"))):
         if candidate.is_file():
             return json.loads(candidate.read_text(encoding="utf-8")).get("source")
     return None

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..check import MONEY_TERMS
 from ..data.atomic import atomic_path
+from ..data.cells import write_csv, write_workbook
 from ..pipeline import Run
 
 SOLUTION_FORMAT = 1
@@ -47,9 +48,10 @@ def kpis(run: Run) -> dict:
 
 def solution_document(run: Run) -> dict:
     r = run.result
+    origin = run.instance.scenario
     doc = {
         "format": SOLUTION_FORMAT,
-        "instance": run.instance.name,
+        "instance": origin.base if origin else run.instance.name,
         "source": run.instance.source,
         "objective_kind": run.instance.objective,
         "status": r.status.value,
@@ -58,6 +60,8 @@ def solution_document(run: Run) -> dict:
         "bound": r.bound,
         "gap": r.gap,
     }
+    if origin is not None:
+        doc["scenario"] = {"name": origin.name, "file": origin.file}
     if run.has_plan:
         decisions = {k: v for k, v in run.plan.items() if k != "flows"}
         ev = run.evaluation
@@ -102,7 +106,11 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     inbound = flows[flows["kind"] == "linehaul"].assign(m3=lambda f: f["units"] * f["product"].map(volume))
     warehouses["open"] = warehouses["warehouse"].isin(plan["warehouses"])
     warehouses["inbound_m3"] = warehouses["warehouse"].map(inbound.groupby("to")["m3"].sum()).fillna(0.0)
-    warehouses["utilisation"] = warehouses["warehouse"].map(ev.utilisation)
+    warehouses["utilisation"] = warehouses["warehouse"].map(ev.utilisation)  # inbound_m3 / capacity_m3
+    if seasonal:  # the period whose stock and arrivals use the most of its share of the capacity
+        warehouses["peak_period"] = warehouses["warehouse"].map({w: t for w, (_, t) in ev.peak_utilisation.items()})
+        warehouses["peak_period_utilisation"] = warehouses["warehouse"].map(
+            {w: u for w, (u, _) in ev.peak_utilisation.items()})
     k = kpis(run)
     kpi_rows = [("revenue", k["revenue"])] + [(name, value) for name, value in k["costs"].items()]
     kpi_rows += [("total_cost", k["total_cost"]), ("profit", k["profit"]), ("payment_loss_rate", k["payment_loss_rate"])]
@@ -132,17 +140,9 @@ def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False) -> list[Pat
     if run.has_plan:
         tables = plan_tables(run)
         for name, frame in tables.items():
-            target = out / f"{name}.csv"
-            with atomic_path(target) as tmp:
-                frame.to_csv(tmp, index=False)
-            written.append(target)
+            written.append(write_csv(frame, out / f"{name}.csv"))
         if xlsx:
-            target = out / "solution.xlsx"
-            with atomic_path(target) as tmp:
-                with pd.ExcelWriter(tmp, engine="openpyxl") as book:
-                    for name, frame in tables.items():
-                        frame.to_excel(book, sheet_name=name, index=False)
-            written.append(target)
+            written.append(write_workbook(tables, out / "solution.xlsx"))
     run.seconds["write"] = time.perf_counter() - start
     doc = solution_document(run)
     target = out / "solution.json"

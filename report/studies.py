@@ -11,22 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.atomic import atomic_path
+from ..data.cells import write_csv, write_workbook
 from .solution import write_outputs
 from .summary import _money
 
 
 def write_frame(frame: pd.DataFrame, target: Path) -> Path:
-    with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False)
-    return target
-
-
-def write_workbook(frames: dict[str, pd.DataFrame], target: Path) -> Path:
-    with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as book:
-            for name, frame in frames.items():
-                frame.to_excel(book, sheet_name=name[:31], index=False)
-    return target
+    return write_csv(frame, target)
 
 
 def _number(value, currency: str = "", digits: int = 0) -> str:
@@ -68,16 +59,19 @@ def write_scenario_study(study, out: Path, xlsx: bool = False) -> list[Path]:
 
 
 def scenario_lines(study, currency: str, kind: str) -> list[str]:
+    """One line per scenario; the last column says what changes.csv lists for it, in short."""
+    from ..studies.compare import changes_text
+
     rows = []
     for row in study.comparison.to_dict("records"):
-        changed = study.changes[study.changes["scenario"] == row["scenario"]]
-        strategic = changed[changed["kind"] != "product_market"]
+        changed = study.changes[study.changes["scenario"] == row["scenario"]].to_dict("records")
+        planned = row["scenario"] != "base" and isinstance(row.get("markets"), str)
         rows.append([row["scenario"], row["status"], _number(row.get("objective"), currency),
                      _number(row.get("objective_vs_base"), currency) if row["scenario"] != "base" else "",
                      row.get("markets") if isinstance(row.get("markets"), str) else "-",
                      row.get("warehouses") if isinstance(row.get("warehouses"), str) else "-",
-                     str(len(strategic)) if row["scenario"] != "base" and row["status"] != "infeasible" else ""])
-    lines = _table(["scenario", "status", kind, "vs base", "markets", "warehouses", "decisions changed"], rows)
+                     changes_text(changed) if planned else ""])
+    lines = _table(["scenario", "status", kind, "vs base", "markets", "warehouses", "decisions changed from base"], rows)
     for row in study.comparison.to_dict("records"):
         if row.get("diagnosis"):
             what = "error" if row["status"] == "error" else "no feasible plan"
@@ -88,7 +82,10 @@ def scenario_lines(study, currency: str, kind: str) -> list[str]:
 # ---- why --------------------------------------------------------------------------------------------
 
 
-def why_lines(answer, currency: str, kind: str, shown: int = 6) -> list[str]:
+def why_lines(answer, currency: str, kind: str) -> list[str]:
+    """The answer to `explain --why`: the forced plan against the optimal one, and every money term
+    that differs, signed by what it does to the objective, so that the lines add up to the
+    difference."""
     from ..studies.compare import changes_text
     from ..studies.explain import explain
 
@@ -105,12 +102,13 @@ def why_lines(answer, currency: str, kind: str, shown: int = 6) -> list[str]:
     diff = answer.difference
     lines.append(f"The best plan {other}: {kind} {_money(answer.forced.result.objective, currency)} "
                  f"({'+' if diff >= 0 else ''}{_money(diff, currency)}).")
-    terms = answer.terms()
-    terms = terms[~terms["term"].isin(["total_cost", "profit"]) & (terms["difference"].abs() > 0.005)]
-    terms = terms.reindex(terms["difference"].abs().sort_values(ascending=False).index).head(shown)
-    if len(terms):
-        lines.append("What accounts for it (forced minus plan; revenue up is good, a cost up is bad):")
-        lines += [f"  {t.term:<16} {'+' if t.difference >= 0 else ''}{_money(t.difference, currency)}" for t in terms.itertuples()]
+    effects = answer.effects()
+    shown = effects[effects["effect"].abs() > 0.005]
+    if len(shown):
+        lines.append(f"What accounts for it (each term's effect on the {kind}, forced plan minus optimal plan):")
+        lines += [f"  {t.term:<16} {'+' if t.effect >= 0 else ''}{_money(t.effect, currency)}" for t in shown.itertuples()]
+        total = effects["effect"].sum()
+        lines.append(f"  {'total':<16} {'+' if total >= 0 else ''}{_money(total, currency)}")
     lines.append(f"Decisions that change: {changes_text(answer.changes)}")
     return lines
 
@@ -176,9 +174,12 @@ def write_stochastic_study(result, study, uncertain, out: Path) -> list[Path]:
     for name, run in zip(uncertain.names, result.runs):
         written += write_outputs(run, out / name)[:1]
     summary = {"method": result.method, "status": result.status, "objective": result.objective,
-               "expected": result.expected, "bound": result.bound, "gap": result.gap, "seconds": result.seconds,
-               "message": result.message, "first_stage": result.first_stage,
-               "checked": result.ok, "probabilities": dict(zip(uncertain.names, uncertain.probabilities))}
+               "solver_objective": result.solver_objective, "expected": result.expected, "bound": result.bound,
+               "gap": result.gap, "seconds": result.seconds, "message": result.message,
+               "risk": {"alpha": result.risk.alpha, "weight": result.risk.weight},
+               "instance": uncertain.base.name, "scenario_file": uncertain.source,
+               "first_stage": result.first_stage, "checked": result.ok, "issues": result.issues,
+               "probabilities": dict(zip(uncertain.names, uncertain.probabilities))}
     if study is not None:
         summary.update(wait_and_see=study.wait_and_see, expected_value_solution=study.expected_value,
                        evpi=study.evpi, vss=study.vss)
@@ -204,6 +205,7 @@ def stochastic_lines(result, study, uncertain, risk) -> list[str]:
     lines = [f"{uncertain.base.name}: two-stage plan over {len(uncertain.names)} scenarios ({result.method}, {result.status})",
              f"  expected {kind}: {_number(result.expected, currency)} (each scenario's plan checked: "
              f"{'passed' if result.ok else 'FAILED'})"]
+    lines += [f"  check: {issue}" for issue in result.issues]
     if risk.weight > 0:
         lines.append(f"  risk-averse objective ({1 - risk.weight:g} E + {risk.weight:g} CVaR_{risk.alpha:g}): "
                      f"{_number(result.objective, currency)}")

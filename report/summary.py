@@ -77,7 +77,9 @@ def summary(run: Run) -> str:
     wh = []
     for w in plan["warehouses"]:
         u = ev.utilisation.get(w)
-        wh.append(f"{w} ({100 * u:.0f}% of capacity)" if u is not None else w)
+        peak = ev.peak_utilisation.get(w)
+        use = "" if u is None else f"{100 * u:.0f}% of capacity" + (f", {100 * peak[0]:.0f}% in {peak[1]}" if peak else "")
+        wh.append(f"{w} ({use})" if use else w)
     lines.append(f"  warehouses open ({len(plan['warehouses'])}/{len(inst.tables['warehouses'])}): {_listing(wh)}")
     channels: dict[str, list[str]] = {}
     runs: dict[tuple, int] = {}
@@ -124,8 +126,10 @@ def summary(run: Run) -> str:
         )
     tree = r.extra.get("strategic_tree")
     if tree:
+        mip_ran = (r.extra.get("stages") or {}).get("highs_mip", False)
         outcome = ("closed the gap" if tree["closed"] else
-                   f"stopped ({tree['stopped_by']}; {tree['open']} open), HiGHS went on from its best plan")
+                   f"stopped ({tree['stopped_by']}; {tree['open']} open), "
+                   + ("HiGHS's MIP went on from its best plan" if mip_ran else f"and {r.message}"))
         lines.append(f"  strategic tree: {tree['nodes']} nodes in {tree['seconds']:.0f} s, {outcome}")
     lines += [f"  {line}" for line in marginal_sentences(run.marginal, cur, MARGINAL_SHOWN)]
     verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
@@ -152,6 +156,23 @@ def marginal_sentences(marginal: pd.DataFrame | None, currency: str, limit: int 
         lines.append(f"{what} is worth {_money(row.value_per_unit, currency, digits=2)} ({row.setting})")
     if limit is not None and len(lines) > limit:
         lines = lines[:limit] + [f"... and {len(lines) - limit} more limits with a value (marginal_values.csv)"]
+    return lines
+
+
+def room_sentences(marginal: pd.DataFrame | None, currency: str) -> list[str]:
+    """The limits without a positive marginal value, in words: the room each leaves in its
+    setting's own terms ("the expected payment loss is 31,640 USD below what max_payment_loss_rate
+    allows", "1,451 units sold above the committed volume"), and why a value is missing."""
+    if marginal is None or marginal.empty:
+        return []
+    lines = []
+    for row in marginal[~(marginal["value_per_unit"].fillna(0.0) > 1e-6)].itertuples():
+        family = FAMILIES[row.family]
+        unit = family.unit_text(currency)
+        amount = f"{row.slack:,.0f}" if abs(row.slack) >= 100 else f"{row.slack:,.4g}"
+        room = family.room.format(amount=f"{amount} {unit}", key=row.key)
+        note = getattr(row, "note", "")
+        lines.append(f"{row.setting} [{row.key}]: {room}" + (f"; {note}" if isinstance(note, str) and note else ""))
     return lines
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
@@ -20,7 +21,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from ..models.cuts import VIOLATION_ABS, VIOLATION_REL
 from .budget import INF, Budget
-from .result import ModelSize
+from .result import ModelSize, Status
 
 _BANNER_SHOWN = False
 
@@ -225,7 +226,44 @@ class DeferredRows:
 
 
 
-def highs_lp(c: CompiledModel, highspy):
+@dataclass
+class Matrices:
+    """A problem given as matrices rather than a Pyomo model (an extensive form, an elastic
+    model): min cost x + offset, row_lower <= A x <= row_upper, column bounds, integrality."""
+
+    A: sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    cost: np.ndarray
+    integer: np.ndarray
+    offset: float = 0.0
+
+    @classmethod
+    def of(cls, compiled: "CompiledModel") -> "Matrices":
+        """A compiled model's matrices (copies of the bounds, so they may be changed here)."""
+        return cls(compiled.A, compiled.row_lower, compiled.row_upper, compiled.col_lower.copy(),
+                   compiled.col_upper.copy(), compiled.cost, compiled.integer, compiled.offset)
+
+    @property
+    def columns(self) -> range:
+        return range(self.A.shape[1])
+
+
+@dataclass
+class MatrixSolution:
+    """What a solver found for `Matrices` (min sense): the column values (None without a
+    solution), its status, the objective and the best bound."""
+
+    values: np.ndarray | None
+    status: Status
+    objective: float | None
+    bound: float | None
+    message: str = ""
+
+
+def highs_lp(c, highspy):
     """The compiled model as a highspy.HighsLp (column-wise matrix), for one passModel call."""
     lp = highspy.HighsLp()
     lp.num_col_ = len(c.columns)

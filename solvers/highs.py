@@ -25,7 +25,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
 from .budget import MIN_MIP_SECONDS, MIP_STOP_RESERVE, Budget
-from .compile import CompiledModel, highs_lp, new_highs, run_highs
+from .compile import CompiledModel, Matrices, MatrixSolution, highs_lp, new_highs, run_highs
 from .prepare import PlanOffers, Preparation, Stages, alongside, prepare, wants_tree
 from .progress import Progress
 from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
@@ -46,8 +46,21 @@ def _gap(objective: float, bound: float | None) -> float | None:
     return diff / abs(objective) if abs(objective) > 1e-9 else float("inf")
 
 
+def _status(model_status, highspy) -> Status:
+    return {
+        highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
+        highspy.HighsModelStatus.kInfeasible: Status.INFEASIBLE,
+        highspy.HighsModelStatus.kUnbounded: Status.UNBOUNDED,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.INFEASIBLE_OR_UNBOUNDED,
+        highspy.HighsModelStatus.kTimeLimit: Status.TIME_LIMIT,
+        highspy.HighsModelStatus.kInterrupt: Status.INTERRUPTED,
+        highspy.HighsModelStatus.kModelEmpty: Status.OPTIMAL,
+    }.get(model_status, Status.ERROR)
+
+
 class HighsSolver:
     name = "highs"
+    solves_matrices = True  # an extensive form or an elastic model, handed over as matrices
 
     @staticmethod
     def availability() -> tuple[bool, str]:
@@ -88,8 +101,27 @@ class HighsSolver:
         if prep.tree is not None:
             result.extra["strategic_tree"] = prep.tree.facts(compiled.sign)
         result.extra["stages"] = {"cuts": stages.cuts, "deferred_rows": bool(defer), "tree": prep.tree is not None,
-                                  "warm_start": stages.warm, "beside_highs": stages.beside_highs}
+                                  "warm_start": stages.warm, "beside_highs": stages.beside_highs,
+                                  "highs_mip": result.extra.pop("highs_mip", False)}
         return result
+
+    def solve_matrices(self, problem: Matrices, options: SolveOptions, budget: Budget | None = None) -> MatrixSolution:
+        """HiGHS's MIP (or LP) on a problem given as matrices, within `budget` (default: the
+        options' time limit from now), with the options' gap, threads and solver options."""
+        import highspy
+
+        h = self._highs(options)
+        if h.passModel(highs_lp(problem, highspy)) == highspy.HighsStatus.kError:
+            raise ValueError("HiGHS refused the model (a coefficient, bound or cost is too large or not a number)")
+        run_highs(h, budget or Budget(options.time_limit))
+        info = h.getInfo()
+        message = h.modelStatusToString(h.getModelStatus())
+        status = _status(h.getModelStatus(), highspy)
+        if info.primal_solution_status != 2:
+            return MatrixSolution(None, status, None, None, message)
+        values = np.asarray(h.getSolution().col_value, dtype=float)
+        bound = float(info.mip_dual_bound) if problem.integer.any() else float(info.objective_function_value)
+        return MatrixSolution(values, status, float(info.objective_function_value), bound, message)
 
     def _after_preparation(self, compiled, model, options, prep: Preparation, budget: Budget, highspy) -> SolveResult:
         """HiGHS's MIP from what the preparation left, unless the tree closed the gap or no time is left."""
@@ -98,8 +130,8 @@ class HighsSolver:
                                        "optimal within the gap (strategic branch-and-bound on the root LP)")
         elif budget.left() < MIN_MIP_SECONDS:
             status = Status.INTERRUPTED if budget.stopped else Status.TIME_LIMIT
-            result = self._plan_result(prep, prep.start_plan, status, compiled, model,
-                                       "HiGHS's MIP not started: no time left after the root LP stages")
+            why = "interrupted before it" if budget.stopped else "no time left after the root LP stages"
+            result = self._plan_result(prep, prep.start_plan, status, compiled, model, f"HiGHS's MIP not started: {why}")
         else:
             result = self._run_highs(compiled, model, options, prep, budget, highspy)
         return result
@@ -150,6 +182,7 @@ class HighsSolver:
             alongside(lambda: run_highs(h, budget, until), *beside)
         result = self._result(h, compiled, model, prep, highspy)
         result.handoff_seconds, result.solve_seconds = handoff, time.perf_counter() - start
+        result.extra["highs_mip"] = True
         options.progress.incumbent(result.objective, result.bound)
         options.progress.stage("MIP", h.modelStatusToString(h.getModelStatus()))
         return result
@@ -195,17 +228,8 @@ class HighsSolver:
         objective value can belong to another solution than the one it returns, e.g. when its
         time limit stops it in presolve with the start plan as the incumbent), and the bound is
         the tightest of HiGHS's dual bound and the preparation's."""
-        status_map = {
-            highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
-            highspy.HighsModelStatus.kInfeasible: Status.INFEASIBLE,
-            highspy.HighsModelStatus.kUnbounded: Status.UNBOUNDED,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.INFEASIBLE_OR_UNBOUNDED,
-            highspy.HighsModelStatus.kTimeLimit: Status.TIME_LIMIT,
-            highspy.HighsModelStatus.kInterrupt: Status.INTERRUPTED,
-            highspy.HighsModelStatus.kModelEmpty: Status.OPTIMAL,
-        }
         model_status = h.getModelStatus()
-        status = status_map.get(model_status, Status.ERROR)
+        status = _status(model_status, highspy)
         info = h.getInfo()
         sign, is_mip = compiled.sign, bool(compiled.integer.any())
         plan = None

@@ -40,6 +40,7 @@ class _ContribSolver:
 
     name = ""
     _solver = None
+    solves_matrices = False  # it takes Pyomo models only
 
     def make(self):
         raise NotImplementedError
@@ -130,6 +131,7 @@ class _ShellSolver:
     name = ""
     executable = ""
     package = ""
+    solves_matrices = False  # it takes Pyomo models only
 
     @classmethod
     def availability(cls) -> tuple[bool, str]:

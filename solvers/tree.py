@@ -302,7 +302,7 @@ def strategic_tree(relaxed, root_values: np.ndarray, root_value: float, strategi
     report = tree.report
     while tree.heap:
         if relaxed.budget.expired(until):
-            report.stopped_by = "time share"
+            report.stopped_by = _why_out_of_time(relaxed.budget)
             break
         if len(tree.heap) > max_open:
             report.stopped_by = "too many open nodes"
@@ -317,7 +317,7 @@ def strategic_tree(relaxed, root_values: np.ndarray, root_value: float, strategi
             tree.branch(fixings, strategic_values)
         except _LpUnsolved:
             heapq.heappush(tree.heap, node)  # its children may be incomplete: it stays open
-            report.stopped_by = "time share" if relaxed.budget.expired(until) else "LP not solved"
+            report.stopped_by = _why_out_of_time(relaxed.budget) if relaxed.budget.expired(until) else "LP not solved"
             break
     report.bound = tree.global_bound()
     report.open = len(tree.heap)
@@ -328,3 +328,8 @@ def strategic_tree(relaxed, root_values: np.ndarray, root_value: float, strategi
         report.stopped_by = "leaves not closed by rounding"
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _why_out_of_time(budget) -> str:
+    """Why a stage found no time left: a stop request (Ctrl-C, SIGTERM), or its share ran out."""
+    return "interrupted" if budget.stopped else "time share"

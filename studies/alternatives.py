@@ -59,13 +59,14 @@ def relative_gap(best: float, other: float) -> float:
 
 
 def find_alternatives(instance: Instance, k: int, within: float | None = None, formulation: Formulation | None = None,
-                      options: SolveOptions | None = None, differ_in=tuple(STRATEGIC), on_found=None) -> AlternativesStudy:
+                      options: SolveOptions | None = None, differ_in=tuple(STRATEGIC), on_found=None,
+                      solver_name: str = "highs") -> AlternativesStudy:
     """Up to `k` plans (the best included), each at most `within` (a fraction) worse than the
     best, each differing from all before it in at least one decision of the kinds `differ_in`."""
     options = options or SolveOptions()
     planning = PlanModel(instance, formulation)
     columns = _strategic_columns(planning, differ_in)
-    runs = [planning.solve(options, duals=False)]
+    runs = [planning.solve(options, solver_name, duals=False)]
     stopped = f"{k} plans found"
     if not runs[0].has_plan:
         return AlternativesStudy(runs, pd.DataFrame(), f"no plan ({runs[0].result.status.value})")
@@ -77,7 +78,7 @@ def find_alternatives(instance: Instance, k: int, within: float | None = None, f
             stopped = "no free strategic decision to vary"
             break
         add_no_good(planning, columns, runs[-1].values, len(runs))
-        run = planning.solve(options, duals=False)
+        run = planning.solve(options, solver_name, duals=False)
         if not run.has_plan:
             stopped = f"no other plan ({run.result.status.value})"
             break

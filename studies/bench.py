@@ -150,13 +150,14 @@ def run_in_subprocess(spec: RunSpec) -> dict:
 
 def write_csv(rows: list[dict], path: Path):
     from ..data.atomic import atomic_path
+    from ..data.cells import as_text
 
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: row.get(k, "") if row.get(k) is not None else "" for k in COLUMNS})
+                writer.writerow({k: as_text(row.get(k, "")) if row.get(k) is not None else "" for k in COLUMNS})
 
 
 def _config(row) -> str:
@@ -249,6 +250,7 @@ def performance_profile(rows: list[dict], time_limit: float, path: Path) -> str 
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     from ..data.atomic import atomic_path
+    from ..data.cells import as_text
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")

@@ -24,8 +24,9 @@ from ..data.instance import Instance
 from ..models.build import build_model
 from ..models.families import FAMILIES, FORCED, in_setting_units
 from ..models.formulation import Formulation, Sourcing
-from ..solvers.budget import INF, Budget
-from ..solvers.compile import CompiledModel, highs_lp, new_highs, run_highs
+from ..solvers import SolveOptions, get_solver
+from ..solvers.budget import INF
+from ..solvers.compile import CompiledModel, Matrices
 
 FORCED_WEIGHT = 2.0  # a broken must_* decision costs as much as exceeding a limit by 200%
 SLACK_SHOWN = 1e-6  # relative to the limit: smaller slacks are solver noise
@@ -137,25 +138,24 @@ def _amount_text(amount: float, unit: str) -> str:
     return f"{amount:,.{digits}f} {unit}"
 
 
-def diagnose_infeasibility(instance: Instance, form: Formulation | None = None, time_limit: float = 60.0) -> Diagnosis:
-    """The elastic solve of the module docstring; `time_limit` bounds it."""
-    import highspy
+DIAGNOSIS_SOLVER = "highs"  # the elastic model is assembled as matrices, whichever solver made the plan
 
+
+def diagnose_infeasibility(instance: Instance, form: Formulation | None = None, time_limit: float = 60.0) -> Diagnosis:
+    """The elastic solve of the module docstring, by HiGHS; `time_limit` bounds it."""
     form = form or Formulation()
     blockers = single_source_blockers(instance) if form.sourcing is Sourcing.SINGLE else []
     model = build_model(instance, form)
     compiled = CompiledModel(model)
     slack_rows, forced, n_cols = _elastic(model, compiled, instance.objective == "cost")
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 1e-6)
-    if h.passModel(highs_lp(compiled, highspy)) == highspy.HighsStatus.kError:
-        return Diagnosis(False, [], blockers, "HiGHS refused the elastic model")
-    run_highs(h, Budget(time_limit))
-    if h.getInfo().primal_solution_status != 2:
-        status = h.modelStatusToString(h.getModelStatus())
-        return Diagnosis(False, [], blockers, f"the elastic model has no solution ({status})")
-    values = np.asarray(h.getSolution().col_value)
+    solver = get_solver(DIAGNOSIS_SOLVER, matrices_for="the elastic diagnosis")
+    try:
+        found = solver.solve_matrices(Matrices.of(compiled), SolveOptions(time_limit=time_limit, mip_gap=1e-6))
+    except ValueError as err:
+        return Diagnosis(False, [], blockers, str(err))
+    if found.values is None:
+        return Diagnosis(False, [], blockers, f"the elastic model has no solution ({found.message})")
+    values = found.values
     volume = _market_volume(model, values[:n_cols])
     currency = instance.settings["currency"]
     shortfalls = []
@@ -220,6 +220,18 @@ class WhyAnswer:
             return None
         return self.forced.result.objective - self.base.result.objective
 
+    def effects(self) -> pd.DataFrame:
+        """Each money term's effect on the objective (forced plan minus optimal plan), largest
+        first: revenue counts up and costs down for profit, costs up for cost (revenue is not part
+        of it); the effects add up to `difference`."""
+        frame = self.terms()
+        frame = frame[frame["term"].isin(MONEY_TERMS)].copy()
+        cost_mode = self.base.instance.objective == "cost"
+        sign = frame["term"].map(lambda t: 0.0 if (cost_mode and t == "revenue") else (1.0 if (t == "revenue") != cost_mode else -1.0))
+        frame["effect"] = sign * frame["difference"]
+        frame = frame[frame["effect"] != 0]
+        return frame.reindex(frame["effect"].abs().sort_values(ascending=False).index)[["term", "effect"]]
+
     def terms(self) -> pd.DataFrame:
         """Money terms of the plan and of the forced plan, and their difference (forced - plan)."""
         base = self.base.evaluation.terms
@@ -240,19 +252,19 @@ def parse_question(question: str) -> tuple[str, str]:
 
 def _decision_index(model, instance: Instance, kind: str, what: str):
     """The model variable and index of the decision, or QuestionError saying why it is none."""
-    from ..data.errors import did_you_mean
+    from ..data.errors import key_hint
 
     ix = model.ix
     tables = instance.tables
     if kind == "market":
         known = list(tables["markets"]["market"])
         if what not in known:
-            raise QuestionError(f"unknown market '{what}'{did_you_mean(what, known)}")
+            raise QuestionError(f"unknown market '{what}'{key_hint(what, known)}")
         return model.e, what
     if kind == "warehouse":
         known = list(tables["warehouses"]["warehouse"])
         if what not in known:
-            raise QuestionError(f"unknown warehouse '{what}'{did_you_mean(what, known)}")
+            raise QuestionError(f"unknown warehouse '{what}'{key_hint(what, known)}")
         if what not in model.cols.keys["y"]:
             raise QuestionError(f"warehouse {what} cannot open (forbidden, or without a usable linehaul in and last mile out)")
         return model.y, what
@@ -262,15 +274,21 @@ def _decision_index(model, instance: Instance, kind: str, what: str):
     if kind == "channel":
         rows = ix.channels.index[(ix.channels["market"] == first) & (ix.channels["channel"] == second)]
         if not len(rows):
-            raise QuestionError(f"no channel {second} in market {first} (market_channels)")
+            here = ix.channels.loc[ix.channels["market"] == first, "channel"]
+            raise QuestionError(f"no channel {second} in market {first} (market_channels)"
+                                + (key_hint(second, here) if len(here) else key_hint(first, ix.channels["market"].unique())))
         return model.s, int(rows[0])
     rows = ix.pairs.index[(ix.pairs["product"] == first) & (ix.pairs["market"] == second)]
     if not len(rows):
-        raise QuestionError(f"product {first} cannot be offered in {second} (unknown, banned, or no lane meets its promise)")
+        known = instance.tables["products"]["product"]
+        hint = "" if first in set(known) else key_hint(first, known)
+        raise QuestionError(f"product {first} cannot be offered in {second} (unknown, banned, or no lane meets its promise)"
+                            + hint)
     return model.z, int(rows[0])
 
 
-def why(instance: Instance, question: str, form: Formulation | None = None, options=None) -> WhyAnswer:
+def why(instance: Instance, question: str, form: Formulation | None = None, options=None,
+        solver_name: str = "highs") -> WhyAnswer:
     """Solve the plan, then again with the asked decision forced the other way; both checked."""
     from ..pipeline import PlanModel
     from .compare import plan_changes
@@ -280,13 +298,13 @@ def why(instance: Instance, question: str, form: Formulation | None = None, opti
     var, index = _decision_index(planning.model, instance, kind, what)
     if var[index].fixed:
         raise QuestionError(f"{question} is fixed by the instance (must_enter, must_open or must_offer)")
-    base = planning.solve(options, duals=False)
+    base = planning.solve(options, solver_name, duals=False)
     if not base.has_plan:
         raise QuestionError(f"the instance has no plan to explain ({base.result.status.value})")
     planned = (var[index].value or 0.0) > 0.5
     var[index].fix(0.0 if planned else 1.0)
     try:
-        forced = planning.solve(options, duals=False)
+        forced = planning.solve(options, solver_name, duals=False)
     finally:
         var[index].unfix()
     answer = WhyAnswer(question, planned, base, forced, plan_changes(base.plan, forced.plan))

@@ -17,7 +17,7 @@ import sys
 
 import pyomo.environ as pyo
 
-FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s")
+from .stochastic import FIRST_STAGE
 
 
 def _uncertain(spec):
@@ -35,10 +35,11 @@ def scenario_creator(name, spec=None, cache=None):
 
     from ..data.scenarios import apply_scenario
     from ..models.build import build_model
+    from ..models.formulation import Formulation
 
     base, scenarios = cache["uncertain"]
     scenario = scenarios[name]
-    model = build_model(apply_scenario(base, scenario), presolve=False)
+    model = build_model(apply_scenario(base, scenario), Formulation.parse(spec["formulation"]), presolve=False)
     first = [model.component(n) for n in FIRST_STAGE if model.component(n) is not None]
     mask = model.cols.mask(FIRST_STAGE)
     columns = [j for j in mask.nonzero()[0] if model.objective_vector[j] != 0]
@@ -71,8 +72,11 @@ def main():
     cfg.max_iterations = spec["iterations"]
     cfg.rel_gap = max(spec["mip_gap"], 1e-6)
     cfg.linearize_binary_proximal_terms = True
+    cfg.linearize_proximal_terms = True  # CVaR adds a continuous first-stage column (eta); HiGHS takes no quadratic term
     if spec["time_limit"]:
         cfg.time_limit = spec["time_limit"]
+    if spec["threads"]:
+        cfg.max_solver_threads = spec["threads"]
     cfg.lagrangian = True
     cfg.xhatshuffle = True
     kwargs = {"spec": spec, "cache": cache}

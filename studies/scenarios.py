@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..data.instance import Instance
-from ..data.scenarios import BASE, Scenario, apply_scenario
+from ..data.scenarios import BASE, Scenario, apply_scenarios
 from ..models.formulation import Formulation
 from ..pipeline import Run, solve_loaded
 from ..solvers import SolveOptions, Status
@@ -50,7 +50,7 @@ class ScenarioStudy:
 
 def edited_instances(base: Instance, scenarios: list[Scenario]) -> list[tuple[str, Instance]]:
     """(name, instance) for the base and every scenario; raises ScenarioError before any solve."""
-    return [(BASE, base)] + [(s.name, apply_scenario(base, s)) for s in scenarios]
+    return [(BASE, base)] + [(s.name, edited) for s, edited in zip(scenarios, apply_scenarios(base, scenarios))]
 
 
 def solve_scenario(name: str, instance: Instance, formulation: Formulation, options: SolveOptions,

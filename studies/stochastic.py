@@ -39,15 +39,16 @@ import scipy.sparse as sp
 
 from ..data.errors import Issue
 from ..data.instance import Instance, load_document
-from ..data.scenarios import (SHEET, Scenario, ScenarioError, apply_scenario, check_uncertainty, mean_document,
+from ..data.scenarios import (SHEET, Scenario, ScenarioError, apply_scenarios, check_uncertainty, mean_document,
                               read_scenarios, scenario_document)
 from ..models.build import build_model
 from ..models.extract import extract_plan
 from ..models.formulation import Formulation
 from ..pipeline import Run
-from ..solvers import SolveOptions, SolveResult, Status
-from ..solvers.budget import INF, Budget
-from ..solvers.compile import CompiledModel, highs_lp, new_highs, run_highs
+from ..check import first_stage_differences, risk_adjusted
+from ..solvers import SolveOptions, SolveResult, SolverUnavailable, Status, get_solver
+from ..solvers.budget import INF
+from ..solvers.compile import CompiledModel, Matrices
 from .compare import kpi_row
 from .runner import make_runner
 
@@ -91,6 +92,7 @@ class Uncertain:
     probabilities: list[float]
     instances: list[Instance]
     documents: list[dict]
+    source: str = ""  # the scenario file, as its path was given
     stacks: dict = field(default_factory=dict, repr=False, compare=False)  # Formulation -> _Stack, built once
 
     def stack(self, formulation: Formulation) -> "_Stack":
@@ -105,7 +107,7 @@ class Uncertain:
 class StochasticResult:
     method: str
     status: str
-    objective: float | None  # the (risk-averse) objective the method optimised, model sense
+    objective: float | None  # the (risk-averse) objective, recomputed by the checker from the checked plans
     expected: float | None  # expected objective of the checked plans, recomputed by the checker
     bound: float | None  # a certified bound on the optimum (EF dual bound; PH Lagrangian bound)
     gap: float | None
@@ -113,10 +115,13 @@ class StochasticResult:
     runs: list[Run] = field(default_factory=list)  # one per scenario, with the shared first stage
     first_stage: dict = field(default_factory=dict)
     message: str = ""
+    solver_objective: float | None = None  # the solver's own value of `objective`
+    risk: Risk = field(default_factory=Risk)
+    issues: list[str] = field(default_factory=list)  # what the check of the whole plan found wrong
 
     @property
     def ok(self) -> bool:
-        return bool(self.runs) and all(r.has_plan and r.evaluation.ok for r in self.runs)
+        return bool(self.runs) and all(r.has_plan and r.evaluation.ok for r in self.runs) and not self.issues
 
 
 # ---- the uncertainty set ----------------------------------------------------------------------------
@@ -127,9 +132,10 @@ def read_uncertainty(base: Instance, path) -> Uncertain:
     scenarios = read_scenarios(path, base)
     check_uncertainty(scenarios)
     documents = [scenario_document(base, s) for s in scenarios]
-    instances = [apply_scenario(base, s) for s in scenarios]
+    instances = apply_scenarios(base, scenarios)
     models = _check_same_structure(base, scenarios, instances)
-    uncertain = Uncertain(base, [s.name for s in scenarios], [s.probability for s in scenarios], instances, documents)
+    uncertain = Uncertain(base, [s.name for s in scenarios], [s.probability for s in scenarios], instances, documents,
+                          str(path))
     uncertain.stacks[Formulation()] = _Stack.of(models)
     return uncertain
 
@@ -184,80 +190,53 @@ def _stack(instances: list[Instance], formulation: Formulation) -> _Stack:
     return _Stack.of([_built(i, formulation) for i in instances])
 
 
-def _extensive_form(stack: _Stack, probabilities, risk: Risk, fix_first: np.ndarray | None = None):
-    """(A, row bounds, column bounds, cost, integrality, n columns per block) of the EF in the
-    min sense; with `fix_first`, the first stage fixed there (the EEV)."""
+def _extensive_form(stack: _Stack, probabilities, risk: Risk, fix_first: np.ndarray | None = None) -> Matrices:
+    """The EF in the min sense: the first-stage columns once, each scenario's second stage in
+    its own block, each scenario's cost weighted by its probability; with `fix_first`, the first
+    stage fixed there (the EEV)."""
     F, S = stack.first, ~stack.first
-    nF, nS, k = int(F.sum()), int(S.sum()), len(stack.compiled)
+    nF = int(F.sum())
     c0 = stack.compiled[0]
     first_cols = sp.vstack([c.A[:, F] for c in stack.compiled], format="csc")
     second_cols = sp.block_diag([c.A[:, S] for c in stack.compiled], format="csc")
-    A = sp.hstack([first_cols, second_cols], format="csc")
-    row_lower = np.concatenate([c.row_lower for c in stack.compiled])
-    row_upper = np.concatenate([c.row_upper for c in stack.compiled])
     p = np.asarray(probabilities, dtype=float)
     losses = [c.cost for c in stack.compiled]  # each scenario's objective in the min sense
-    cost_first = sum(pi * loss[F] for pi, loss in zip(p, losses))
-    cost_second = np.concatenate([pi * loss[S] for pi, loss in zip(p, losses)])
-    col_lower = np.concatenate([c0.col_lower[F], *[c.col_lower[S] for c in stack.compiled]])
-    col_upper = np.concatenate([c0.col_upper[F], *[c.col_upper[S] for c in stack.compiled]])
-    integer = np.concatenate([c0.integer[F], *[c.integer[S] for c in stack.compiled]])
+    problem = Matrices(
+        A=sp.hstack([first_cols, second_cols], format="csc"),
+        row_lower=np.concatenate([c.row_lower for c in stack.compiled]),
+        row_upper=np.concatenate([c.row_upper for c in stack.compiled]),
+        col_lower=np.concatenate([c0.col_lower[F], *[c.col_lower[S] for c in stack.compiled]]),
+        col_upper=np.concatenate([c0.col_upper[F], *[c.col_upper[S] for c in stack.compiled]]),
+        cost=np.concatenate([sum(pi * loss[F] for pi, loss in zip(p, losses)),
+                             *[pi * loss[S] for pi, loss in zip(p, losses)]]),
+        integer=np.concatenate([c0.integer[F], *[c.integer[S] for c in stack.compiled]]),
+    )
     if fix_first is not None:
-        col_lower[:nF] = col_upper[:nF] = np.where(c0.integer[F], np.round(fix_first), fix_first)
-    cost = np.concatenate([cost_first, cost_second])
+        problem.col_lower[:nF] = problem.col_upper[:nF] = np.where(c0.integer[F], np.round(fix_first), fix_first)
     if risk.weight > 0:
-        A, row_lower, row_upper, cost, col_lower, col_upper, integer = _with_cvar(
-            A, row_lower, row_upper, cost, col_lower, col_upper, integer, losses, F, S, p, risk)
-    return A, row_lower, row_upper, col_lower, col_upper, cost, integer, (nF, nS, k)
+        problem = _with_cvar(problem, losses, F, S, p, risk)
+    return problem
 
 
-def _with_cvar(A, row_lower, row_upper, cost, col_lower, col_upper, integer, losses, F, S, p, risk):
+def _with_cvar(ef: Matrices, losses, F, S, p, risk: Risk) -> Matrices:
     """(1 - w) E[L] + w (eta + 1/(1 - alpha) sum_s p_s u_s), u_s >= L_s - eta, u_s >= 0, in the min
     sense L (the loss: cost, or minus profit)."""
     k = len(losses)
     w = risk.weight
-    cost = (1 - w) * cost
     first = sp.csr_matrix(np.vstack([loss[F] for loss in losses]))  # k x nF: the shared columns
     second = sp.block_diag([sp.csr_matrix(loss[S]) for loss in losses], format="csr")  # k x k nS
     L = sp.hstack([first, second], format="csr")
     eta_u = sp.hstack([sp.csr_matrix(-np.ones((k, 1))), -sp.identity(k, format="csr")])
-    zeros = sp.csr_matrix((A.shape[0], 1 + k))
-    A = sp.vstack([sp.hstack([A, zeros]), sp.hstack([L, eta_u])], format="csc")
-    row_lower = np.concatenate([row_lower, np.full(k, -INF)])
-    row_upper = np.concatenate([row_upper, np.zeros(k)])
-    cost = np.concatenate([cost, [w], w * p / (1 - risk.alpha)])
-    col_lower = np.concatenate([col_lower, [-INF], np.zeros(k)])
-    col_upper = np.concatenate([col_upper, [INF], np.full(k, INF)])
-    integer = np.concatenate([integer, np.zeros(1 + k, dtype=bool)])
-    return A, row_lower, row_upper, cost, col_lower, col_upper, integer
-
-
-class _Matrices:
-    """The bits of a CompiledModel that `highs_lp` reads."""
-
-    def __init__(self, A, row_lower, row_upper, col_lower, col_upper, cost, integer):
-        self.A, self.row_lower, self.row_upper = A, row_lower, row_upper
-        self.col_lower, self.col_upper, self.cost, self.integer = col_lower, col_upper, cost, integer
-        self.columns, self.offset = range(A.shape[1]), 0.0
-
-
-def _solve_matrices(m: _Matrices, options: SolveOptions):
-    import highspy
-
-    h = new_highs(options.log)
-    h.setOptionValue("output_flag", bool(options.log))
-    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    if options.threads:
-        h.setOptionValue("threads", int(options.threads))
-    if h.passModel(highs_lp(m, highspy)) == highspy.HighsStatus.kError:
-        raise ValueError("HiGHS refused the extensive form")
-    run_highs(h, Budget(options.time_limit))
-    info = h.getInfo()
-    status = h.modelStatusToString(h.getModelStatus())
-    if info.primal_solution_status != 2:
-        return None, status, None, None
-    values = np.asarray(h.getSolution().col_value, dtype=float)
-    return values, status, float(info.objective_function_value), float(info.mip_dual_bound)
+    zeros = sp.csr_matrix((ef.A.shape[0], 1 + k))
+    return Matrices(
+        A=sp.vstack([sp.hstack([ef.A, zeros]), sp.hstack([L, eta_u])], format="csc"),
+        row_lower=np.concatenate([ef.row_lower, np.full(k, -INF)]),
+        row_upper=np.concatenate([ef.row_upper, np.zeros(k)]),
+        col_lower=np.concatenate([ef.col_lower, [-INF], np.zeros(k)]),
+        col_upper=np.concatenate([ef.col_upper, [INF], np.full(k, INF)]),
+        cost=np.concatenate([(1 - w) * ef.cost, [w], w * p / (1 - risk.alpha)]),
+        integer=np.concatenate([ef.integer, np.zeros(1 + k, dtype=bool)]),
+    )
 
 
 def _scenario_runs(stack: _Stack, uncertain: Uncertain, values: np.ndarray, status: Status, formulation) -> list[Run]:
@@ -295,56 +274,80 @@ def _gap(objective, bound) -> float | None:
     return abs(bound - objective) / max(abs(objective), 1e-9)
 
 
+def _checked_result(uncertain: Uncertain, stack: _Stack, values: np.ndarray, status: Status, formulation, risk: Risk,
+                    solver_objective: float | None, bound: float | None, seconds: float, message: str = "",
+                    method: str = "ef") -> StochasticResult:
+    """Each scenario's plan extracted and checked; the expected and risk-adjusted objectives
+    recomputed from the checked plans (check.risk_adjusted), the first stage compared across the
+    scenarios, and the solver's own objective held against the recomputed one: equal for the
+    expectation, never better for CVaR (the solver's eta and excesses may be worse than the
+    plan's true CVaR when it stops early)."""
+    runs = _scenario_runs(stack, uncertain, values, status, formulation)
+    outcomes = [r.evaluation.objective for r in runs]
+    maximise = uncertain.base.objective == "profit"
+    expected = risk_adjusted(outcomes, uncertain.probabilities, maximise)
+    objective = risk_adjusted(outcomes, uncertain.probabilities, maximise, risk.alpha, risk.weight)
+    issues = first_stage_differences({name: r.plan for name, r in zip(uncertain.names, runs)})
+    if solver_objective is not None and _disagrees(solver_objective, objective, maximise, risk):
+        issues.append(f"the solver's objective {solver_objective:,.6f} differs from the one recomputed from the checked "
+                      f"plans, {objective:,.6f} (relative tolerance 1e-6)")
+    return StochasticResult(method, status.value, objective, expected, bound, _gap(objective, bound), seconds, runs,
+                            _first_stage(runs[0]), message, solver_objective, risk, issues)
+
+
+def _disagrees(solver: float, recomputed: float, maximise: bool, risk: Risk) -> bool:
+    tolerance = 1e-6 * max(1.0, abs(recomputed))
+    better = (solver - recomputed) if maximise else (recomputed - solver)
+    return better > tolerance if risk.weight > 0 else abs(solver - recomputed) > tolerance
+
+
 def solve_ef(uncertain: Uncertain, formulation: Formulation | None = None, options: SolveOptions | None = None,
-             risk: Risk = Risk(), fix_first: np.ndarray | None = None, stack: _Stack | None = None) -> StochasticResult:
-    """The extensive form, solved by HiGHS; with `fix_first`, only the second stages (EEV)."""
+             risk: Risk = Risk(), fix_first: np.ndarray | None = None, stack: _Stack | None = None,
+             solver_name: str = "highs") -> StochasticResult:
+    """The extensive form, solved by a back end that takes matrices (HiGHS); with `fix_first`,
+    only the second stages (EEV)."""
     formulation = formulation or Formulation()
     options = options or SolveOptions()
+    solver = get_solver(solver_name, matrices_for="the extensive form")
     start = time.perf_counter()
     stack = stack or uncertain.stack(formulation)
     if fix_first is not None and risk.weight == 0:
-        return _solve_second_stages(uncertain, stack, fix_first, formulation, options, start)
-    matrices = _Matrices(*_extensive_form(stack, uncertain.probabilities, risk, fix_first)[:7])
-    values, message, objective, bound = _solve_matrices(matrices, options)
+        return _solve_second_stages(uncertain, stack, fix_first, formulation, options, start, solver)
+    found = solver.solve_matrices(_extensive_form(stack, uncertain.probabilities, risk, fix_first), options)
     seconds = time.perf_counter() - start
+    if found.values is None:
+        return StochasticResult("ef", found.message, None, None, None, None, seconds, message=found.message, risk=risk)
     sign = stack.compiled[0].sign
-    if values is None:
-        return StochasticResult("ef", message, None, None, None, None, seconds, message=message)
-    status = Status.OPTIMAL if message == "Optimal" else Status.TIME_LIMIT
-    runs = _scenario_runs(stack, uncertain, values, status, formulation)
-    expected = sum(p * r.evaluation.objective for p, r in zip(uncertain.probabilities, runs))
-    objective, bound = sign * objective, sign * bound
-    return StochasticResult("ef", status.value, objective, expected, bound, _gap(objective, bound), seconds, runs,
-                            _first_stage(runs[0]), message)
+    status = Status.OPTIMAL if found.status is Status.OPTIMAL else Status.TIME_LIMIT
+    return _checked_result(uncertain, stack, found.values, status, formulation, risk, sign * found.objective,
+                           sign * found.bound, seconds, found.message)
 
 
 def _solve_second_stages(uncertain: Uncertain, stack: _Stack, first: np.ndarray, formulation, options: SolveOptions,
-                         start: float) -> StochasticResult:
+                         start: float, solver) -> StochasticResult:
     """With the first stage fixed the scenarios separate: each scenario's second stage is its own
     MIP (the time limit applies to each), and the expected objective is their weighted sum."""
     F = stack.first
-    values_by_scenario, bounds, statuses = [], [], []
+    values_by_scenario, bounds, objectives, statuses = [], [], [], []
     for compiled in stack.compiled:
-        lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
-        lower[F] = upper[F] = np.where(compiled.integer[F], np.round(first), first)
-        matrices = _Matrices(compiled.A, compiled.row_lower, compiled.row_upper, lower, upper, compiled.cost,
-                             compiled.integer)
-        values, message, _, bound = _solve_matrices(matrices, options)
-        if values is None:
-            return StochasticResult("ef", message, None, None, None, None, time.perf_counter() - start,
-                                    message=f"the fixed first stage leaves a scenario without a plan ({message})")
-        values_by_scenario.append(values)
-        bounds.append(compiled.sign * bound)
-        statuses.append(message)
+        problem = Matrices.of(compiled)
+        problem.col_lower[F] = problem.col_upper[F] = np.where(compiled.integer[F], np.round(first), first)
+        found = solver.solve_matrices(problem, options)
+        if found.values is None:
+            return StochasticResult("ef", found.message, None, None, None, None, time.perf_counter() - start,
+                                    message=f"the fixed first stage leaves a scenario without a plan ({found.message})")
+        values_by_scenario.append(found.values)
+        bounds.append(compiled.sign * found.bound)
+        objectives.append(compiled.sign * found.objective)
+        statuses.append(found.status)
     nF = int(F.sum())
     stacked = np.concatenate([values_by_scenario[0][F], *[v[~F] for v in values_by_scenario]])
     stacked[:nF] = np.where(stack.compiled[0].integer[F], np.round(first), first)
-    status = Status.OPTIMAL if all(s == "Optimal" for s in statuses) else Status.TIME_LIMIT
-    runs = _scenario_runs(stack, uncertain, stacked, status, formulation)
-    expected = sum(p * r.evaluation.objective for p, r in zip(uncertain.probabilities, runs))
-    bound = sum(p * b for p, b in zip(uncertain.probabilities, bounds))
-    return StochasticResult("ef", status.value, expected, expected, bound, _gap(expected, bound),
-                            time.perf_counter() - start, runs, _first_stage(runs[0]))
+    status = Status.OPTIMAL if all(s is Status.OPTIMAL for s in statuses) else Status.TIME_LIMIT
+    p = uncertain.probabilities
+    return _checked_result(uncertain, stack, stacked, status, formulation, Risk(),
+                           sum(pi * v for pi, v in zip(p, objectives)), sum(pi * b for pi, b in zip(p, bounds)),
+                           time.perf_counter() - start)
 
 
 # ---- progressive hedging on mpi-sppy ----------------------------------------------------------------------
@@ -360,15 +363,23 @@ def mpi_available() -> tuple[bool, str]:
     return True, ""
 
 
+PH_SOLVER = "highs"  # PH's subproblems are solved by HiGHS through Pyomo (appsi_highs)
+
+
 def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3, options: SolveOptions | None = None,
              risk: Risk = Risk(), formulation: Formulation | None = None, iterations: int = 50,
-             default_rho: float = 1.0) -> StochasticResult:
-    """Progressive hedging under `mpiexec -n ranks` (hub, Lagrangian and xhat spokes); the first
-    stage of its best inner-bound plan is then fixed and every scenario's second stage solved
-    and checked here (the EEV machinery)."""
+             default_rho: float = 1.0, solver_name: str = PH_SOLVER) -> StochasticResult:
+    """Progressive hedging under `mpiexec -n ranks` (hub, Lagrangian and xhat spokes; with CVaR,
+    mpi-sppy's Rockafellar-Uryasev transform of each scenario); the first stage of its best
+    inner-bound plan is then fixed and every scenario's second stage solved and checked here
+    (the EEV machinery). Run in a temporary folder, so that mpi-sppy's logs stay out of the
+    working directory; a run that leaves no first-stage plan is an error, never an empty plan."""
     ok, why = mpi_available()
     if not ok:
         raise ValueError(why)
+    if solver_name != PH_SOLVER:
+        raise SolverUnavailable(f"progressive hedging solves its subproblems with HiGHS (mpi-sppy's appsi_highs); "
+                                f"solver '{solver_name}' cannot serve it (use --solver highs or --method ef)")
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     start = time.perf_counter()
@@ -376,10 +387,11 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
         result_file = Path(folder) / "ph.json"
         spec = {"instance": str(Path(instance_path).resolve()), "scenarios": str(Path(scenario_path).resolve()),
                 "result": str(result_file), "time_limit": options.time_limit, "mip_gap": options.mip_gap,
-                "iterations": iterations, "default_rho": default_rho, "risk": [risk.alpha, risk.weight]}
+                "threads": options.threads, "formulation": str(formulation), "iterations": iterations,
+                "default_rho": default_rho, "risk": [risk.alpha, risk.weight]}
         command = ["mpiexec", "-n", str(ranks), *_mpiexec_flags(), sys.executable, "-m", "mpi4py", "-m",
                    "xborder.studies.ph_run", json.dumps(spec)]
-        done = subprocess.run(command, capture_output=True, text=True,
+        done = subprocess.run(command, capture_output=True, text=True, cwd=folder,
                               timeout=None if options.time_limit is None else 10 * options.time_limit + 600)
         if done.returncode != 0 or not result_file.is_file():
             tail = (done.stderr or done.stdout)[-1500:]
@@ -388,15 +400,20 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
     stack = uncertain.stack(formulation)
     columns = [str(v) for v in stack.models[0].xb_columns]
     first_names = [columns[j] for j in np.flatnonzero(stack.first)]
-    fix = np.array([ph["first_stage"].get(name, 0.0) for name in first_names])
+    missing = [name for name in first_names if name not in ph["first_stage"]]
+    if missing:
+        raise ValueError(f"progressive hedging left no first-stage plan ({len(missing)} of {len(first_names)} first-stage "
+                         f"values missing, e.g. {missing[0]}): no inner bound was found within its iterations "
+                         f"and time limit")
+    fix = np.array([ph["first_stage"][name] for name in first_names])
     evaluated = solve_ef(uncertain, formulation, options, risk, fix_first=fix, stack=stack)
-    seconds = time.perf_counter() - start
     outer = ph.get("outer")
-    objective = evaluated.objective
     bound = None if outer is None or not math.isfinite(outer) else float(outer)
-    return StochasticResult("ph", evaluated.status, objective, evaluated.expected, bound, _gap(objective, bound), seconds,
-                            evaluated.runs, evaluated.first_stage,
-                            f"PH: {ph.get('iterations')} iterations, inner bound {ph.get('inner')}, outer bound {outer}")
+    evaluated.method, evaluated.bound = "ph", bound
+    evaluated.gap = _gap(evaluated.objective, bound)
+    evaluated.seconds = time.perf_counter() - start
+    evaluated.message = f"PH: {ph.get('iterations')} iterations, inner bound {ph.get('inner')}, outer bound {outer}"
+    return evaluated
 
 
 def _mpiexec_flags() -> list[str]:
@@ -423,12 +440,13 @@ class StochasticStudy:
 def _solve_alone(item):
     from ..pipeline import solve_loaded
 
-    instance, formulation, options = item
-    return solve_loaded(instance, formulation, options, duals=False)
+    instance, formulation, options, solver_name = item
+    return solve_loaded(instance, formulation, options, solver_name, duals=False)
 
 
 def evaluate_study(uncertain: Uncertain, result: StochasticResult, formulation: Formulation | None = None,
-                   options: SolveOptions | None = None, jobs: int = 1, scheduler: str | None = None) -> StochasticStudy:
+                   options: SolveOptions | None = None, jobs: int = 1, scheduler: str | None = None,
+                   solver_name: str = "highs") -> StochasticStudy:
     """WS, EEV, EVPI and VSS around a solved stochastic plan (risk-neutral quantities); the
     scenarios' own solves (WS) run on the runner of `jobs` / `scheduler` (studies/runner.py)."""
     from ..pipeline import solve_loaded
@@ -438,7 +456,7 @@ def evaluate_study(uncertain: Uncertain, result: StochasticResult, formulation: 
     maximise = uncertain.base.objective == "profit"
     runner = make_runner(jobs, scheduler)
     try:
-        outcomes = runner.map(_solve_alone, [(i, formulation, options) for i in uncertain.instances])
+        outcomes = runner.map(_solve_alone, [(i, formulation, options, solver_name) for i in uncertain.instances])
     finally:
         runner.close()
     failed = [name for name, o in zip(uncertain.names, outcomes) if not o.ok]
@@ -449,12 +467,12 @@ def evaluate_study(uncertain: Uncertain, result: StochasticResult, formulation: 
     if all(r.has_plan for r in own):
         ws = sum(p * r.result.objective for p, r in zip(uncertain.probabilities, own))
     mean = load_document(mean_document(uncertain.documents, uncertain.probabilities), "expected-value.json")
-    ev_run = solve_loaded(mean, formulation, options, duals=False)
+    ev_run = solve_loaded(mean, formulation, options, solver_name, duals=False)
     eev = None
     if ev_run.has_plan:
         stack = uncertain.stack(formulation)
         first = _values_by_name(ev_run, stack.models[0])[stack.first]
-        eev = solve_ef(uncertain, formulation, options, fix_first=first, stack=stack).expected
+        eev = solve_ef(uncertain, formulation, options, fix_first=first, stack=stack, solver_name=solver_name).expected
     rp = result.expected
     evpi = vss = None
     if ws is not None and rp is not None:

@@ -74,14 +74,15 @@ def measure_of(name: str, days: float | None = None) -> Measure:
     return measure
 
 
-def measure_value(measure: Measure, run: Run) -> float:
-    """The measure of a checked plan, from the checker's own numbers."""
+def measure_value(measure: Measure, run: Run) -> float | None:
+    """The measure of a checked plan, from the checker's own numbers; None for a ratio measure
+    (average lead time, share within T days) of a plan that sells nothing: it has no value then,
+    and such a point is not on the frontier."""
     ev = run.evaluation
     if measure.name == "lead_time":
-        return average_lead_time(run) or 0.0
+        return average_lead_time(run)
     if measure.name == "within":
-        share = share_within(run, measure.days)
-        return 1.0 if share is None else share
+        return share_within(run, measure.days)
     if measure.name == "payment_loss":
         return ev.terms["payment_loss"]
     if measure.name == "marketing":
@@ -150,28 +151,34 @@ class TradeoffStudy:
 
 def trace_tradeoff(instance: Instance, measure: Measure, points: int = 6, value_range: tuple | None = None,
                    formulation: Formulation | None = None, options: SolveOptions | None = None,
-                   on_point=None) -> TradeoffStudy:
+                   on_point=None, solver_name: str = "highs") -> TradeoffStudy:
     """The frontier of the module docstring: `points` limits from the plain optimum's value
     (or `value_range`'s first value) to the far end (or its second)."""
     options = options or SolveOptions()
     # presolve keeps only pairs worth selling on their own; a ratio measure can make a
     # loss-making fast sale worth it, so those measures are traced on the full model
     planning = PlanModel(instance, formulation, presolve=measure.name not in ("lead_time", "within"))
-    plain = planning.solve(options, duals=False)
+    plain = planning.solve(options, solver_name, duals=False)
     if not plain.has_plan:
         return TradeoffStudy(measure, [plain], pd.DataFrame(), f"no plan for the plain instance ({plain.result.status.value})")
+    if value_range is None and measure_value(measure, plain) is None:
+        return TradeoffStudy(measure, [plain], pd.DataFrame(), f"the plain optimum sells nothing: it has no {measure.title} "
+                                                               "to start from (give --range)")
     start, end = value_range if value_range is not None else (measure_value(measure, plain), far_end(measure, planning))
     runs, rows, stopped = [], [], "every point solved"
     previous = plain
     for eps in limits(start, end, points, measure.integer):
         set_limit(planning, measure, eps)
-        run = planning.solve(_from(options, previous), duals=False)
+        run = planning.solve(_from(options, previous), solver_name, duals=False)
         if not run.has_plan:
             stopped = f"no plan at {measure.title} = {eps:g} ({run.result.status.value})"
             rows.append({"limit": eps, "value": None, **kpi_row(run), "changes": ""})
             break
-        changes = plan_changes(previous.plan, run.plan) if runs else []
-        rows.append({"limit": eps, "value": measure_value(measure, run), **kpi_row(run), "changes": changes_text(changes) if runs else ""})
+        changes = changes_text(plan_changes(previous.plan, run.plan)) if runs else ""
+        value = measure_value(measure, run)
+        if value is None:
+            changes = f"sells nothing: no {measure.title}, not on the frontier; " + changes
+        rows.append({"limit": eps, "value": value, **kpi_row(run), "changes": changes})
         runs.append(run)
         previous = run
         if on_point:

@@ -155,3 +155,86 @@ def test_bad_solution_file(tmp_path):
     bad.write_text(json.dumps({"status": "optimal"}))
     result = CliRunner().invoke(cli, ["check", str(inst), str(bad)])
     assert result.exit_code == 2 and "solution.json" in result.output
+
+
+# ---- every problem at once, in the planner's words -------------------------------------------------
+
+
+def test_every_problem_at_once_cross_table_keys_included(tmp_path):
+    """A bad number, a missing required cell and a market code that is not a key: all three in one
+    run (the key is not held back until the others are fixed), the key with the valid keys."""
+    doc = two_markets()
+    doc["products"][0]["weight_kg"] = "heavy"
+    del doc["lanes"][1]["transit_days"]
+    doc["product_markets"][0]["market"] = "CN"
+    result = CliRunner().invoke(cli, ["validate", str(write(doc, tmp_path))])
+    assert result.exit_code == 2 and "the instance has 3 problem(s)" in result.output, result.output
+    assert "column 'weight_kg': expected a number, got 'heavy'" in result.output
+    assert "column 'transit_days': a value is required" in result.output
+    assert "column 'market': 'CN' is not a key of table 'markets' (keys: A, B)" in result.output
+
+
+def test_a_key_that_is_not_found_names_the_nearest_one(tmp_path):
+    doc = two_markets()
+    doc["markets"].append({"market": "Germany"})
+    doc["product_markets"][0]["market"] = "germany"
+    result = CliRunner().invoke(cli, ["validate", str(write(doc, tmp_path))])
+    assert result.exit_code == 2 and "'germany' is not a key of table 'markets' (did you mean 'Germany'?)" in result.output
+
+
+def test_explain_names_the_markets_there_are(tmp_path):
+    result = CliRunner().invoke(cli, ["explain", str(write(two_markets(), tmp_path)), "--why", "market=Germany"])
+    assert result.exit_code == 2 and "unknown market 'Germany' (keys: A, B)" in result.output, result.output
+
+
+def test_percentages_in_rate_and_share_columns(tmp_path):
+    """In a CSV file "15%" is 0.15 in a rate or share column (conversion), and the solve is the same
+    as with 0.15; elsewhere, and in JSON (which carries its own types), the message says what to write."""
+    folder = write_csv_folder(tmp_path / "inst", "market\nA\n",
+                              "lane,from,to,mode,transit_days,cost_per_unit\ndA,origin,A,postal,3,1\n")
+    (folder / "channels.csv").write_text("channel\nT\n")
+    (folder / "market_channels.csv").write_text("market,channel,reach,conversion\nA,T,1000,15%\n")
+    percent = CliRunner().invoke(cli, ["solve", str(folder), "--out", str(tmp_path / "o1"), "-q"])
+    (folder / "market_channels.csv").write_text("market,channel,reach,conversion\nA,T,1000,0.15\n")
+    share = CliRunner().invoke(cli, ["solve", str(folder), "--out", str(tmp_path / "o2"), "-q"])
+    assert percent.exit_code == share.exit_code == 0, percent.output
+    objective = lambda o: json.loads((tmp_path / o / "solution.json").read_text())["objective"]  # noqa: E731
+    assert objective("o1") == pytest.approx(objective("o2")) == pytest.approx(150 * 7)  # 1000 * 0.15 units, margin 7
+    (folder / "market_channels.csv").write_text("market,channel,reach,conversion\nA,T,15%,0.15\n")
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 2 and "(a percentage is read only in rate and share columns)" in result.output
+    doc = base_instance()
+    doc["markets"][0]["payment_loss_rate"] = "2%"
+    result = CliRunner().invoke(cli, ["validate", str(write(doc, tmp_path))])
+    assert result.exit_code == 2 and "got '2%' (write 0.02 for 2%)" in result.output, result.output
+
+
+def test_a_number_excel_turned_into_a_date_says_so(tmp_path):
+    import datetime
+
+    from openpyxl import load_workbook
+
+    from xborder.data.instance import load_instance
+    from xborder.data.write import write_instance
+
+    instance = load_instance(write(base_instance(), tmp_path))
+    book_path = tmp_path / "dated.xlsx"
+    write_instance(instance.settings, instance.tables, book_path)
+    book = load_workbook(book_path)
+    sheet = book["lanes"]
+    column = [c.value for c in sheet[1]].index("transit_days") + 1
+    sheet.cell(row=2, column=column, value=datetime.datetime(2024, 3, 15))
+    book.save(book_path)
+    result = CliRunner().invoke(cli, ["validate", str(book_path)])
+    assert result.exit_code == 2 and "row 2, column 'transit_days'" in result.output
+    assert "Excel turned the number into a date" in result.output, result.output
+
+
+def test_an_empty_optional_table_loads_with_no_rows(tmp_path):
+    """`"duties": []` (what pandas writes for an empty frame) is a table with no rows, not a table
+    missing its columns."""
+    doc = base_instance()
+    doc["duties"] = []
+    doc["channel_fit"] = []
+    result = CliRunner().invoke(cli, ["validate", str(write(doc, tmp_path))])
+    assert result.exit_code == 0, result.output

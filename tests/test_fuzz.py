@@ -5,7 +5,12 @@ writes it as a JSON file, a CSV folder or a workbook, mutates it (wrong types, d
 columns and tables, duplicated rows, unicode, huge and tiny numbers, NaN and infinity,
 truncation at a random byte, stray bytes, stray files and sheets), and runs `xborder validate`
 on it, then `xborder solve` when it validated. Every run must end with exit 0 or 2 (solve: 0, 1
-or 3), never a traceback, and an exit-2 message must name the file it is about.
+or 3), never a traceback, and an exit-2 message must name the file it is about. A solve that
+wrote a plan must have passed the independent check (exit 1 also means "no plan", so the written
+solution's own verdict is read). The same for a multi-period instance, for scenario files
+(`xborder scenarios`) and for uncertainty sets (`xborder stochastic`, then `xborder check` on its
+folder). Some mutations keep the instance valid (a number scaled), so that at least 30% of the
+examples of each test reach a solve (asserted, and shown by `--hypothesis-show-statistics`).
 
 CI runs a bounded number of examples; more with, for example,
 
@@ -18,6 +23,7 @@ import copy
 import json
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -35,6 +41,23 @@ from hypothesis import strategies as st  # noqa: E402
 EXAMPLES = int(os.environ.get("XBORDER_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 100,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+STUDY_FUZZ = settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))  # each example solves several times
+REACHED: dict[str, Counter] = {}  # per test: examples run, and examples that reached a solve
+MIN_SOLVED = 0.3
+
+
+@pytest.fixture(autouse=True)
+def _count_solves(request):
+    """Each test counts into REACHED under its own name (`event` shows the same counts with
+    --hypothesis-show-statistics); a test whose examples reached a solve less than MIN_SOLVED of
+    the time fails: its mutations would test little beyond the reader."""
+    global COUNT
+    COUNT = REACHED.setdefault(request.node.name, Counter())
+    yield
+    assert COUNT["solved"] >= MIN_SOLVED * COUNT["examples"], (request.node.name, dict(COUNT))
+
+
+COUNT = Counter()
 
 
 def seed_document() -> dict:
@@ -53,7 +76,19 @@ def seed_document() -> dict:
     return doc
 
 
+def seasonal_document() -> dict:
+    """The seed over two periods, with a seasonal peak for P in B and a sea-freight surcharge."""
+    doc = seed_document()
+    doc["periods"] = [{"period": "H1", "order": 1, "length_days": 200},
+                      {"period": "H2", "order": 2, "length_days": 165, "demand_multiplier": 1.5}]
+    doc["seasonality"] = [{"market": "B", "product": "P", "period": "H2", "demand_multiplier": 2}]
+    doc["period_freight"] = [{"mode": "sea_freight", "period": "H2", "cost_multiplier": 1.3}]
+    doc["market_channels"][0]["rho"] = 0.2
+    return doc
+
+
 SEED = seed_document()
+SEASONAL = seasonal_document()
 TABLES = [name for name in SEED if name != "settings"]
 
 odd_values = st.one_of(
@@ -69,10 +104,12 @@ odd_values = st.one_of(
 def document_mutations(draw, doc: dict) -> dict:
     """One to three edits of the document: cells, columns, rows, tables, settings."""
     doc = copy.deepcopy(doc)
+    valid = draw(st.sampled_from([True, True, False]))  # only numbers scaled: the instance stays valid and is solved
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        kind = draw(st.sampled_from(["set", "delete-cell", "duplicate-row", "delete-table", "unknown-column",
-                                     "unknown-table", "settings", "empty-table", "delete-row"]))
-        table = draw(st.sampled_from([t for t in TABLES if t in doc] or ["markets"]))
+        kind = "scale" if valid else draw(st.sampled_from(["set", "delete-cell", "duplicate-row", "delete-table",
+                                                           "unknown-column", "unknown-table", "settings", "empty-table",
+                                                           "delete-row"]))
+        table = draw(st.sampled_from([t for t in doc if t != "settings" and isinstance(doc[t], list)] or ["markets"]))
         rows = doc.get(table) if isinstance(doc.get(table), list) else None
         if kind == "settings":
             key = draw(st.sampled_from(["marketing_budget", "max_warehouses", "objective", "holding_rate", "currency", "mystery"]))
@@ -87,7 +124,10 @@ def document_mutations(draw, doc: dict) -> dict:
             i = draw(st.integers(min_value=0, max_value=len(rows) - 1))
             row = rows[i] if isinstance(rows[i], dict) else {}
             column = draw(st.sampled_from(sorted(row) or ["x"]))
-            if kind == "set":
+            if kind == "scale":  # a valid edit: a number scaled within its plausible range
+                if isinstance(row.get(column), (int, float)) and not isinstance(row.get(column), bool):
+                    row[column] = row[column] * draw(st.sampled_from([0.5, 0.9, 1.1, 1.5]))
+            elif kind == "set":
                 row[column] = draw(odd_values)
             elif kind == "delete-cell":
                 row.pop(column, None)
@@ -116,13 +156,26 @@ def _assert_clean(result, allowed: tuple, names: tuple):
         assert any(name in result.output for name in names), result.output
 
 
+def _assert_checked(folder: Path, exit_code: int):
+    """A written plan passed the independent check: exit 1 may mean "no plan" (then the solution
+    says so) but never a plan the check refused; exit 0 and 3 always come with a checked plan."""
+    doc = json.loads((folder / "solution.json").read_text())
+    if exit_code in (0, 3) or doc["has_plan"]:
+        assert doc["has_plan"], doc["status"]
+        assert doc["check"]["feasible"] and doc["check"]["objective_matches"], doc["check"]["violations"][:5]
+
+
 def _validate_then_solve(path: Path, names: tuple, workdir: Path):
+    COUNT["examples"] += 1
     result = _invoke(["validate", str(path)])
     _assert_clean(result, (0, 2), names)
     event(f"validate exit {result.exit_code}")
     if result.exit_code == 0:
+        COUNT["solved"] += 1
+        event("reached a solve")
         solved = _invoke(["solve", str(path), "--out", str(workdir / "out"), "--time-limit", "5", "--quiet"])
         _assert_clean(solved, (0, 1, 3), names)
+        _assert_checked(workdir / "out", solved.exit_code)
         event(f"solve exit {solved.exit_code}")
 
 
@@ -135,15 +188,27 @@ def _mutate_bytes(data: bytes, cut: int, stray: bytes) -> bytes:
 byte_edits = st.tuples(st.integers(min_value=0, max_value=10**6), st.one_of(st.just(b""), st.binary(min_size=1, max_size=4)))
 
 
-@FUZZ
-@given(doc=document_mutations(SEED), raw=st.one_of(st.none(), byte_edits))
-def test_fuzz_json(doc, raw):
+def _json_example(doc, raw):
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         path = folder / "fuzz.json"
         data = _json_safe(doc).encode("utf-8")
         path.write_bytes(_mutate_bytes(data, *raw) if raw else data)
         _validate_then_solve(path, ("fuzz.json",), folder)
+
+
+@FUZZ
+@given(doc=document_mutations(SEED), raw=st.one_of(st.none(), st.none(), st.none(), byte_edits))
+def test_fuzz_json(doc, raw):
+    _json_example(doc, raw)
+
+
+
+@FUZZ
+@given(doc=document_mutations(SEASONAL), raw=st.one_of(st.none(), st.none(), st.none(), byte_edits))
+def test_fuzz_multi_period_json(doc, raw):
+    _json_example(doc, raw)
+
 
 
 def _typed(doc: dict):
@@ -158,10 +223,19 @@ SEED_INSTANCE = _typed(SEED)
 def csv_edits(draw):
     files = ["markets.csv", "products.csv", "lanes.csv", "product_markets.csv", "market_channels.csv", "warehouses.csv",
              "channels.csv", "settings.json"]
-    return draw(st.lists(st.tuples(st.sampled_from(["truncate", "stray-bytes", "delete", "rename", "cell", "latin1",
-                                                     "semicolons", "stray-file"]),
-                                   st.sampled_from(files), st.integers(min_value=0, max_value=10**5), odd_values),
-                         min_size=1, max_size=3))
+    kinds = ["scale"] if draw(st.sampled_from([True, True, False])) else [
+        "truncate", "stray-bytes", "delete", "rename", "cell", "latin1", "semicolons", "stray-file"]
+    return draw(st.lists(st.tuples(st.sampled_from(kinds), st.sampled_from(files), st.integers(min_value=0, max_value=10**5),
+                                   odd_values), min_size=1, max_size=3))
+
+
+def _scaled(cell: str, at: int) -> str:
+    """A number cell times a factor (a valid edit); any other cell as it is."""
+    try:
+        return repr(float(cell) * (0.5, 0.9, 1.1, 1.5)[at % 4])
+    except ValueError:
+        return cell
+
 
 
 @FUZZ
@@ -192,23 +266,31 @@ def test_fuzz_csv_folder(edits):
                 path.write_bytes(data + "\u00e3".encode("latin-1"))
             elif kind == "semicolons":
                 path.write_bytes(data.replace(b",", b";"))
-            elif kind == "cell":
+            elif kind in ("cell", "scale"):
                 lines = data.decode("utf-8", "replace").splitlines()
                 if len(lines) > 1 and name.endswith(".csv"):
                     row = 1 + at % (len(lines) - 1)
                     cells = lines[row].split(",")
-                    cells[at % len(cells)] = str(value).replace(",", " ").replace("\n", " ")
+                    column = at % len(cells)
+                    cells[column] = (_scaled(cells[column], at) if kind == "scale"
+                                     else str(value).replace(",", " ").replace("\n", " "))
                     lines[row] = ",".join(cells)
                     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         _validate_then_solve(target, names, folder)
 
 
+
+@st.composite
+def workbook_edits(draw):
+    kinds = ["scale"] if draw(st.sampled_from([True, True, False])) else [
+        "cell", "delete-sheet", "stray-sheet", "truncate", "header"]
+    sheets = ["markets", "products", "lanes", "product_markets", "warehouses", "settings", "market_channels"]
+    return draw(st.lists(st.tuples(st.sampled_from(kinds), st.sampled_from(sheets), st.integers(min_value=0, max_value=10**5),
+                                   odd_values), min_size=1, max_size=3))
+
+
 @FUZZ
-@given(edits=st.lists(st.tuples(st.sampled_from(["cell", "delete-sheet", "stray-sheet", "truncate", "header"]),
-                                st.sampled_from(["markets", "products", "lanes", "product_markets", "warehouses", "settings",
-                                                 "market_channels"]),
-                                st.integers(min_value=0, max_value=10**5), odd_values),
-                      min_size=1, max_size=3))
+@given(edits=workbook_edits())
 def test_fuzz_workbook(edits):
     from openpyxl import load_workbook
 
@@ -230,6 +312,10 @@ def test_fuzz_workbook(edits):
             ws = book[sheet]
             if kind == "delete-sheet":
                 del book[sheet]
+            elif kind == "scale" and ws.max_row >= 2:
+                cell = ws.cell(row=2 + at % (ws.max_row - 1), column=1 + at % max(ws.max_column, 1))
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    cell.value = cell.value * (0.5, 0.9, 1.1, 1.5)[at % 4]
             elif kind in ("cell", "header") and ws.max_row >= 1:
                 row = 1 if kind == "header" else 1 + at % ws.max_row
                 column = 1 + at % max(ws.max_column, 1)
@@ -246,3 +332,91 @@ def test_fuzz_workbook(edits):
             data = path.read_bytes()
             path.write_bytes(data[: truncate_at % (len(data) + 1)])
         _validate_then_solve(path, ("fuzz.xlsx",), folder)
+
+
+# ---- scenario files and uncertainty sets ------------------------------------------------------------------
+
+SCENARIO_COLUMNS = ["scenario", "probability", "table", "action", "column", "value", "where"]
+SCENARIO_ROWS = [  # a valid uncertainty set for SEED (numbers only, probabilities adding up to 1)
+    {"scenario": "s1", "probability": 0.4, "table": "lanes", "action": "scale", "column": "cost_per_unit", "value": 1.3,
+     "where": "lane=dA"},
+    {"scenario": "s1", "probability": 0.4, "table": "market_channels", "action": "scale", "column": "conversion",
+     "value": 0.8, "where": "market=B"},
+    {"scenario": "s2", "probability": 0.6, "table": "product_markets", "action": "set", "column": "base_demand",
+     "value": 150, "where": "product=P;market=A"},
+    {"scenario": "s2", "probability": 0.6, "table": "settings", "action": "scale", "column": "marketing_budget",
+     "value": 0.5, "where": ""},
+]
+
+
+@st.composite
+def scenario_files(draw) -> list[dict]:
+    """The valid set with none to two edits: a cell set to an odd value, a row dropped or doubled."""
+    rows = copy.deepcopy(SCENARIO_ROWS)
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
+        kind = draw(st.sampled_from(["cell", "drop", "double", "value"]))
+        i = draw(st.integers(min_value=0, max_value=len(rows) - 1)) if rows else None
+        if i is None:
+            break
+        if kind == "cell":
+            rows[i][draw(st.sampled_from(SCENARIO_COLUMNS))] = draw(odd_values)
+        elif kind == "value":  # a valid edit: another number
+            rows[i]["value"] = draw(st.sampled_from([0.5, 0.9, 1.2, 2.0]))
+        elif kind == "drop":
+            rows.pop(i)
+        else:
+            rows.append(copy.deepcopy(rows[i]))
+    return rows
+
+
+def _scenario_file(folder: Path, rows: list[dict]) -> Path:
+    import pandas as pd
+
+    path = folder / "u.csv"
+    frame = pd.DataFrame(rows, columns=SCENARIO_COLUMNS).map(lambda v: str(v).replace("\n", " ") if isinstance(v, (list, dict)) else v)
+    frame.to_csv(path, index=False)
+    return path
+
+
+@STUDY_FUZZ
+@given(rows=scenario_files())
+def test_fuzz_scenario_files(rows):
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        instance = folder / "seed.json"
+        instance.write_text(_json_safe(SEED))
+        path = _scenario_file(folder, rows)
+        COUNT["examples"] += 1
+        out = folder / "out"
+        result = _invoke(["scenarios", str(instance), str(path), "--out", str(out), "--time-limit", "5"])
+        _assert_clean(result, (0, 2), ("u.csv",))
+        event(f"scenarios exit {result.exit_code}")
+        if result.exit_code == 0:
+            COUNT["solved"] += 1
+            event("reached a solve")
+            for solution in out.glob("*/solution.json"):
+                _assert_checked(solution.parent, 1)
+
+
+
+@STUDY_FUZZ
+@given(rows=scenario_files())
+def test_fuzz_uncertainty_sets(rows):
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        instance = folder / "seed.json"
+        instance.write_text(_json_safe(SEED))
+        path = _scenario_file(folder, rows)
+        COUNT["examples"] += 1
+        out = folder / "out"
+        result = _invoke(["stochastic", str(instance), str(path), "--out", str(out), "--no-values", "--time-limit", "5"])
+        _assert_clean(result, (0, 1, 2), ("u.csv", "seed.json"))
+        event(f"stochastic exit {result.exit_code}")
+        if result.exit_code != 2:
+            COUNT["solved"] += 1
+            event("reached a solve")
+        if (out / "stochastic.json").is_file():
+            assert json.loads((out / "stochastic.json").read_text())["checked"]
+            checked = _invoke(["check", str(instance), str(out)])
+            assert checked.exit_code == 0, checked.output
+

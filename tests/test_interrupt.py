@@ -139,3 +139,59 @@ def test_output_files_take_the_umask(tmp_path):
         os.umask(old)
     for path in (tmp_path / "g.json", tmp_path / "o" / "solution.json", tmp_path / "o" / "kpis.csv"):
         assert path.stat().st_mode & 0o777 == 0o644, path
+
+
+# ---- every reason printed is the reason that happened -------------------------------------------------
+
+
+class _StopAt:
+    """A progress reporter that requests a stop (as Ctrl-C does) when a given stage begins."""
+
+    def __init__(self, stage: str):
+        self.stage_name = stage
+
+    def begin(self, name):
+        from xborder.solvers.budget import STOP
+
+        if name == self.stage_name:
+            STOP.set()
+
+    def stage(self, name, detail=""):
+        pass
+
+    def incumbent(self, objective=None, bound=None):
+        pass
+
+    def set_sense(self, sense):
+        pass
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def size_m():
+    return load_document(generate(GeneratorSpec(*SIZES["m"], seed=5)), "m.json")
+
+
+@pytest.mark.parametrize("tree", [False, True])
+def test_an_interrupt_before_the_mip_is_reported_as_one(size_m, tree):
+    """Stopped (as by Ctrl-C) as the dive or the tree begins, with 60 s of the limit left: the run
+    says it was interrupted, not that no time was left, and not that HiGHS went on."""
+    from xborder.pipeline import solve_loaded
+    from xborder.report.summary import summary
+    from xborder.solvers import SolveOptions, Status
+    from xborder.solvers.budget import reset_stop
+
+    try:
+        run = solve_loaded(size_m, options=SolveOptions(time_limit=60, warm_start=True, tree=tree,
+                                                         progress=_StopAt("tree" if tree else "dive")), duals=False)
+    finally:
+        reset_stop()
+    assert run.result.status is Status.INTERRUPTED
+    assert run.result.message == "HiGHS's MIP not started: interrupted before it"
+    text = summary(run)
+    assert "no time left" not in text and "HiGHS's MIP went on" not in text
+    if tree:
+        assert run.result.extra["strategic_tree"]["stopped_by"] == "interrupted"
+        assert "strategic tree:" in text and "stopped (interrupted;" in text

@@ -130,6 +130,18 @@ def test_seasonal_demo_solves_checked_with_periods_in_the_output(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warehouse stock at period end" in result.output and "independent check: passed" in result.output
     assert (tmp_path / "stock.csv").is_file()
+    import pandas as pd
+
+    warehouses = pd.read_csv(tmp_path / "warehouses.csv").set_index("warehouse")
+    open_ = warehouses[warehouses["open"]]
+    assert list(open_["utilisation"]) == pytest.approx(list(open_["inbound_m3"] / open_["capacity_m3"]))  # one definition
+    assert (open_["peak_period_utilisation"] >= open_["utilisation"] - 1e-9).all()
+    marginal = pd.read_csv(tmp_path / "marginal_values.csv")
+    capacity = marginal[marginal["family"] == "warehouse_capacity"].set_index("key")
+    assert set(capacity.index) == set(open_.index)  # one row per open warehouse, in capacity_m3 units
+    for w, row in open_.iterrows():
+        if row["peak_period_utilisation"] > 1 - 1e-6:  # a binding period: a value, or why not
+            assert capacity.loc[w, "value_per_unit"] > 0 or isinstance(capacity.loc[w, "note"], str), capacity.loc[w]
     checked = CliRunner().invoke(cli, ["check", str(SEASONAL), str(tmp_path / "solution.json")])
     assert checked.exit_code == 0, checked.output
 
@@ -152,3 +164,88 @@ def test_unsupported_formulation_is_exit_2(tmp_path):
     result = CliRunner().invoke(cli, ["solve", str(write(peak_instance(), tmp_path)), "--formulation", "sourcing=single",
                                       "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "multi-period plans use" in result.output
+
+
+# ---- period rows the checker must refuse, and the model's own stock --------------------------------
+
+
+def halves(transit: float = 0.0, lane_kg: float | None = None) -> dict:
+    """Horizon 60 days in two periods H1, H2 of 30; 100 organic units (50 a period). Warehouse W
+    holds 1 m3 a horizon (100 units of 0.01 m3), so 0.5 m3 a period; linehaul lh (transit as
+    given, capacity lane_kg a horizon), last mile lm."""
+    doc = base_instance(horizon_days=60)
+    doc["warehouses"] = [{"warehouse": "W", "capacity_m3": 1}]
+    doc["lanes"] += [{"lane": "lh", "from": "origin", "to": "W", "mode": "sea_freight", "transit_days": transit,
+                      **({"capacity_kg": lane_kg} if lane_kg else {})},
+                     {"lane": "lm", "from": "W", "to": "A", "mode": "courier", "transit_days": 1}]
+    doc["periods"] = [{"period": "H1", "order": 1, "length_days": 30}, {"period": "H2", "order": 2, "length_days": 30}]
+    return doc
+
+
+def stocked_plan(sent_in_h1: float = 100.0) -> dict:
+    """All of the horizon's 100 units sent to W in H1; 50 sold from W in each period."""
+    return {"markets": ["A"], "regimes": [], "channels": [], "certifications": [], "warehouses": ["W"], "mitigations": [],
+            "portfolio": [{"product": "P", "market": "A", "units": 50.0, "period": t} for t in ("H1", "H2")],
+            "flows": [{"product": "P", "lane": "lh", "units": sent_in_h1, "period": "H1"},
+                      *[{"product": "P", "lane": "lm", "units": 50.0, "period": t} for t in ("H1", "H2")]],
+            "stock": [{"product": "P", "warehouse": "W", "period": "H1", "units": 50.0}]}
+
+
+def test_checker_refuses_a_period_over_its_share_of_capacity(tmp_path):
+    """100 units (1 m3, 100 kg) arrive at W in H1: within the horizon's 1 m3 and 100 kg, but twice
+    a period's share (0.5 m3, 50 kg): rows 10_t and 11_t, and nothing else."""
+    instance = load_instance(write(halves(lane_kg=100), tmp_path))
+    ev = check_plan(instance, stocked_plan())
+    assert sorted(v.family for v in ev.violations) == ["row 10 warehouse capacity (period)", "row 11 lane capacity (period)"]
+    assert {v.index for v in ev.violations} == {"W/H1", "lh/H1"}
+    assert [v.amount for v in ev.violations] == pytest.approx([0.5, 50.0])
+
+
+def test_checker_refuses_linehaul_arriving_after_the_last_period(tmp_path):
+    """lh takes 40 days: 10 units sent at the start of H2 (day 30) would arrive on day 70, after the
+    60-day horizon."""
+    instance = load_instance(write(halves(transit=40), tmp_path))
+    plan = {"markets": ["A"], "regimes": [], "channels": [], "certifications": [], "warehouses": ["W"], "mitigations": [],
+            "portfolio": [{"product": "P", "market": "A", "units": 0.0, "period": t} for t in ("H1", "H2")],
+            "flows": [{"product": "P", "lane": "lh", "units": 10.0, "period": "H2"}], "stock": []}
+    ev = check_plan(instance, plan)
+    assert "row 9 linehaul arriving after the horizon" in {v.family for v in ev.violations}
+
+
+def test_service_level_over_the_periods_by_hand(tmp_path):
+    """test_studies.two_lanes over two periods, with at least half of A's units within 2 days (row
+    12b over the horizon): 50 fast units at 3, 50 slow at 1: profit 800 - 150 - 50 = 600, as with
+    one period; without the row it would be 700."""
+    from test_studies import two_lanes
+
+    doc = two_lanes()
+    doc["markets"][0].update(service_days=2, service_share=0.5)
+    doc["periods"] = [{"period": "H1", "order": 1, "length_days": 200}, {"period": "H2", "order": 2, "length_days": 165}]
+    run = solve_loaded(load_instance(write(doc, tmp_path)), options=EXACT)
+    assert run.evaluation.ok and run.result.objective == pytest.approx(600.0)
+
+
+def test_the_plan_carries_the_models_own_stock_so_a_wrong_stock_row_is_caught(tmp_path, monkeypatch):
+    """The stock written is the model's stock column, not one recomputed from the flows. A model
+    whose stock row counts the stock left at a period's end twice (arrivals in A = shipped in A +
+    2 stock) holds half of what stays at W after A in its stock column: that is what the plan
+    says (recomputed from the flows it would be twice as much), and the checker's stock balance
+    (row 9) refuses it."""
+    from xborder.models import seasonal
+
+    real = seasonal._stock_balance
+
+    def counted_twice(m, ix, data, lay):
+        real(m, ix, data, lay)
+        rows, stock = m.warehouse_balance.matrix, m.cols.mask(["stock"])
+        hit = stock[rows.indices] & (rows.data < 0)
+        rows.data[hit] *= 2.0
+
+    monkeypatch.setattr(seasonal, "_stock_balance", counted_twice)
+    run = solve_loaded(load_instance(write(peak_instance(), tmp_path)), options=EXACT)
+    assert run.has_plan and not run.evaluation.ok
+    assert "row 9 stock balance" in {v.family for v in run.evaluation.violations}
+    stays = sum(f["units"] * (1 if f["kind"] == "linehaul" else -1) for f in run.plan["flows"]
+                if f["period"] == "A" and f["kind"] != "direct")  # sea sent in A arrives in A
+    assert stays > 1.0
+    assert [(s["period"], s["units"]) for s in run.plan["stock"]] == [("A", pytest.approx(stays / 2))]

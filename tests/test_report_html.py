@@ -22,6 +22,7 @@ if BROWSER is None and os.environ.get("XBORDER_REQUIRE_BROWSER") == "1":
 needs_browser = pytest.mark.skipif(BROWSER is None, reason="no Chromium here (apt-get install chromium)")
 
 WATCH = """<script>window.__errors = [];
+window.alert = function (m) { __errors.push('alert(' + m + ') was called'); };
 window.addEventListener('error', function (e) { __errors.push(String(e.message)); });
 var __error = console.error;
 console.error = function () { __errors.push(Array.prototype.join.call(arguments, ' ')); __error.apply(console, arguments); };
@@ -108,6 +109,7 @@ def test_report_of_a_folder_without_plans_is_exit_2(tmp_path):
     assert result.exit_code == 2 and "give --instance" in result.output
     result = CliRunner().invoke(cli, ["report", str(tmp_path), "--instance", str(DEMO)])
     assert result.exit_code == 2 and "no solution.json with a plan" in result.output
+    assert result.output.count(str(tmp_path)) == 1, result.output  # the folder is named once
 
 
 @needs_browser
@@ -119,3 +121,64 @@ def test_seasonal_report_renders_in_chromium(tmp_path):
     text = (out / "report.html").read_text(encoding="utf-8")
     assert "Campaign calendar" in text and "Stock at the end of each period" in text
     assert_renders(out / "report.html", tmp_path, at_least=10)
+
+
+# ---- the charts show the plan's own numbers -----------------------------------------------------------
+
+
+def _typed(value):
+    """plotly's typed arrays ({"dtype": "f8", "bdata": base64}) as lists; anything else as it is."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return array.reshape(value["shape"]).tolist() if "shape" in value else array.tolist()
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return value
+
+
+def chart_data(text: str, chart: str) -> list[dict]:
+    """The traces a page hands to Plotly.newPlot for the div `chart-<chart>`."""
+    match = re.search(r'Plotly\.newPlot\(\s*"chart-' + re.escape(chart) + r'",\s*', text)
+    assert match, f"no chart {chart}"
+    traces, _ = json.JSONDecoder().raw_decode(text, match.end())
+    return _typed(traces)
+
+
+def test_plan_charts_show_the_plans_numbers(tmp_path):
+    """The waterfall's bars are the KPIs of solution.json (revenue, each cost, profit), the
+    utilisation bars the warehouses' utilisation, the lead-time bars add up to the units sold."""
+    out = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["solve", str(DEMO), "--out", str(out), "--report", "-q"]).exit_code == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    kpis = json.loads((out / "solution.json").read_text())["kpis"]
+    (waterfall,) = chart_data(text, "waterfall")
+    costs = {k: v for k, v in kpis["costs"].items() if abs(v) > 0.005}
+    assert waterfall["x"] == ["revenue", *[k.replace("_", " ") for k in costs], "profit"]
+    assert waterfall["y"][:-1] == pytest.approx([kpis["revenue"], *[-v for v in costs.values()]])
+    assert waterfall["text"][-1] == f"{kpis['profit'] / 1e3:,.1f}k"
+    (bars,) = chart_data(text, "utilisation")
+    used = {w: 100 * u for w, u in kpis["warehouse_utilisation"].items() if u is not None}
+    assert dict(zip(bars["x"], bars["y"])) == pytest.approx(used)
+    portfolio = json.loads((out / "solution.json").read_text())["decisions"]["portfolio"]
+    lead = chart_data(text, "leadtimes")
+    assert sum(sum(t["y"]) for t in lead) == pytest.approx(sum(o["units"] for o in portfolio))
+
+
+def test_seasonal_stock_chart_is_the_stock_table(tmp_path):
+    """Each bar of the stock chart is the stock table's units of that warehouse and period."""
+    import pandas as pd
+
+    out = tmp_path / "seasonal"
+    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "10", "--report",
+                                    "--out", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    stock = pd.read_csv(out / "stock.csv").groupby(["warehouse", "period"])["units"].sum()
+    shown = {(t["name"], period): units for t in chart_data((out / "report.html").read_text(encoding="utf-8"), "stock")
+             for period, units in zip(t["x"], t["y"])}
+    assert len(stock) > 0 and shown == pytest.approx(stock.to_dict())

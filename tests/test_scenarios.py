@@ -3,6 +3,7 @@ exactly as `xborder convert --scenarios` writes them, infeasible scenarios repor
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -135,3 +136,68 @@ def test_scenario_error_lists_every_bad_row(tmp_path):
     with pytest.raises(ScenarioError) as err:
         read_scenarios(tmp_path / "bad.csv", base)
     assert [i.row for i in err.value.issues] == [2, 3]
+
+
+def test_each_action_by_hand_against_a_document_edited_by_hand(tmp_path):
+    """The base (lane dA costing 1.5 per unit, 100 units of organic demand, marketing budget 400)
+    with dA's cost scaled by 3 (4.5, not the 3 that `set` would give), 2 added to the demand
+    (102) and the budget set to 250, compared with the same document edited by hand, and
+    solved: (10 - 2 - 4.5) * 102 = 357."""
+    doc = base_instance(marketing_budget=400)
+    doc["lanes"][0]["cost_per_unit"] = 1.5
+    base = load_instance(write(doc, tmp_path))
+    (tmp_path / "s.csv").write_text(HEADER + "edit,lanes,scale,cost_per_unit,3,lane=dA\n"
+                                    + "edit,product_markets,add,base_demand,2,product=P;market=A\n"
+                                    + "edit,settings,set,marketing_budget,250,\n")
+    applied = apply_scenario(base, read_scenarios(tmp_path / "s.csv", base)[0])
+    by_hand = copy.deepcopy(doc)
+    by_hand["lanes"][0]["cost_per_unit"] = 4.5
+    by_hand["product_markets"][0]["base_demand"] = 102
+    by_hand["settings"]["marketing_budget"] = 250
+    expected = load_instance(write(by_hand, tmp_path, "by-hand"))
+    for name in expected.tables:
+        pd.testing.assert_frame_equal(applied.table(name), expected.table(name), check_dtype=False)
+    assert applied.settings["marketing_budget"] == 250
+    assert solve_loaded(applied, options=EXACT).result.objective == pytest.approx(357.0)
+
+
+def test_every_scenario_problem_at_once(tmp_path):
+    """Two scenarios that each make the instance invalid: both are named in one run, and the
+    message is about the scenario file."""
+    instance = write(base_instance(), tmp_path)
+    (tmp_path / "bad.csv").write_text(HEADER + "s1,markets,set,payment_loss_rate,1.5,\n"
+                                      + "s2,lanes,set,transit_days,-1,\n")
+    result = CliRunner().invoke(cli, ["scenarios", str(instance), str(tmp_path / "bad.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "the scenario file has 2 problem(s)" in result.output, result.output
+    assert "scenario 's1'" in result.output and "scenario 's2'" in result.output
+
+
+def test_the_decisions_changed_column_agrees_with_changes_csv(tmp_path):
+    """A scenario that only drops a product-market says so in the table (not "0"), as changes.csv does."""
+    doc = base_instance()
+    doc["products"].append({"product": "Q", "unit_cost": 2, "base_price": 10, "weight_kg": 1, "volume_m3": 0.01})
+    doc["product_markets"].append({"product": "Q", "market": "A", "base_demand": 50})
+    instance = write(doc, tmp_path)
+    (tmp_path / "s.csv").write_text(HEADER + "ban_q,product_markets,set,banned,true,product=Q;market=A\n")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["scenarios", str(instance), str(tmp_path / "s.csv"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    changes = pd.read_csv(out / "changes.csv")
+    assert list(zip(changes["kind"], changes["item"], changes["change"])) == [("product_market", "Q@A", "dropped")]
+    line = next(line for line in result.output.splitlines() if line.startswith("ban_q"))
+    assert line.rstrip().endswith("product-markets +0/-1"), line
+
+
+def test_a_scenario_solution_names_the_base_instance_and_its_scenario(tmp_path):
+    """Each scenario's solution.json names the base instance (a file that exists) and the scenario;
+    `xborder check` applies the scenario and passes it."""
+    instance = write(base_instance(), tmp_path)
+    (tmp_path / "s.csv").write_text(SCENARIOS)
+    out = tmp_path / "o"
+    assert CliRunner().invoke(cli, ["scenarios", str(instance), str(tmp_path / "s.csv"), "--out", str(out)]).exit_code == 0
+    doc = json.loads((out / "dearer" / "solution.json").read_text())
+    assert doc["instance"] == "tiny" and doc["source"] == str(instance) and doc["scenario"]["name"] == "dearer"
+    checked = CliRunner().invoke(cli, ["check", str(instance), str(out / "dearer")])
+    assert checked.exit_code == 0 and "check passed" in checked.output, checked.output
+    wrong = CliRunner().invoke(cli, ["check", str(instance), str(out / "dearer"), "--scenarios", str(tmp_path / "none.csv")])
+    assert wrong.exit_code == 2 and "none.csv, which is not there" in wrong.output

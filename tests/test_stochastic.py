@@ -134,7 +134,198 @@ def test_drawn_scenarios_are_a_valid_uncertainty_set(tmp_path):
 
 
 def test_ph_without_mpi_is_a_clear_error(tmp_path, monkeypatch):
+    """Without mpiexec (or, on the README's own set-up, without the mpi extra) the message says
+    what to install: exit 2 either way."""
     monkeypatch.setattr(shutil, "which", lambda name: None)
     instance, scenarios, _ = uncertain(tmp_path)
     result = CliRunner().invoke(cli, ["stochastic", str(instance), str(scenarios), "--method", "ph", "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2 and "mpiexec" in result.output
+    assert result.exit_code == 2, result.output
+    assert "mpiexec" in result.output or "pip install 'xborder[mpi]'" in result.output, result.output
+
+
+# ---- unequal probabilities, CVaR at alpha = 0.9, the cost objective --------------------------------
+
+SKEWED = (HEADER + "low,0.8,product_markets,set,base_demand,50,product=P;market=A\n"
+          + "high,0.2,product_markets,set,base_demand,150,product=P;market=A\n")
+
+
+def test_unequal_probabilities_by_hand(tmp_path):
+    """warehouse_decision with demand 50 (p = 0.8) or 150 (p = 0.2):
+    - RP: without W 0.8 150 + 0.2 450 = 210; with W 0.8 0 + 0.2 500 = 100 -> 210, no warehouse.
+      Uniform weights would say 300: the solver's objective must equal the recomputed 210.
+    - WS: 0.8 150 (without) + 0.2 500 (with) = 220; EVPI 10.
+    - EV: mean demand 0.8 50 + 0.2 150 = 70; with W 7 70 - 350 = 140 < 3 70 = 210 -> no W;
+      EEV 210, VSS 0 (the uniform mean, 100, would open W: EEV 100, VSS 110)."""
+    _, _, u = uncertain(tmp_path, SKEWED)
+    result = solve_ef(u, options=EXACT)
+    assert result.ok and result.issues == []
+    assert result.expected == pytest.approx(210.0) and result.solver_objective == pytest.approx(210.0)
+    assert result.objective == pytest.approx(210.0) and result.first_stage["warehouses"] == []
+    study = evaluate_study(u, result, options=EXACT)
+    assert study.wait_and_see == pytest.approx(220.0) and study.evpi == pytest.approx(10.0)
+    assert study.expected_value == pytest.approx(210.0) and study.vss == pytest.approx(0.0, abs=1e-6)
+
+
+def test_mean_value_instance_weights_by_probability(tmp_path):
+    from xborder.data.scenarios import mean_document
+
+    _, _, u = uncertain(tmp_path, SKEWED)
+    mean = mean_document(u.documents, u.probabilities)
+    assert mean["product_markets"][0]["base_demand"] == pytest.approx(70.0)  # 0.8 * 50 + 0.2 * 150
+    documents = [{"settings": {"marketing_budget": 100, "name": "a"}, "markets": [{"market": "A", "entry_cost": 10}]},
+                 {"settings": {"marketing_budget": 200, "name": "a"}, "markets": [{"market": "A", "entry_cost": 30}]}]
+    mean = mean_document(documents, [0.8, 0.2])  # 0.8 * 100 + 0.2 * 200 = 120; 0.8 * 10 + 0.2 * 30 = 14
+    assert mean["settings"]["marketing_budget"] == pytest.approx(120.0) and mean["markets"][0]["entry_cost"] == pytest.approx(14.0)
+
+
+def test_cvar_at_alpha_09_by_hand(tmp_path):
+    """alpha = 0.9: the worst 10% of outcomes lie in the low scenario (p = 0.8), so CVaR is its
+    profit: without W 150, with W 0. Weight 0.5: without 0.5 210 + 0.5 150 = 180, with W
+    0.5 100 + 0.5 0 = 50 -> 180, no warehouse. (With 1/alpha in place of 1/(1 - alpha) the
+    solver would report 196.7 for the same plan, which the recomputation refuses.)"""
+    _, _, u = uncertain(tmp_path, SKEWED)
+    result = solve_ef(u, options=EXACT, risk=Risk(alpha=0.9, weight=0.5))
+    assert result.ok and result.issues == []
+    assert result.objective == pytest.approx(180.0) and result.solver_objective == pytest.approx(180.0)
+    assert result.expected == pytest.approx(210.0) and result.first_stage["warehouses"] == []
+
+
+def test_conditional_value_at_risk_takes_part_of_the_boundary_outcome():
+    """Losses 10, 20, 30 with p 0.5, 0.3, 0.2 at alpha 0.7: the worst 0.3 are 30 (0.2) and 20 (0.1):
+    (0.2 30 + 0.1 20) / 0.3 = 26.667. Profit 100 / 50 at p 0.5 each, alpha 0.9, weight 1: 50."""
+    from xborder.check import conditional_value_at_risk, risk_adjusted
+
+    assert conditional_value_at_risk([10, 20, 30], [0.5, 0.3, 0.2], 0.7) == pytest.approx(8 / 0.3)
+    assert risk_adjusted([100, 50], [0.5, 0.5], True, 0.9, 1.0) == pytest.approx(50.0)
+    assert risk_adjusted([100, 50], [0.5, 0.5], False, 0.9, 1.0) == pytest.approx(100.0)  # cost: the dearest
+
+
+def cost_decision() -> dict:
+    """warehouse_decision in cost mode: fixed demand d, cost 2 d of goods plus transport: direct 5
+    per unit, or W (fixed 350, 100 units) at 1 per unit."""
+    doc = warehouse_decision()
+    doc["settings"]["objective"] = "cost"
+    doc["product_markets"] = [{"product": "P", "market": "A", "demand": 100}]
+    return doc
+
+
+def test_evpi_and_vss_for_the_cost_objective_by_hand(tmp_path):
+    """Demand 50 or 150 (p = 0.5). Without W: 2 d + 5 d: 350 and 1050; with W: 2 d + 350 + min(d, 100)
+    + 5 max(d - 100, 0): 500 and 1000.
+    - RP: without 700, with 750 -> 700, no warehouse.
+    - WS: 0.5 350 + 0.5 1000 = 675; EVPI = RP - WS = 25.
+    - EV (d = 100): without 700, with 650 -> opens W; EEV 750; VSS = EEV - RP = 50."""
+    instance = write(cost_decision(), tmp_path)
+    (tmp_path / "u.csv").write_text(HEADER + "low,0.5,product_markets,set,demand,50,product=P;market=A\n"
+                                    + "high,0.5,product_markets,set,demand,150,product=P;market=A\n")
+    u = read_uncertainty(load_instance(instance), tmp_path / "u.csv")
+    result = solve_ef(u, options=EXACT)
+    assert result.ok and result.expected == pytest.approx(700.0) and result.first_stage["warehouses"] == []
+    study = evaluate_study(u, result, options=EXACT)
+    assert study.wait_and_see == pytest.approx(675.0) and study.evpi == pytest.approx(25.0)
+    assert study.expected_value == pytest.approx(750.0) and study.vss == pytest.approx(50.0)
+
+
+# ---- the study re-checked from its folder --------------------------------------------------------------
+
+
+def _stochastic_folder(tmp_path, *extra):
+    instance, scenarios, _ = uncertain(tmp_path, SKEWED)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["stochastic", str(instance), str(scenarios), "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    return instance, out
+
+
+def test_a_stochastic_folder_is_rechecked_by_check_alone(tmp_path):
+    """`xborder check` on the folder: each scenario against its own scenario of the base, the
+    shared first stage, the objectives recomputed; one scenario's solution.json alone too."""
+    instance, out = _stochastic_folder(tmp_path, "--risk", "cvar:alpha=0.9,weight=0.5")
+    summary = json.loads((out / "stochastic.json").read_text())
+    assert summary["objective"] == pytest.approx(180.0) and summary["risk"] == {"alpha": 0.9, "weight": 0.5}
+    doc = json.loads((out / "high" / "solution.json").read_text())
+    assert doc["instance"] == "tiny" and doc["source"] == str(instance)
+    assert doc["scenario"] == {"name": "high", "file": str(tmp_path / "u.csv")}
+    checked = CliRunner().invoke(cli, ["check", str(instance), str(out)])
+    assert checked.exit_code == 0 and "check passed" in checked.output, checked.output
+    alone = CliRunner().invoke(cli, ["check", str(instance), str(out / "high" / "solution.json")])
+    assert alone.exit_code == 0 and "scenario 'high'" in alone.output, alone.output
+
+
+def test_check_refuses_a_stochastic_folder_whose_first_stage_or_objective_differs(tmp_path):
+    instance, out = _stochastic_folder(tmp_path)
+    summary_path = out / "stochastic.json"
+    summary = json.loads(summary_path.read_text())
+    summary["objective"] += 1.0
+    summary_path.write_text(json.dumps(summary))
+    result = CliRunner().invoke(cli, ["check", str(instance), str(out)])
+    assert result.exit_code == 1 and "'objective' is" in result.output, result.output
+    summary["objective"] -= 1.0
+    summary_path.write_text(json.dumps(summary))
+    path = out / "high" / "solution.json"
+    doc = json.loads(path.read_text())
+    doc["decisions"]["certifications"].append({"product": "P", "certification": "CE"})
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(cli, ["check", str(instance), str(out)])
+    assert result.exit_code in (1, 2), result.output  # CE is no certification of this instance: another plan
+    doc["decisions"]["certifications"] = []
+    doc["decisions"]["warehouses"] = ["W"]  # a first stage the other scenario does not share
+    doc["objective"] = doc["objective"] - 350.0
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(cli, ["check", str(instance), str(out)])
+    assert result.exit_code == 1 and "first stage: scenario 'high' differs from 'low' in warehouses" in result.output
+
+
+def test_report_of_a_stochastic_folder(tmp_path):
+    instance, out = _stochastic_folder(tmp_path)
+    result = CliRunner().invoke(cli, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "two-stage plan" in text and "Scenario low" in text and "Scenario high" in text
+    assert 'id="chart-low-waterfall"' in text and 'id="chart-high-waterfall"' in text
+
+
+# ---- options are used or refused ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver, message", [("nonexistent", "unknown solver 'nonexistent'"),
+                                             ("highs_persistent", "cannot solve the extensive form")])
+def test_a_solver_that_cannot_serve_the_study_is_exit_2(tmp_path, solver, message):
+    instance, scenarios, _ = uncertain(tmp_path)
+    result = CliRunner().invoke(cli, ["stochastic", str(instance), str(scenarios), "--solver", solver,
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "o" / "stochastic.json").exists()
+
+
+def test_ph_with_no_first_stage_plan_is_an_error(tmp_path, monkeypatch):
+    """A PH run whose result names no first-stage values (no inner bound found) is an error, not
+    the empty first stage evaluated as a plan."""
+    import subprocess
+    import xborder.studies.stochastic as stochastic
+
+    instance, scenarios, u = uncertain(tmp_path)
+
+    def fake_run(command, **kwargs):
+        spec = json.loads(command[-1])
+        with open(spec["result"], "w") as f:
+            json.dump({"inner": None, "outer": 400.0, "iterations": 3, "first_stage": {}}, f)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(stochastic, "mpi_available", lambda: (True, ""))
+    monkeypatch.setattr(stochastic.subprocess, "run", fake_run)
+    with pytest.raises(ValueError, match="left no first-stage plan"):
+        solve_ph(u, instance, scenarios, options=EXACT)
+
+
+@needs_mpi
+def test_ph_with_cvar_agrees_with_the_ef_and_leaves_no_logs_here(tmp_path, monkeypatch):
+    """PH with CVaR (mpi-sppy's transform) on the hand case of test_cvar_by_hand: 225, no
+    warehouse; PH's logs stay in its own temporary folder, not the working directory."""
+    instance, scenarios, u = uncertain(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    ph = solve_ph(u, instance, scenarios, ranks=3, options=EXACT, risk=Risk(alpha=0.5, weight=0.5), iterations=30)
+    assert ph.ok and ph.objective == pytest.approx(225.0) and ph.first_stage["warehouses"] == []
+    assert list(work.iterdir()) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import math
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -175,3 +176,104 @@ def test_marginal_values_in_the_solution_file_and_summary(tmp_path):
     assert (tmp_path / "marginal_values.csv").is_file()
     checked = CliRunner().invoke(cli, ["check", str(DEMO), str(tmp_path / "solution.json")])
     assert checked.exit_code == 0, checked.output
+
+
+def test_payment_loss_frontier_by_hand(tmp_path):
+    """Market A loses 10% of revenue to fraud and chargebacks: per unit 10 - 2 - 1 - 0.1 * 10 = 6,
+    and 1 of expected loss. Plain: 100 units, profit 600, loss 100. Loss limits 100, 50, 0 hold
+    sales to 100, 50, 0 units: profit 600, 300, 0."""
+    doc = base_instance()
+    doc["markets"][0]["payment_loss_rate"] = 0.1
+    study = trace_tradeoff(load_instance(write(doc, tmp_path)), measure_of("payment_loss"), points=3, options=EXACT)
+    assert list(study.table["limit"]) == pytest.approx([100, 50, 0])
+    assert list(study.table["value"]) == pytest.approx([100, 50, 0], abs=1e-6)
+    assert list(study.table["objective"]) == pytest.approx([600, 300, 0], abs=1e-6)
+    assert study.table["checked"].all()
+
+
+def test_marketing_frontier_by_hand(tmp_path):
+    """No organic demand; channel c1 (50 to run) unlocks 1000 * 0.1 = 100 units, c2 (20) unlocks 50;
+    margin 10 - 2 - 1 = 7. Plain: both, 1050 - 70 = 980 at spend 70. Limit 35: c2 only, 350 - 20
+    = 330 at 20. Limit 0: nothing runs, 0."""
+    doc = base_instance()
+    del doc["product_markets"]
+    doc["channels"] = [{"channel": "c1"}, {"channel": "c2"}]
+    doc["market_channels"] = [{"market": "A", "channel": "c1", "reach": 1000, "conversion": 0.1, "activation_cost": 50},
+                              {"market": "A", "channel": "c2", "reach": 500, "conversion": 0.1, "activation_cost": 20}]
+    study = trace_tradeoff(load_instance(write(doc, tmp_path)), measure_of("marketing"), points=3, options=EXACT)
+    assert list(study.table["limit"]) == pytest.approx([70, 35, 0])
+    assert list(study.table["value"]) == pytest.approx([70, 20, 0])
+    assert list(study.table["objective"]) == pytest.approx([980, 330, 0], abs=1e-6)
+
+
+def test_a_point_that_sells_nothing_is_not_on_the_frontier(tmp_path):
+    """two_lanes at an average-lead-time limit of 1 day (faster than any lane): the only plan sells
+    nothing; its value is missing (not 0 days) and the row says why."""
+    study = trace_tradeoff(load_instance(write(two_lanes(), tmp_path)), measure_of("lead_time"), points=2,
+                           value_range=(4.0, 1.0), options=EXACT)
+    last = study.table.iloc[-1]
+    assert last["objective"] == pytest.approx(0.0, abs=1e-6) and pd.isna(last["value"])
+    assert last["changes"].startswith("sells nothing: no average lead time")
+
+
+def test_why_lines_add_up_to_the_difference():
+    """explain --why market=DE on the demo: every money term that differs is listed with its effect
+    on the profit, and the effects add up to the difference of the two plans."""
+    from xborder.report.studies import why_lines
+
+    answer = why(load_instance(DEMO), "market=DE", options=EXACT)
+    lines = why_lines(answer, "USD", "profit")
+    start = next(i for i, line in enumerate(lines) if line.startswith("What accounts for it"))
+    effects = [line.split() for line in lines[start + 1:] if line.startswith("  ")]
+    amounts = {parts[0]: float(parts[1].replace(",", "")) for parts in effects}
+    total = amounts.pop("total")
+    assert sum(amounts.values()) == pytest.approx(total, abs=len(amounts))  # each line is rounded to whole USD
+    assert total == pytest.approx(answer.difference, abs=1.0)
+    assert "fx" in amounts  # the term the old top-six list left out
+
+
+@pytest.mark.parametrize("command", [["tradeoff", "--vs", "warehouses", "--points", "2"], ["alternatives", "--k", "2"],
+                                     ["explain", "--why", "market=B"]])
+def test_study_solvers_are_used_or_refused(tmp_path, command):
+    """--solver reaches every solve of a study: an unknown one is refused before anything is
+    solved (exit 2), and another installed back end (GLPK) solves it: A 700 + B (10 - 2 - 2) 100
+    = 1,300."""
+    from xborder.solvers import available_solvers
+
+    instance = str(write(add_market(base_instance(), "B", lane_cost=2), tmp_path))
+    out = [] if command[0] == "explain" else ["--out", str(tmp_path / "o")]
+    bad = CliRunner().invoke(cli, [command[0], instance, *command[1:], "--solver", "nonexistent", *out])
+    assert bad.exit_code == 2 and "unknown solver 'nonexistent'" in bad.output, bad.output
+    assert not (tmp_path / "o").exists()
+    if not available_solvers()["glpk"][0]:
+        pytest.skip("GLPK is not installed here (Debian package glpk-utils)")
+    done = CliRunner().invoke(cli, [command[0], instance, *command[1:], "--solver", "glpk", *out])
+    assert done.exit_code == 0 and "1,300" in done.output, done.output
+
+
+def test_explain_says_what_each_limit_leaves_in_its_own_terms():
+    """The demo's limits without a value: the marketing budget and max_warehouses say why they
+    have none (integer decisions only) and how to price them; the payment-loss cap is a rate, so
+    its room is expected loss below what it allows, not "USD unused"; a committed volume is a
+    minimum, so its room is units sold above it."""
+    result = CliRunner().invoke(cli, ["explain", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    lines = {line.split(":")[0].strip(): line for line in result.output.splitlines() if line.startswith("  settings.")
+             or line.startswith("  product_markets.")}
+    assert "no LP dual" in lines["settings.marketing_budget [all]"] and "tradeoff --vs marketing" in lines["settings.marketing_budget [all]"]
+    assert "no LP dual" in lines["settings.max_warehouses [all]"]
+    payment = lines["settings.max_payment_loss_rate [all]"]
+    assert "below what max_payment_loss_rate allows" in payment and "unused" not in payment
+    committed = next(v for k, v in lines.items() if k.startswith("product_markets.min_units"))
+    assert "sold above the committed volume" in committed and "unused" not in committed
+
+
+def test_tradeoff_names_only_the_files_it_wrote(tmp_path, monkeypatch):
+    import xborder.report.studies as studies
+
+    monkeypatch.setattr(studies, "tradeoff_chart", lambda *a: "no chart: matplotlib is not installed (pip install 'xborder[plot]')")
+    result = CliRunner().invoke(cli, ["tradeoff", str(write(two_lanes(), tmp_path)), "--vs", "lead_time", "--points", "2",
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "tradeoff.png" not in result.output and "tradeoff.csv" in result.output and "no chart" in result.output
+    assert not (tmp_path / "o" / "tradeoff.png").exists()

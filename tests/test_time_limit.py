@@ -180,3 +180,14 @@ def test_large_solves_end_within_their_limit(size, limit):
     assert run.seconds["handoff"] + run.seconds["solve"] <= limit + 5.0, run.seconds
     if limit >= 30 and size == "l":
         assert run.has_plan and run.evaluation.ok and run.plan["markets"]
+
+
+def test_highs_own_mip_limit_holds(size_m):
+    """With no preparation stage (no cuts, no warm start, no tree) HiGHS's MIP gets the whole
+    limit and is stopped by its own time limit (size m needs far longer without cuts): the solve
+    ends within the limit plus 1 s, and the run says HiGHS's MIP is what ran and stopped."""
+    limit = 4.0
+    run = solve_loaded(size_m, options=SolveOptions(time_limit=limit, cuts=False, warm_start=False, tree=False), duals=False)
+    assert run.result.extra["stages"]["highs_mip"] and not run.result.extra["stages"]["tree"]
+    assert run.result.status is Status.TIME_LIMIT and run.result.message == "Time limit reached"
+    assert run.seconds["handoff"] + run.seconds["solve"] <= limit + 1.0, run.seconds

@@ -1,4 +1,4 @@
-"""Independent plan checker: recomputes every constraint and the objective of MODEL.md.
+"""The independent checker's plan rows: every constraint and the objective of docs/model.md, recomputed.
 
 It works from the validated instance tables and the plan's decisions and flows only, with plain
 Python dictionaries. It shares no code with the model builder or the derived network
@@ -11,7 +11,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .data.instance import Instance
+from ..data.instance import Instance
+from .solution import as_number
 
 REL_TOL = 1e-6
 MONEY_TERMS = (
@@ -40,7 +41,8 @@ class Evaluation:
     violations: list[Violation] = field(default_factory=list)
     lead_time_by_market: dict = field(default_factory=dict)
     units_by_lead_time: dict = field(default_factory=dict)  # (market, lead time in days) -> units delivered
-    utilisation: dict = field(default_factory=dict)
+    utilisation: dict = field(default_factory=dict)  # warehouse -> inbound m3 over the horizon / capacity_m3
+    peak_utilisation: dict = field(default_factory=dict)  # multi-period: warehouse -> (highest period use, period)
     payment_loss_rate: float = 0.0
     reported_objective: float | None = None
     objective_matches: bool = True
@@ -54,19 +56,9 @@ class Evaluation:
         return self.feasible and self.objective_matches
 
 
-def _given(value) -> bool:
+def given(value) -> bool:
+    """A cell with a value (not None, not NaN)."""
     return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-def _number(value) -> float:
-    """A plan quantity: a finite JSON number (not a boolean, not text)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SolutionError(f"expected a finite number, got {value!r}")
-    return float(value)
-
-
-class SolutionError(ValueError):
-    """A solution document that cannot be checked as it stands (its message says where)."""
 
 
 def _excess(lhs: float, rhs: float, scale: float) -> float:
@@ -123,16 +115,16 @@ class PlanChecker:
         self.K = self._known("certifications", certs, lambda key: key[0] in self.products and key[1] in self.cert_cost)
         portfolio = defaultdict(float)
         for o in plan.get("portfolio", []):
-            portfolio[(o["product"], o["market"])] += _number(o["units"])  # per-period records add up
+            portfolio[(o["product"], o["market"])] += as_number(o["units"])  # per-period records add up
         offered = self._known("portfolio", portfolio, lambda k: known_pair(*k))
         self.Z = {k: v for k, v in portfolio.items() if k in offered}
         self.plan = plan
-        covered = {x["market"]: _number(x["covered_revenue"]) for x in plan.get("mitigations", [])}
+        covered = {x["market"]: as_number(x["covered_revenue"]) for x in plan.get("mitigations", [])}
         mitigable = self._known("mitigations", covered, lambda mk: mk in self.markets)
         self.V = {k: v for k, v in covered.items() if k in mitigable}
         flows = defaultdict(float)
         for f in plan.get("flows", []):
-            flows[(f["product"], f["lane"])] += _number(f["units"])
+            flows[(f["product"], f["lane"])] += as_number(f["units"])
         usable = self._known("flows", flows, lambda k: k[0] in self.products and k[1] in self.lanes)
         self.flows = defaultdict(float, {k: v for k, v in flows.items() if k in usable})
         for (p, lane), units in self.flows.items():
@@ -353,6 +345,7 @@ class PlanChecker:
             if self.lane_kind(lane) == "linehaul":
                 inbound[lane["to"]] += self.products[p]["volume_m3"] * units
         self.utilisation = {}
+        self.peak_utilisation = {}  # rows per period only (periods.py)
         for w in self.Y:
             cap = self.warehouses.get(w, {}).get("capacity_m3")
             if cap is not None and not math.isnan(cap):
@@ -384,7 +377,7 @@ class PlanChecker:
             if target is not None and not math.isnan(target):
                 self.leq("row 12 average service", mk, weighted.get(mk, 0.0), target * volume.get(mk, 0.0))
         levels = {mk: (row["service_days"], row["service_share"]) for mk, row in self.markets.items()
-                  if _given(row["service_days"]) and _given(row["service_share"])}
+                  if given(row["service_days"]) and given(row["service_share"])}
         fast = self.volume_within({mk: days for mk, (days, _) in levels.items()})
         for mk, (_, share) in levels.items():
             self.leq("row 12b service level", mk, share * volume.get(mk, 0.0), fast.get(mk, 0.0))
@@ -534,106 +527,10 @@ class PlanChecker:
             lead_time_by_market=self.lead_times,
             units_by_lead_time=dict(self.units_by_lead_time),
             utilisation=self.utilisation,
+            peak_utilisation=self.peak_utilisation,
             payment_loss_rate=self.payment_loss_rate,
             reported_objective=reported_objective,
         )
         if reported_objective is not None:
             ev.objective_matches = bool(abs(objective - reported_objective) <= REL_TOL * max(1.0, abs(objective)))
         return ev
-
-
-def check_plan(instance: Instance, plan: dict, reported_objective: float | None = None, single_sourcing: bool = False) -> Evaluation:
-    """Evaluate a plan (decisions + flows) against the instance; a multi-period instance with
-    the period rows as well (check_periods.py)."""
-    if len(instance.tables["periods"]):
-        from .check_periods import PeriodPlanChecker
-
-        return PeriodPlanChecker(instance, plan, single_sourcing).evaluate(reported_objective)
-    return PlanChecker(instance, plan, single_sourcing).evaluate(reported_objective)
-
-
-# ---- reading a solution file (`xborder check`) ----------------------------------------------------
-
-PLAN_STATUSES = ("optimal", "time_limit", "interrupted")
-STATUSES = (*PLAN_STATUSES, "infeasible", "unbounded", "infeasible_or_unbounded", "error")
-DOCUMENT_FIELDS = {"format", "instance", "source", "objective_kind", "status", "has_plan", "objective", "bound", "gap",
-                   "decisions", "flows", "kpis", "check", "marginal_values", "run"}
-ID_LISTS = ("markets", "regimes", "warehouses")
-RECORDS = {  # record list -> (required fields, optional fields)
-    "channels": (("market", "channel"), ("period",)),
-    "portfolio": (("product", "market", "units"), ("price", "period")),
-    "certifications": (("product", "certification"), ()),
-    "mitigations": (("market", "covered_revenue"), ()),
-    "stock": (("product", "warehouse", "period", "units"), ()),
-    "flows": (("product", "lane", "units"), ("kind", "from", "to", "period")),
-}
-OPTIONAL_DECISIONS = {"stock"}  # multi-period plans only
-QUANTITIES = {"units", "covered_revenue", "price"}
-
-
-def read_solution(doc, objective_kind: str) -> tuple[dict, float]:
-    """The plan (decisions and flows) and the reported objective of a solution document, read
-    strictly: unknown fields, a missing or null objective, a status without a plan, a different
-    objective kind or a value of the wrong type raise `SolutionError` naming the place."""
-    if not isinstance(doc, dict):
-        raise SolutionError("the solution must be a JSON object")
-    unknown = sorted(set(doc) - DOCUMENT_FIELDS)
-    if unknown:
-        raise SolutionError(f"unknown field(s) {', '.join(map(repr, unknown))} (allowed: {', '.join(sorted(DOCUMENT_FIELDS))})")
-    status = doc.get("status")
-    if status not in STATUSES:
-        raise SolutionError(f"'status' must be one of {', '.join(STATUSES)}, got {status!r}")
-    if status not in PLAN_STATUSES or doc.get("has_plan") is False:
-        raise SolutionError(f"status '{status}' (has_plan: {doc.get('has_plan')}) says the file holds no plan to check")
-    if "decisions" not in doc or "flows" not in doc:
-        raise SolutionError("no 'decisions' and 'flows': not a solution with a plan")
-    if doc.get("objective_kind", objective_kind) != objective_kind:
-        raise SolutionError(f"'objective_kind' is {doc['objective_kind']!r}, but the instance's objective is {objective_kind!r}")
-    objective = doc.get("objective")
-    if isinstance(objective, bool) or not isinstance(objective, (int, float)) or not math.isfinite(objective):
-        raise SolutionError(f"'objective' must be the plan's {objective_kind} as a number, got {objective!r}")
-    decisions = doc["decisions"]
-    if not isinstance(decisions, dict):
-        raise SolutionError("'decisions' must be an object")
-    allowed = set(ID_LISTS) | set(RECORDS) - {"flows"}
-    extra, missing = sorted(set(decisions) - allowed), sorted(allowed - OPTIONAL_DECISIONS - set(decisions))
-    if extra or missing:
-        raise SolutionError("'decisions' must hold exactly " + ", ".join(sorted(allowed))
-                            + (f"; unknown: {', '.join(extra)}" if extra else "") + (f"; missing: {', '.join(missing)}" if missing else ""))
-    plan = {}
-    for name in ID_LISTS:
-        ids = decisions[name]
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise SolutionError(f"decisions.{name} must be a list of ids (text)")
-        plan[name] = ids
-    for name, (required, optional) in RECORDS.items():
-        if name in OPTIONAL_DECISIONS and name not in decisions:
-            continue
-        records = doc["flows"] if name == "flows" else decisions[name]
-        where = name if name == "flows" else f"decisions.{name}"
-        plan[name] = [_record(record, f"{where}[{i}]", required, optional) for i, record in enumerate(_list(records, where))]
-    return plan, float(objective)
-
-
-def _list(value, where: str) -> list:
-    if not isinstance(value, list):
-        raise SolutionError(f"{where} must be a list")
-    return value
-
-
-def _record(record, where: str, required: tuple, optional: tuple) -> dict:
-    if not isinstance(record, dict):
-        raise SolutionError(f"{where} must be an object with {', '.join(required)}")
-    unknown, missing = sorted(set(record) - set(required) - set(optional)), [f for f in required if f not in record]
-    if unknown or missing:
-        raise SolutionError(f"{where}: " + "; ".join(([f"unknown field(s) {', '.join(unknown)}"] if unknown else [])
-                                                    + ([f"missing {', '.join(missing)}"] if missing else [])))
-    for field_name, value in record.items():
-        if field_name in QUANTITIES:
-            try:
-                _number(value)
-            except SolutionError as err:
-                raise SolutionError(f"{where}.{field_name}: {err}") from None
-        elif not isinstance(value, str):
-            raise SolutionError(f"{where}.{field_name}: expected an id (text), got {value!r}")
-    return record

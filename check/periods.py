@@ -1,6 +1,6 @@
 """The independent checker's rows of a multi-period plan (docs/model.md, "Periods").
 
-Like check.py it works from the instance tables and the plan only, with plain dictionaries, and
+Like plan.py it works from the instance tables and the plan only, with plain dictionaries, and
 shares no code with the model or the derived data (data/seasons.py): the period shares, arrival
 periods and carry-over bounds are recomputed here in their own way. Horizon rows (entry links,
 promises, service, budgets, payment risk) are the one-period checker's, on the plan's totals.
@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .check import REL_TOL, PlanChecker, _given, _number
+from .plan import REL_TOL, PlanChecker, given
+from .solution import as_number
 
 
 class PeriodPlanChecker(PlanChecker):
@@ -29,7 +30,7 @@ class PeriodPlanChecker(PlanChecker):
         self.default_mult = {p["period"]: p["demand_multiplier"] for p in periods}
         self.season = {}
         for r in t["seasonality"].drop(columns="_row").to_dict("records"):
-            level = ("product", r["product"]) if _given(r["product"]) else ("category", r["category"]) if _given(r["category"]) else ("market", None)
+            level = ("product", r["product"]) if given(r["product"]) else ("category", r["category"]) if given(r["category"]) else ("market", None)
             self.season[(r["market"], *level, r["period"])] = r["demand_multiplier"]
         self.freight = {(r["mode"], r["period"]): r["cost_multiplier"] for r in t["period_freight"].to_dict("records")}
         self._read_periods(plan)
@@ -48,7 +49,7 @@ class PeriodPlanChecker(PlanChecker):
         for o in plan.get("portfolio", []):
             period = self._period_of(o, "portfolio")
             if period is not None and (o["product"], o["market"]) in self.Z:
-                self.q[(o["product"], o["market"], period)] += _number(o["units"])
+                self.q[(o["product"], o["market"], period)] += as_number(o["units"])
         self.active = set()  # (m, c, t)
         for c in plan.get("channels", []):
             period = self._period_of(c, "channels")
@@ -58,7 +59,7 @@ class PeriodPlanChecker(PlanChecker):
         for f in plan.get("flows", []):
             period = self._period_of(f, "flows")
             if period is not None and (f["product"], f["lane"]) in self.flows:
-                self.flow_t[(f["product"], f["lane"], period)] += _number(f["units"])
+                self.flow_t[(f["product"], f["lane"], period)] += as_number(f["units"])
         self.stock = defaultdict(float)  # (p, w, t): end of period t
         for s in plan.get("stock", []):
             period = self._period_of(s, "stock")
@@ -67,7 +68,7 @@ class PeriodPlanChecker(PlanChecker):
             if s["product"] not in self.products or s["warehouse"] not in self.warehouses:
                 self.flag("unknown id in stock", f"{s['product']}/{s['warehouse']}", 1.0)
                 continue
-            units = _number(s["units"])
+            units = as_number(s["units"])
             if units < -REL_TOL:
                 self.flag("stock must be >= 0", f"{s['product']}@{s['warehouse']}/{period}", -units)
             if period == self.period_names[-1] and abs(units) > REL_TOL:
@@ -192,7 +193,7 @@ class PeriodPlanChecker(PlanChecker):
     def check_capacities(self):
         """Rows 10_t and 11_t: stock in plus arrivals, and lane kg, within each period's share."""
         super().check_capacities()
-        peak = {}
+        peak = {}  # w -> (the highest share of a period's capacity used, that period)
         for w in self.Y:
             cap = self.warehouses.get(w, {}).get("capacity_m3")
             if cap is None or math.isnan(cap):
@@ -205,8 +206,9 @@ class PeriodPlanChecker(PlanChecker):
                     volume += prod["volume_m3"] * held
                 limit = cap * self.length[t] / self.horizon
                 self.leq("row 10 warehouse capacity (period)", f"{w}/{t}", volume, limit)
-                peak[w] = max(peak.get(w, 0.0), volume / limit)
-        self.utilisation.update(peak)
+                if w not in peak or volume / limit > peak[w][0]:
+                    peak[w] = (volume / limit, t)
+        self.peak_utilisation = peak
         kg = defaultdict(float)
         for (p, lane_id, t), units in self.flow_t.items():
             kg[(lane_id, t)] += self.chargeable_kg(p, self.lanes[lane_id]) * units
