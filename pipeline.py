@@ -19,6 +19,7 @@ from .data.instance import Instance, load_instance
 from .data.presolve import PresolveReport
 from .data.seasons import seasons_of
 from .models.build import build_model
+from .models.columns import structure_of
 from .models.extract import extract_plan
 from .models.families import marginal_table
 from .models.formulation import Formulation, Sourcing
@@ -94,7 +95,8 @@ class PlanModel:
 
     def values(self) -> np.ndarray:
         """The model's current column values (the last plan loaded), in column order."""
-        return np.fromiter((v.value or 0.0 for v in self.model.xb_columns), dtype=float, count=len(self.model.xb_columns))
+        columns = structure_of(self.model).columns
+        return np.fromiter((v.value or 0.0 for v in columns), dtype=float, count=len(columns))
 
     def solve(self, options: SolveOptions | None = None, solver_name: str = "highs", read_seconds: float = 0.0,
               duals: bool = True) -> Run:

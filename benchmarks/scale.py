@@ -15,13 +15,23 @@ repository root (takes about half an hour with the default 300 s limit):
 
     python benchmarks/scale.py                         # all sizes, 300 s solves
     python benchmarks/scale.py --sizes s m --time-limit 60
+
+`--against FOLDER` compares the build and hand-off of this version with another checkout of
+xborder (a `git worktree` of an earlier commit, say) in one run: no solves, each measurement its
+own subprocess, the two versions alternating, `--repeats` times each, medians printed; with
+`--seasonal` also each size with the 12-month calendar of benchmarks/cases/seasonal-calendar.py:
+
+    git worktree add /tmp/before/xborder <commit>
+    python benchmarks/scale.py --sizes l xl --seasonal --against /tmp/before/xborder --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +53,66 @@ def _into_highs(compiled):
     h.setOptionValue("output_flag", False)
     h.passModel(highs_lp(compiled, highspy))
     return h
+
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+def with_calendar(doc: dict) -> dict:
+    """benchmarks/cases/seasonal-calendar.py's 12 months: November and December peaks in every
+    market, a sea-freight surcharge in August to October."""
+    doc = dict(doc)
+    doc["periods"] = [{"period": p, "order": i + 1, "length_days": d} for i, (p, d) in enumerate(zip(MONTHS, DAYS))]
+    peak = {"Nov": 2.0, "Dec": 2.4, "Jan": 0.8, "Feb": 0.7}
+    doc["seasonality"] = [{"market": m["market"], "period": p, "demand_multiplier": v} for m in doc["markets"] for p, v in peak.items()]
+    doc["period_freight"] = [{"mode": "sea_freight", "period": p, "cost_multiplier": 1.35} for p in ("Aug", "Sep", "Oct")]
+    return doc
+
+
+def measure_build(size: str, seed: int, seasonal: bool) -> dict:
+    """Build and hand-off seconds of one size (with the calendar if `seasonal`), in this process."""
+    from xborder.data.generate import SIZES, GeneratorSpec, generate
+    from xborder.data.instance import load_document
+    from xborder.models.build import build_model
+    from xborder.solvers.compile import CompiledModel
+
+    doc = generate(GeneratorSpec(*SIZES[size], seed=seed))
+    inst = load_document(with_calendar(doc) if seasonal else doc, f"gen-{size}.json")
+    _ = inst.network
+    t = time.perf_counter()
+    model = build_model(inst)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    compiled = CompiledModel(model)
+    _into_highs(compiled)
+    return {"build_s": build, "handoff_s": time.perf_counter() - t, "columns": len(compiled.columns)}
+
+
+def compare_builds(sizes, seed: int, seasonal: bool, against: str, repeats: int):
+    """This version against `against`, alternating, `repeats` subprocesses each: median seconds."""
+    parent = tempfile.mkdtemp(prefix="xborder-against-")
+    os.symlink(os.path.abspath(against), os.path.join(parent, "xborder"))
+    versions = {"this version": None, f"against {against}": parent}
+    cases = [(size, False) for size in sizes] + ([(size, True) for size in sizes] if seasonal else [])
+    print("| case | version | columns | build s (median) | hand-off s (median) | build s (runs) |")
+    print("|---|---|---|---|---|---|")
+    for size, calendar in cases:
+        runs = {name: [] for name in versions}
+        for _ in range(repeats):
+            for name, path in versions.items():
+                env = dict(os.environ, **({"PYTHONPATH": path} if path else {}))
+                cmd = [sys.executable, __file__, "--build-child", size, "--seed", str(seed)] + (["--seasonal"] if calendar else [])
+                proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+                line = [row for row in proc.stdout.splitlines() if row.startswith("ROW ")]
+                if not line:
+                    sys.exit(f"{size} ({name}) failed:\n{proc.stderr[-2000:]}")
+                runs[name].append(json.loads(line[-1][4:]))
+        label = f"{size}" + (" + 12 months" if calendar else "")
+        for name, rows in runs.items():
+            builds = [r["build_s"] for r in rows]
+            print(f"| {label} | {name} | {rows[0]['columns']:,} | {statistics.median(builds):.2f} | "
+                  f"{statistics.median(r['handoff_s'] for r in rows):.2f} | {', '.join(f'{b:.2f}' for b in builds)} |")
 
 
 def measure(size: str, seed: int, time_limit: float, handoff_compare: bool, solve_compare: bool, formulation: str) -> dict:
@@ -201,8 +271,18 @@ def main(argv=None):
     parser.add_argument("--compare-handoffs", nargs="*", default=["s", "m", "l", "xl"], help="sizes to compare hand-off paths on")
     parser.add_argument("--compare-solves", nargs="*", default=["s", "m"], help="sizes to compare solve variants on")
     parser.add_argument("--formulation", default="", help="formulation options for the main table, e.g. demand=by_channel")
+    parser.add_argument("--against", default=None, help="another checkout of xborder: compare build and hand-off with it")
+    parser.add_argument("--seasonal", action="store_true", help="with --against: the sizes with a 12-month calendar too")
+    parser.add_argument("--repeats", type=int, default=3, help="with --against: runs per version and case")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--build-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.build_child:
+        print("ROW " + json.dumps(measure_build(args.build_child, args.seed, args.seasonal)))
+        return 0
+    if args.against:
+        compare_builds(args.sizes, args.seed, args.seasonal, args.against, args.repeats)
+        return 0
     if args.child:
         size = args.child
         row = measure(size, args.seed, args.time_limit, size in args.compare_handoffs, size in args.compare_solves,

@@ -12,7 +12,6 @@ from ..data.errors import InstanceError
 from ..data.instance import Instance
 from ..data.read import parse_json
 from ..data.scenarios import apply_scenario, read_scenarios
-from .periods import PeriodPlanChecker
 from .plan import REL_TOL, Evaluation, PlanChecker
 from .solution import SolutionError, read_solution, scenario_of
 from .values import first_stage_differences, risk_adjusted
@@ -24,8 +23,7 @@ def check_plan(instance: Instance, plan: dict, reported_objective: float | None 
              single_sourcing: bool = False) -> Evaluation:
     """Evaluate a plan (decisions and flows) against the instance: every row, a multi-period
     instance's period rows too, and the objective against `reported_objective` if given."""
-    checker = PeriodPlanChecker if len(instance.tables["periods"]) else PlanChecker
-    return checker(instance, plan, single_sourcing).evaluate(reported_objective)
+    return PlanChecker(instance, plan, single_sourcing).evaluate(reported_objective)
 
 
 def read_document(path: Path, what: str) -> dict:

@@ -1,4 +1,6 @@
-"""The independent checker's plan rows: every constraint and the objective of docs/model.md, recomputed.
+"""The independent checker: every constraint and the objective of docs/model.md, recomputed, for
+one period or many (the rows that carry the period axis are in periods.py, the checker's own
+calendar in calendar.py).
 
 It works from the validated instance tables and the plan's decisions and flows only, with plain
 Python dictionaries. It shares no code with the model builder or the derived network
@@ -12,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..data.instance import Instance
+from . import periods
+from .calendar import Calendar
 from .solution import as_number
 
 REL_TOL = 1e-6
@@ -74,19 +78,19 @@ class PlanChecker:
         self.settings = instance.settings
         self.cost_mode = instance.settings["objective"] == "cost"
         self.single_sourcing = single_sourcing
-        t = {name: instance.table(name) for name in instance.tables}
-        self.products = {r["product"]: r for r in t["products"].to_dict("records")}
-        self.markets = {r["market"]: r for r in t["markets"].to_dict("records")}
-        self.warehouses = {r["warehouse"]: r for r in t["warehouses"].to_dict("records")}
-        self.lanes = {r["lane"]: r for r in t["lanes"].to_dict("records")}
-        self.product_markets = {(r["product"], r["market"]): r for r in t["product_markets"].to_dict("records")}
-        self.duties = {(r["market"], r["category"]): r["duty_rate"] for r in t["duties"].to_dict("records")}
-        self.market_channels = {(r["market"], r["channel"]): r for r in t["market_channels"].to_dict("records")}
-        self.fit = {(r["channel"], r["category"]): r["fit"] for r in t["channel_fit"].to_dict("records")}
-        self.regime_cost = {r["regime"]: r["compliance_cost"] for r in t["regimes"].to_dict("records")}
-        self.cert_cost = {r["certification"]: r["cost"] for r in t["certifications"].to_dict("records")}
+        tables = {name: instance.table(name) for name in instance.tables}
+        self.products = {r["product"]: r for r in tables["products"].to_dict("records")}
+        self.markets = {r["market"]: r for r in tables["markets"].to_dict("records")}
+        self.warehouses = {r["warehouse"]: r for r in tables["warehouses"].to_dict("records")}
+        self.lanes = {r["lane"]: r for r in tables["lanes"].to_dict("records")}
+        self.product_markets = {(r["product"], r["market"]): r for r in tables["product_markets"].to_dict("records")}
+        self.duties = {(r["market"], r["category"]): r["duty_rate"] for r in tables["duties"].to_dict("records")}
+        self.market_channels = {(r["market"], r["channel"]): r for r in tables["market_channels"].to_dict("records")}
+        self.fit = {(r["channel"], r["category"]): r["fit"] for r in tables["channel_fit"].to_dict("records")}
+        self.regime_cost = {r["regime"]: r["compliance_cost"] for r in tables["regimes"].to_dict("records")}
+        self.cert_cost = {r["certification"]: r["cost"] for r in tables["certifications"].to_dict("records")}
         self.cert_rules = defaultdict(set)
-        for r in t["certification_rules"].to_dict("records"):
+        for r in tables["certification_rules"].to_dict("records"):
             self.cert_rules[(r["market"], r["category"])].add(r["certification"])
         self.lanes_into = defaultdict(list)
         for lane in self.lanes.values():
@@ -96,9 +100,11 @@ class PlanChecker:
         self.channels_by_market = defaultdict(list)
         for (mk, c) in self.market_channels:
             self.channels_by_market[mk].append(c)
+        self.calendar = Calendar(tables, self.settings)
         self.violations: list[Violation] = []
         self._servable: dict = {}
         self._read_plan(plan)
+        self._read_periods(plan)
 
     # ---- plan ------------------------------------------------------------------------------
 
@@ -134,6 +140,51 @@ class PlanChecker:
             if units < -REL_TOL:
                 self.flag("sales must be >= 0", f"{p}@{mk}", -units)
 
+    def _period_of(self, record: dict, what: str):
+        """A record's period: its `period` with a calendar of periods (a missing or unknown one is
+        flagged, and the record left out), else the one period, None."""
+        if not self.calendar.named:
+            return None
+        period = record.get("period")
+        if period not in self.calendar.length:
+            self.flag(f"{what} without a known period", str(period), 1.0)
+            return False
+        return period
+
+    def _read_periods(self, plan: dict):
+        """The plan per period: sales q[(p, m, t)], channels running (m, c, t), flows
+        flow_t[(p, lane, t)] and end-of-period stock[(p, w, t)]."""
+        self.q, self.active, self.flow_t, self.stock = defaultdict(float), set(), defaultdict(float), defaultdict(float)
+        for o in plan.get("portfolio", []):
+            period = self._period_of(o, "portfolio")
+            if period is not False and (o["product"], o["market"]) in self.Z:
+                self.q[(o["product"], o["market"], period)] += as_number(o["units"])
+        for c in plan.get("channels", []):
+            period = self._period_of(c, "channels")
+            if period is not False and (c["market"], c["channel"]) in self.S:
+                self.active.add((c["market"], c["channel"], period))
+        for f in plan.get("flows", []):
+            period = self._period_of(f, "flows")
+            if period is not False and (f["product"], f["lane"]) in self.flows:
+                self.flow_t[(f["product"], f["lane"], period)] += as_number(f["units"])
+        for record in plan.get("stock", []):
+            self._read_stock(record)
+
+    def _read_stock(self, record: dict):
+        period = self._period_of(record, "stock")
+        if period is False:
+            return
+        p, w = record["product"], record["warehouse"]
+        if p not in self.products or w not in self.warehouses:
+            self.flag("unknown id in stock", f"{p}/{w}", 1.0)
+            return
+        units = as_number(record["units"])
+        if units < -REL_TOL:
+            self.flag("stock must be >= 0", f"{p}@{w}/{period}", -units)
+        if self.calendar.after(period) is None and abs(units) > REL_TOL:
+            self.flag("row 9 stock after the last period", f"{p}@{w}", units)
+        self.stock[(p, w, period)] += units
+
     def _known(self, what: str, keys, is_known) -> set:
         """The keys the instance knows; each unknown one is flagged."""
         known = set()
@@ -156,7 +207,7 @@ class PlanChecker:
         self.leq(family, index, lhs, rhs)
         self.leq(family, index, rhs, lhs)
 
-    # ---- data of MODEL.md, recomputed ---------------------------------------------------------
+    # ---- the model's data (docs/model.md), recomputed ---------------------------------------------------------
 
     def pm(self, p, mk, column, default=None):
         row = self.product_markets.get((p, mk))
@@ -207,10 +258,17 @@ class PlanChecker:
         return self.channels_by_market.get(mk, [])
 
     def upper(self, p, mk) -> float:
-        """U[p,m]: base + all channel potentials, or the fixed demand in cost mode."""
+        """U[p,m]: base + all channel potentials (over the periods, with their carry-over), or the
+        fixed demand in cost mode."""
         if self.cost_mode:
             return self.pm(p, mk, "demand", 0.0)
+        if self.calendar.named:
+            return periods.horizon_bound(self, p, mk)
         return self.pm(p, mk, "base_demand", 0.0) + sum(self.potential(p, mk, c) for c in self.channels_of(mk))
+
+    def demand_share(self, p, mk, period) -> float:
+        """The pair's share of its horizon demand in the period."""
+        return self.calendar.demand_share(p, self.products[p]["category"], mk, period)
 
     def warehouse_has_linehaul(self, w) -> bool:
         return w in self.stocked_warehouses
@@ -272,15 +330,13 @@ class PlanChecker:
                 self.flag("row 2 e <= r", f"{mk}/{regime}", 1.0)
 
     def check_demand(self):
-        """Rows 5-7 (profit mode): channel-driven demand, U bound, committed volume."""
-        if self.cost_mode:
-            return
-        for (p, mk), q in self.Z.items():
-            base = self.pm(p, mk, "base_demand", 0.0)
-            unlocked = base + sum(self.potential(p, mk, c) for c in self.channels_of(mk) if (mk, c) in self.S)
-            self.leq("row 5 demand from channels", f"{p}@{mk}", q, unlocked)
-            self.leq("row 6 q <= U z", f"{p}@{mk}", q, self.upper(p, mk))
-            self.leq("row 7 committed volume", f"{p}@{mk}", self.pm(p, mk, "min_units", 0.0), q)
+        """Rows 5-7 (periods.py): channel-driven demand per period, U bound, committed volume;
+        channels run only in entered markets (row 1_t)."""
+        periods.check_sales(self)
+        if self.calendar.named:
+            for (mk, c, t) in self.active:
+                if mk not in self.E:
+                    self.flag("row 1 s <= e (period)", f"{mk}/{c}/{t}", 1.0)
 
     def check_lanes_used(self):
         """Row 4 / section 2: flows only on usable lanes within the pair's promise, through open warehouses."""
@@ -306,57 +362,12 @@ class PlanChecker:
                 self.flag("row 4 lane slower than the promise", f"{p}@{mk}/{lane_id}", self.lead_time(lane) - promise)
 
     def check_balances(self):
-        """Rows 8-9: market balance per pair and warehouse balance per product and warehouse."""
-        into = defaultdict(float)
-        stock_in, stock_out = defaultdict(float), defaultdict(float)
-        for (p, lane_id), units in self.flows.items():
-            lane = self.lanes.get(lane_id)
-            if lane is None:
-                continue
-            kind = self.lane_kind(lane)
-            if kind == "linehaul":
-                stock_in[(p, lane["to"])] += units
-            else:
-                into[(p, lane["to"])] += units
-                if kind == "lastmile":
-                    stock_out[(p, lane["from"])] += units
-        for key in set(into) | set(self.Z):
-            self.eq("row 8 market balance", "@".join(key), into.get(key, 0.0), self.Z.get(key, 0.0))
-        for key in set(stock_in) | set(stock_out):
-            self.eq("row 9 warehouse balance", "@".join(key), stock_in.get(key, 0.0), stock_out.get(key, 0.0))
-        if self.single_sourcing:
-            lanes_of_pair = defaultdict(int)
-            for (p, lane_id), units in self.flows.items():
-                lane = self.lanes.get(lane_id)
-                if units > 0 and lane is not None and self.lane_kind(lane) != "linehaul":
-                    lanes_of_pair[(p, lane["to"])] += 1
-            for key, count in lanes_of_pair.items():
-                if count > 1:
-                    self.flag("single sourcing: one lane per product-market", "@".join(key), count - 1)
+        """Rows 8_t and 9_t (periods.py)."""
+        periods.check_balances(self)
 
     def check_capacities(self):
-        """Rows 10-11: warehouse inbound volume and lane chargeable-weight capacity."""
-        inbound, lane_kg = defaultdict(float), defaultdict(float)
-        for (p, lane_id), units in self.flows.items():
-            lane = self.lanes.get(lane_id)
-            if lane is None or p not in self.products:
-                continue
-            lane_kg[lane_id] += self.chargeable_kg(p, lane) * units
-            if self.lane_kind(lane) == "linehaul":
-                inbound[lane["to"]] += self.products[p]["volume_m3"] * units
-        self.utilisation = {}
-        self.peak_utilisation = {}  # rows per period only (periods.py)
-        for w in self.Y:
-            cap = self.warehouses.get(w, {}).get("capacity_m3")
-            if cap is not None and not math.isnan(cap):
-                self.leq("row 10 warehouse capacity", w, inbound.get(w, 0.0), cap)
-                self.utilisation[w] = inbound.get(w, 0.0) / cap
-            else:
-                self.utilisation[w] = None
-        for lane_id, kg in lane_kg.items():
-            cap = self.lanes[lane_id]["capacity_kg"]
-            if cap is not None and not math.isnan(cap):
-                self.leq("row 11 lane capacity", lane_id, kg, cap)
+        """Rows 10_t and 11_t (periods.py)."""
+        periods.check_capacities(self)
 
     def check_service(self):
         """Row 12: volume-weighted lead time per market <= target (and the KPI for every market);
@@ -393,9 +404,6 @@ class PlanChecker:
             if self.lead_time(lane) <= days_by_market[lane["to"]] + 1e-9:
                 fast[lane["to"]] += units
         return fast
-
-    def check_period_rows(self):
-        """Rows that exist only in a multi-period plan (check_periods.py)."""
 
     def revenue_by_market(self) -> dict:
         rev = defaultdict(float)
@@ -466,7 +474,6 @@ class PlanChecker:
             if lane is None or p not in self.products:
                 continue
             kind = self.lane_kind(lane)
-            terms["transport"] += self.transport_cost(p, lane) * units
             if kind == "direct":
                 mk = lane["to"]
                 parcel = self.price(p, mk) * self.products[p]["units_per_order"]
@@ -479,8 +486,10 @@ class PlanChecker:
                 w = self.warehouses[lane["from"]]
                 terms["handling"] += w["handling_cost_per_unit"] * units
                 terms["duties"] += self.duty_rate(p, lane["to"]) * self.products[p]["unit_cost"] * units
+        transport, marketing, stock_holding = self.period_terms()
+        terms["transport"], terms["marketing"] = transport, marketing
+        terms["holding"] += stock_holding
         terms["warehouse_fixed"] = sum(self.warehouses[w]["fixed_cost"] for w in self.Y if w in self.warehouses)
-        terms["marketing"] = sum(self.market_channels[k]["activation_cost"] for k in self.S if k in self.market_channels)
         terms["market_entry"] = sum(self.markets[mk]["entry_cost"] for mk in self.E if mk in self.markets)
         terms["regimes"] = sum(self.regime_cost.get(g, 0.0) for g in self.R)
         terms["certifications"] = sum(self.cert_cost.get(k, 0.0) for (_, k) in self.K)
@@ -488,6 +497,21 @@ class PlanChecker:
         terms["payment_loss"] = sum(self.loss(mk, rev) for mk in self.markets)
         terms["fx"] = sum(self.markets[mk]["fx_cost_rate"] * r for mk, r in rev.items())
         return terms
+
+    def period_terms(self) -> tuple[float, float, float]:
+        """The terms that depend on the period: transport at each period's freight multiplier,
+        channels paid per period run (activation_cost * the period's share), and holding on
+        stock carried from a period into the next (unit_cost * holding_rate * its days / 365),
+        added to the pipeline holding of money_terms."""
+        transport = sum(self.transport_cost(p, self.lanes[lane_id]) * self.calendar.freight(self.lanes[lane_id]["mode"], t)
+                        * units for (p, lane_id, t), units in self.flow_t.items())
+        marketing = sum(self.market_channels[(mk, c)]["activation_cost"] * self.calendar.share(t) for (mk, c, t) in self.active)
+        rate, holding = self.settings["holding_rate"], 0.0
+        for (p, w, t), units in self.stock.items():
+            after = self.calendar.after(t)
+            if after is not None:
+                holding += self.products[p]["unit_cost"] * rate * self.calendar.length[after] / 365.0 * units
+        return transport, marketing, holding
 
     def check_budgets(self, terms: dict):
         """Rows 13-16: money and count limits."""
@@ -511,7 +535,6 @@ class PlanChecker:
         self.check_balances()
         self.check_capacities()
         self.check_service()
-        self.check_period_rows()
         rev = self.revenue_by_market()
         self.check_payment_risk(rev)
         terms = self.money_terms(rev)

@@ -1,4 +1,4 @@
-"""Classic facility-location benchmarks read as xborder instances (MODEL.md section 7).
+"""Classic facility-location benchmarks read as xborder instances (docs/model.md, "Classic special cases").
 
 OR-Library capacitated warehouse location (`cap41`..`cap134`, `capa`/`capb`/`capc`) and Holmberg's
 single-source instances (`p1`..`p71`) become: one product of volume 1 and weight 1 at zero price

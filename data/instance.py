@@ -52,7 +52,7 @@ class Instance:
 
     @property
     def seasonal(self) -> bool:
-        """A `periods` table makes the plan multi-period (models/seasonal.py)."""
+        """A `periods` table puts the plan on a calendar (models/axis.py)."""
         return len(self.tables["periods"]) > 0
 
     def table(self, name: str) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Derived data of MODEL.md sections 2, 3 and 5, computed once with pandas before any model.
+"""Derived data of docs/model.md ("Network and demand", "Objective"), computed once with pandas before any model.
 
 `Network` holds the sparse sets the model is indexed by:
 
@@ -115,7 +115,7 @@ def _lanes(lanes: pd.DataFrame, markets, warehouses, settings) -> pd.DataFrame:
 
 
 def _candidate_pairs(tables, products, markets) -> pd.DataFrame:
-    """All product x market pairs with the product-market overrides applied (MODEL.md s.5)."""
+    """All product x market pairs with the product-market overrides applied (docs/model.md, "Objective")."""
     p = products.reset_index()[["product", "category", "unit_cost", "base_price", "weight_kg", "volume_m3", "popularity", "units_per_order"]]
     m = markets.reset_index()[["market", "price_index", "duty_rate", "de_minimis_value", "max_lead_time_days"]]
     pairs = p.merge(m, how="cross")
@@ -158,7 +158,7 @@ def _offerable_pairs(candidates: pd.DataFrame, objective: str) -> pd.DataFrame:
 
 
 def _potentials(tables, pairs: pd.DataFrame) -> pd.DataFrame:
-    """pot[p,m,c] of MODEL.md section 3, for the pairs that exist; zero potentials dropped."""
+    """pot[p,m,c] of docs/model.md ("Network and demand"), for the pairs that exist; zero potentials dropped."""
     mc = tables["market_channels"][["market", "channel", "reach", "conversion", "viral", "activation_cost"]]
     pot = pairs[["product", "market", "category", "popularity", "units_per_order"]].reset_index(names="pair").merge(mc, on="market")
     fit = tables["channel_fit"][["channel", "category", "fit"]]

@@ -82,7 +82,7 @@ def _parse_column(raw: RawTable, table: Table, column: Column, values: pd.Series
                 log.error(raw.file, table.name, "a value is required", row, column.name)
             parsed.append(column.default if not column.required else None)
             continue
-        ok, result = _PARSERS[column.kind](value, raw.strict_types)
+        ok, result = PARSERS[column.kind](value, raw.strict_types)
         if not ok:
             log.error(raw.file, table.name, f"expected {result}, got {_show(value)}", row, column.name)
             parsed.append(None)
@@ -213,7 +213,7 @@ def _parse_text(value, strict):
     return True, str(value).strip()
 
 
-_PARSERS = {
+PARSERS = {
     Kind.NUMBER: _parse_number,
     Kind.INTEGER: _parse_integer,
     Kind.BOOL: _parse_bool,
@@ -236,7 +236,7 @@ def parse_settings(raw: dict, file: str, strict: bool, default_name: str, log: I
             continue
         if not strict and spec.range in PERCENT_RANGES and isinstance(value, str) and value.strip().endswith("%"):
             value = _percent_text(value)
-        ok, result = _PARSERS[spec.kind](value, strict)
+        ok, result = PARSERS[spec.kind](value, strict)
         if ok and spec.kind in (Kind.NUMBER, Kind.INTEGER) and not spec.range.contains(np.float64(result)):
             ok, result = False, spec.range.value
         if ok and spec.kind in (Kind.NUMBER, Kind.INTEGER) and abs(result) >= MAX_MAGNITUDE:

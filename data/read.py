@@ -153,7 +153,7 @@ def _records_frame(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, index=range(len(records)))
 
 
-def _read_csv(file: Path) -> pd.DataFrame:
+def read_csv_table(file: Path) -> pd.DataFrame:
     """One CSV file as text cells; not UTF-8, or separated by semicolons, is an error that says so."""
     text = read_text(file, "the CSV file")
     header = text.splitlines()[0] if text.strip() else ""
@@ -173,7 +173,7 @@ def _read_csv(file: Path) -> pd.DataFrame:
 def _read_csv_folder(path: Path) -> RawInstance:
     tables = {}
     for file in sorted(path.glob("*.csv")):
-        frame = _read_csv(file)
+        frame = read_csv_table(file)
         tables[file.stem] = RawTable(file.stem, file.name, frame.astype(object), list(range(2, len(frame) + 2)), False)
     settings_path = path / "settings.json"
     if not settings_path.is_file():

@@ -1,4 +1,4 @@
-"""Scenario files: named sets of overrides of a base instance (docs/scenarios.md).
+"""Scenario files: named sets of overrides of a base instance (docs/decision-support.md, "Scenario files").
 
 A scenario file is a table with the columns scenario, table, action, column, value, where (and,
 for stochastic studies, probability); a scenario is every row with the same name. It is read from
@@ -19,10 +19,10 @@ import pandas as pd
 
 from .errors import InstanceError, Issue, did_you_mean, shown
 from .instance import Instance, ScenarioOrigin, load_document
-from .parse import _PARSERS
-from .read import _read_csv, parse_json
+from .parse import PARSERS
+from .read import read_csv_table, parse_json
 from .schema import SETTINGS, TABLES, Kind
-from .write import _settings, instance_tables
+from .write import instance_tables, non_default_settings
 
 ACTIONS = ("set", "scale", "add", "exclude", "include")
 FILE_COLUMNS = ("scenario", "table", "action", "column", "value", "where", "probability")
@@ -76,7 +76,7 @@ def _rows_of(path: Path) -> tuple[list[dict], list[int], str]:
         raise ScenarioError([Issue(str(path), "-", "no such file")])
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame = _read_csv(path)
+        frame = read_csv_table(path)
         return _records(frame), list(range(2, len(frame) + 2)), path.name
     if suffix in (".xlsx", ".xlsm"):
         try:
@@ -185,7 +185,7 @@ class _Reader:
         value = record.get("probability")
         if _blank(value):
             return None
-        ok, number = _PARSERS[Kind.NUMBER](value, False)
+        ok, number = PARSERS[Kind.NUMBER](value, False)
         if not ok or not 0 <= number <= 1:
             self.error(row, "probability", f"expected a number in [0, 1], got {value!r}")
             return None
@@ -231,7 +231,7 @@ class _Reader:
         if _blank(value):
             self.error(row, "value", f"{action} needs a number")
             return None
-        ok, result = _PARSERS[kind](value, False)
+        ok, result = PARSERS[kind](value, False)
         if not ok:
             self.error(row, "value", f"{what} expects {result}, got {value!r}")
             return None
@@ -262,7 +262,7 @@ class _Reader:
             kind = schema.column(key).kind
             typed = []
             for value in values.split("|"):
-                ok, result = _PARSERS[kind](value.strip(), False)
+                ok, result = PARSERS[kind](value.strip(), False)
                 if not ok:
                     self.error(row, "where", f"{table}.{key} expects {result}, got '{value.strip()}'")
                 typed.append(result)
@@ -279,7 +279,7 @@ class _Reader:
             if key not in schema.column_names:
                 self.error(row, "value", f"table {table} has no column '{key}'{did_you_mean(key, schema.column_names)}")
                 continue
-            ok, result = _PARSERS[schema.column(key).kind](value, False)
+            ok, result = PARSERS[schema.column(key).kind](value, False)
             if not ok:
                 self.error(row, "value", f"{table}.{key} expects {result}, got '{value}'")
                 continue
@@ -364,7 +364,7 @@ def scenario_document(instance: Instance, scenario: Scenario) -> dict:
         _apply_one(settings, tables, o)
     if not any(o.table == "settings" and o.column == "name" for o in scenario.overrides):
         settings["name"] = f"{instance.name}-{scenario.name}"
-    return {"settings": {k: v for k, v in _settings(settings).items()}, **instance_tables(tables)}
+    return {"settings": {k: v for k, v in non_default_settings(settings).items()}, **instance_tables(tables)}
 
 
 def apply_scenarios(instance: Instance, scenarios: list[Scenario]) -> list[Instance]:

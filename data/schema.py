@@ -1,4 +1,4 @@
-"""The instance schema as data: every table, column, type, default and range of INSTANCE.md.
+"""The instance schema as data: every table, column, type, default and range of the instance format (README.md, "Instance format").
 
 Readers and validators consult this table; nothing about a column's meaning is hard-coded
 elsewhere. `Column.default` is the value an absent or blank optional cell takes (`None` means

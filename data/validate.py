@@ -1,4 +1,4 @@
-"""Named load-time checks of INSTANCE.md. Each `check_*` appends located issues to the log.
+"""Named load-time checks of the instance format (README.md, "Instance format"; docs/model.md, "Choices where the specification leaves room"). Each `check_*` appends located issues to the log.
 
 Table checks run on the typed tables; network checks run on the derived `Network` because they
 are about what can be served within a promise.

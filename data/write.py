@@ -36,7 +36,7 @@ def _records(frame: pd.DataFrame, table: str) -> list[dict]:
     return out
 
 
-def _settings(settings: dict) -> dict:
+def non_default_settings(settings: dict) -> dict:
     return {k: v for k, v in settings.items() if v is not None and (k == "name" or v != SETTINGS[k].default)}
 
 
@@ -46,7 +46,7 @@ def instance_tables(tables: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
 
 
 def write_json(settings: dict, tables: dict[str, pd.DataFrame], path: Path):
-    doc = {"settings": _settings(settings), **instance_tables(tables)}
+    doc = {"settings": non_default_settings(settings), **instance_tables(tables)}
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
@@ -68,13 +68,13 @@ def write_csv_folder(settings: dict, tables: dict[str, pd.DataFrame], folder: Pa
     staging.mkdir(parents=True)
     for name, records in instance_tables(tables).items():
         write_csv(_frame(records, name), staging / f"{name}.csv")
-    (staging / "settings.json").write_text(json.dumps(_settings(settings), indent=1) + "\n", encoding="utf-8")
+    (staging / "settings.json").write_text(json.dumps(non_default_settings(settings), indent=1) + "\n", encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
 
 
 def write_xlsx(settings: dict, tables: dict[str, pd.DataFrame], path: Path):
-    sheets = {"settings": pd.DataFrame(list(_settings(settings).items()), columns=["key", "value"])}
+    sheets = {"settings": pd.DataFrame(list(non_default_settings(settings).items()), columns=["key", "value"])}
     sheets.update({name: _frame(records, name) for name, records in instance_tables(tables).items()})
     write_workbook(sheets, path)
 

@@ -1,4 +1,5 @@
-"""The recipe: assemble the MODEL.md formulation from its parts for a chosen `Formulation`."""
+"""The recipe: assemble the model of docs/model.md from its parts for a chosen `Formulation`, over
+the instance's period axis (one period without a `periods` table)."""
 
 from __future__ import annotations
 
@@ -9,45 +10,74 @@ import pyomo.environ as pyo
 from ..data.instance import Instance
 from ..data.presolve import presolve as presolve_network
 from . import parts
+from .axis import period_axis
+from .columns import structure_of
 from .cuts import active_separators
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from .index import build_index
 
 STRATEGIC = ("e", "r", "s", "y", "v")  # markets, regimes, channels, warehouses, mitigation: rounded first
+FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s")  # decided before the uncertainty resolves (docs/uncertainty.md)
+
+
+class FormulationError(ValueError):
+    """A formulation option the instance cannot take (the message says which and why)."""
+
+
+def check_formulation(instance: Instance, form: Formulation):
+    """Several periods take the default demand, flow and sourcing options (linking either way):
+    the others are refused, naming them."""
+    if instance.seasonal and len(instance.tables["periods"]) > 1 and (
+            form.flow is not Flow.ARC or form.sourcing is not Sourcing.SPLIT or form.demand is not Demand.AGGREGATED):
+        raise FormulationError("multi-period plans use flow=arc, sourcing=split, demand=aggregated "
+                               f"(asked: {form}); linking may be strong or weak")
 
 
 def build_model(instance: Instance, form: Formulation | None = None, presolve: bool = True) -> pyo.ConcreteModel:
-    """Return the Pyomo model of `instance` (rows 1-21 and the section-5 objective); with a
-    `periods` table, the multi-period model (models/seasonal.py).
+    """The Pyomo model of `instance` (rows 1-21, the period rows, and the objective).
 
-    With `presolve`, dominated arcs and never-profitable pairs are removed first (data/presolve.py);
-    the report is kept on the model as `presolve_report`."""
+    With `presolve` and one period, dominated arcs and never-profitable pairs are removed first
+    (data/presolve.py); the report is kept on the model as `presolve_report`. Several periods are
+    built without it: a cheaper but slower linehaul, or a lane with a peak surcharge, is not
+    dominated any more."""
     form = form or Formulation()
-    if instance.seasonal:
-        from .seasonal import build_seasonal_model
-
-        return build_seasonal_model(instance, form)  # no presolve: transit times and periods change what dominates
+    check_formulation(instance, form)
     network, report = instance.network, None
-    if presolve:
+    if presolve and not instance.seasonal:
         network, report = presolve_network(instance.network, instance.settings)
     ix = build_index(instance, with_routes=form.flow is Flow.PATH, network=network)
     m = pyo.ConcreteModel(name=instance.name)
     m.formulation = form
     m.presolve_report = report
+    parts.declare_variables(m, ix, period_axis(instance, ix), form)
+    _portfolio_rows(m, ix, form)
+    _fulfilment_rows(m, ix, form)
+    _money_and_risk_rows(m, ix)
+    parts.add_objective(m, ix)
+    structure = structure_of(m)
+    structure.separators = functools.partial(active_separators, m)  # asked at solve time
+    structure.strategic = m.cols.mask(STRATEGIC)
+    return m
 
-    parts.declare_variables(m, ix, form)
 
+def _portfolio_rows(m, ix, form: Formulation):
+    """Rows 1-3 and, in profit mode, 5-7 with the carry-over rows of several periods."""
     parts.add_entry_links(m, ix)
     parts.add_regime_links(m, ix)
     parts.add_certification_links(m, ix)
-    if not ix.cost_mode:
-        if form.demand is Demand.BY_CHANNEL:
-            parts.add_channel_demand_split(m, ix)
-        else:
-            parts.add_channel_demand(m, ix)
-        parts.add_demand_bound(m, ix)
-        parts.add_committed_volume(m, ix)
+    if ix.cost_mode:
+        return
+    if form.demand is Demand.BY_CHANNEL:
+        parts.add_channel_demand_split(m, ix)
+    else:
+        parts.add_channel_demand(m, ix)
+        parts.add_carried_channel_sales(m, ix)
+    parts.add_demand_bound(m, ix)
+    parts.add_committed_volume(m, ix)
 
+
+def _fulfilment_rows(m, ix, form: Formulation):
+    """Rows 8-12b, strong linking and single sourcing as the formulation asks."""
     parts.add_market_balance(m, ix)
     if form.flow is Flow.ARC:
         parts.add_warehouse_balance(m, ix)
@@ -60,12 +90,11 @@ def build_model(instance: Instance, form: Formulation | None = None, presolve: b
     if form.sourcing is Sourcing.SINGLE:
         parts.add_single_sourcing(m, ix)
 
+
+def _money_and_risk_rows(m, ix):
+    """Rows 13-21."""
     parts.add_budgets(m, ix)
     parts.add_count_limits(m, ix)
     parts.add_mitigation(m, ix)
     parts.add_payment_risk_cap(m, ix)
     parts.add_concentration(m, ix)
-    parts.add_objective(m, ix)
-    m.xb_separators = functools.partial(active_separators, m)  # asked at solve time
-    m.xb_strategic = m.cols.mask(STRATEGIC)
-    return m

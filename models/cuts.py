@@ -107,7 +107,10 @@ def lifted_families(m) -> dict:
 def active_separators(m) -> tuple:
     """The separators whose families are all in the model and active: channel-demand cuts for the
     aggregated demand rows (profit mode), mitigation cuts when a market can buy mitigation. A
-    family switched off (e.g. to study its effect) takes its cuts with it."""
+    family switched off (e.g. to study its effect) takes its cuts with it. The cuts are stated for
+    one period whose demand is the horizon's (none for several periods)."""
+    if m.axis.count > 1 or not np.all(m.axis.W == 1.0):
+        return ()
     found = []
     for separator, families in lifted_families(m).items():
         blocks = [m.component(name) for name in families]

@@ -1,69 +1,93 @@
-"""Read a solved Pyomo model back into a plan: plain data, no Pyomo objects."""
+"""Read a solved model back into a plan: plain data, no Pyomo objects, one shape for one or many
+periods (docs/model.md, "The solution file"): with a `periods` table the per-period records
+(channels, portfolio, flows) carry their `period` and the plan has the end-of-period `stock`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyomo.environ as pyo
 
+from .columns import structure_of
 from .formulation import Flow
+from .parts import over_periods
 
 ZERO = 1e-9  # values this close to zero are solver noise and are reported as 0
 
 
-def _values(var, keys) -> np.ndarray:
-    values = np.fromiter((var[k].value or 0.0 for k in keys), dtype=float, count=len(keys))
+def column_values(m) -> np.ndarray:
+    """Every column's value (unset: 0), in column order, with solver noise below ZERO set to 0
+    (every column is >= 0)."""
+    columns = structure_of(m).columns
+    values = np.fromiter((v.value or 0.0 for v in columns), dtype=float, count=len(columns))
     values[np.abs(values) < ZERO] = 0.0
     return values
 
 
-def _chosen(var) -> list:
-    return [k for k in var.index_set() if (var[k].value or 0.0) > 0.5]
+def _per_period(m, values: np.ndarray, name: str, size: int, periods: int) -> np.ndarray:
+    """(periods, size) values of a per-period variable."""
+    i, t = over_periods(periods, size)
+    return values[m.cols.at(name, i, t)].reshape(periods, size)
 
 
-def arc_flows(m) -> np.ndarray:
-    """Flow on every arc; in path form the sum of the route flows that use the arc."""
-    ix = m.ix
+def arc_flows(m, values: np.ndarray) -> np.ndarray:
+    """(periods, arcs) flow on every arc; in path form (one period) the sum of the route flows
+    that use the arc."""
+    ix, T = m.ix, m.axis.count
     if m.flow_form is Flow.ARC:
-        return _values(m.x, range(len(ix.arcs)))
-    route = _values(m.xr, range(len(ix.routes)))
+        return _per_period(m, values, "x", len(ix.arcs), T)
+    route = values[m.cols.span("xr")]
     flows = np.zeros(len(ix.arcs))
     np.add.at(flows, ix.routes["last"].to_numpy(dtype=int), route)
     first = ix.routes["first"].to_numpy(dtype=int)
     np.add.at(flows, first[first >= 0], route[first >= 0])
-    return flows
+    return flows[None, :]
+
+
+def _chosen(m, values: np.ndarray, name: str) -> list:
+    return [k for k, v in zip(m.cols.keys[name], values[m.cols.span(name)]) if v > 0.5]
 
 
 def extract_plan(m: pyo.ConcreteModel) -> dict:
-    """Decisions and flows of a solved model, in the solution-file layout (docs/solution.md)."""
-    if hasattr(m, "seasons"):
-        from .seasonal import extract_seasonal_plan
-
-        return extract_seasonal_plan(m)
-    ix = m.ix
-    pairs, channels, certs, arcs = ix.pairs, ix.channels, ix.certs, ix.arcs
-    z = _values(m.z, range(len(pairs))) > 0.5
-    q = _values(m.q, range(len(pairs)))
-    flows = arc_flows(m)
-    used = flows > 0
-    lanes = ix.lanes
-    return {
-        "markets": _chosen(m.e),
-        "regimes": _chosen(m.r),
-        "channels": [{"market": channels.at[k, "market"], "channel": channels.at[k, "channel"]} for k in _chosen(m.s)],
-        "portfolio": [
-            {"product": p, "market": mk, "units": float(u), "price": float(price)}
-            for p, mk, u, price in zip(pairs["product"][z], pairs["market"][z], q[z], pairs["price"][z])
-        ],
-        "certifications": [
-            {"product": certs.at[k, "product"], "certification": certs.at[k, "certification"]} for k in _chosen(m.kappa)
-        ],
-        "warehouses": _chosen(m.y),
-        "mitigations": [{"market": mk, "covered_revenue": float(max(m.Rv[mk].value or 0.0, 0.0))} for mk in _chosen(m.v)],
-        "flows": [
-            {
-                "product": p, "lane": lane, "kind": kind,
-                "from": lanes.at[lane, "from"], "to": lanes.at[lane, "to"], "units": float(u),
-            }
-            for p, lane, kind, u in zip(arcs["product"][used], arcs["lane"][used], arcs["kind"][used], flows[used])
-        ],
+    """Decisions and flows of a solved model, in the solution-file layout."""
+    ix, axis = m.ix, m.axis
+    T, names = axis.count, axis.names
+    values = column_values(m)
+    pairs, channels, certs, arcs, lanes = ix.pairs, ix.channels, ix.certs, ix.arcs, ix.lanes
+    n, K = len(pairs), len(channels)
+    z = values[m.cols.at("z", np.arange(n))] > 0.5
+    q = _per_period(m, values, "q", n, T)
+    s = _per_period(m, values, "s", K, T) > 0.5
+    flows = arc_flows(m, values)
+    when = (lambda t: {"period": names[t]}) if axis.named else (lambda t: {})  # noqa: E731
+    covered = dict(zip(m.cols.keys["Rv"], values[m.cols.span("Rv")]))
+    plan = {
+        "markets": _chosen(m, values, "e"),
+        "regimes": _chosen(m, values, "r"),
+        "channels": [{"market": channels.at[k, "market"], "channel": channels.at[k, "channel"], **when(t)}
+                     for t, k in zip(*np.nonzero(s))],
+        "portfolio": [{"product": pairs.at[i, "product"], "market": pairs.at[i, "market"], "units": float(q[t, i]),
+                       "price": float(pairs.at[i, "price"]), **when(t)}
+                      for t in range(T) for i in np.flatnonzero(z)],
+        "certifications": [{"product": certs.at[k, "product"], "certification": certs.at[k, "certification"]}
+                           for k in _chosen(m, values, "kappa")],
+        "warehouses": _chosen(m, values, "y"),
+        "mitigations": [{"market": mk, "covered_revenue": float(max(covered[mk], 0.0))} for mk in _chosen(m, values, "v")],
+        "flows": [{"product": arcs.at[a, "product"], "lane": arcs.at[a, "lane"], "kind": arcs.at[a, "kind"],
+                   "from": lanes.at[arcs.at[a, "lane"], "from"], "to": lanes.at[arcs.at[a, "lane"], "to"],
+                   "units": float(flows[t, a]), **when(t)}
+                  for t, a in zip(*np.nonzero(flows > 0))],
     }
+    if axis.named:
+        plan["stock"] = _stock(m, values)
+    return plan
+
+
+def _stock(m, values: np.ndarray) -> list[dict]:
+    """End-of-period stock, as the model's own stock columns hold it (docs/model.md, row 9_t)."""
+    axis, G, T = m.axis, len(m.axis.stock_keys), m.axis.count
+    if T == 1 or not G:
+        return []
+    stock = _per_period(m, values, "stock", G, T - 1)
+    keys = axis.stock_keys
+    return [{"product": keys[g][0], "warehouse": keys[g][1], "period": axis.names[t], "units": float(stock[t, g])}
+            for t, g in zip(*np.nonzero(stock > 0))]

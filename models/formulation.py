@@ -1,4 +1,4 @@
-"""Formulation options of MODEL.md section 6 as typed choices, and their registry.
+"""Formulation options (docs/model.md, "Formulation options") as typed choices, and their registry.
 
 A `Formulation` is a frozen record of four enum choices. `Formulation.parse("linking=weak,flow=path")`
 reads the CLI's spelling; `OPTIONS` documents every choice for `xborder formulations`.

@@ -88,7 +88,7 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
 
 
 def _routes(arcs: pd.DataFrame) -> pd.DataFrame:
-    """Path form (MODEL.md s.6): a direct arc alone, or a linehaul arc then a last-mile arc of p via w."""
+    """Path form (docs/model.md, "Formulation options"): a direct arc alone, or a linehaul arc then a last-mile arc of p via w."""
     pos = arcs.reset_index(names="arc")
     direct = pos.loc[pos["kind"] == DIRECT, ["arc", "pair"]].rename(columns={"arc": "last"})
     direct["first"] = -1

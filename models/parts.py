@@ -1,8 +1,12 @@
-"""Formulation parts: `declare_*` adds variables, each `add_*` one constraint family.
+"""Formulation parts over the period axis: `declare_variables` adds the columns, each `add_*` one
+constraint family.
 
-Row numbers refer to MODEL.md section 4. Every family is built vectorised from the sparse
-`ModelIndex` as one `LinearRows` block (numpy triplets, no per-row Python work); variables are
-ordinary Pyomo `Var` components laid out in one global column order (`Columns`). None of these
+Row numbers are those of docs/model.md ("Constraints" and "Periods"). Every family is written
+once for any number of periods (`models/axis.py`): per-period columns (channels `s`, sales `q`,
+flows `x`, stock) have one block per period, and a family's rows for period t use that period's
+columns and data; horizon rows sum over the periods. With one period every family gives exactly
+the one-period rows of docs/model.md. Each family is built vectorised from the sparse
+`ModelIndex` as one `LinearRows` block (numpy triplets, no per-row Python work). None of these
 functions reads files, solves or prints.
 """
 
@@ -14,100 +18,58 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from ..data.network import LASTMILE, LINEHAUL
+from .axis import PeriodAxis
+from .columns import INF, Columns, ModelStructure, add_rows, structure_of
 from .formulation import Demand, Flow, Formulation, Sourcing
 from .index import ModelIndex
-from .rows import LinearRows, RowBuilder
+from .rows import RowBuilder
 
-INF = np.inf
-
-
-class Columns:
-    """The global column order: each variable component owns a contiguous range of columns."""
-
-    def __init__(self, model):
-        self.model = model
-        self.start: dict[str, int] = {}
-        self.keys: dict[str, pd.Index] = {}
-        self.domains: dict[str, object] = {}
-        self.vars: list = []
-
-    def declare(self, name: str, keys, domain) -> pyo.Var:
-        keys = list(keys)
-        var = pyo.Var(keys, domain=domain, dense=True)
-        setattr(self.model, name, var)
-        self.start[name] = len(self.vars)
-        self.keys[name] = pd.Index(keys)
-        self.domains[name] = domain
-        self.vars.extend(var.values())
-        return var
-
-    def at(self, name: str, positions) -> np.ndarray:
-        """Columns of `name` by position (0..n-1) in its key list."""
-        return self.start[name] + np.asarray(positions, dtype=np.int64)
-
-    def of(self, name: str, keys) -> np.ndarray:
-        """Columns of `name` by key."""
-        pos = self.keys[name].get_indexer(list(keys))
-        if (pos < 0).any():
-            raise KeyError(f"unknown keys for {name}")
-        return self.start[name] + pos
-
-    def __len__(self):
-        return len(self.vars)
-
-    def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Column lower and upper bounds and integrality, from the block domains and fixings."""
-        n = len(self.vars)
-        lower, upper, integer = np.zeros(n), np.full(n, np.inf), np.zeros(n, dtype=bool)
-        for name, start in self.start.items():
-            end = start + len(self.keys[name])
-            if self.domains[name] is pyo.Binary:
-                upper[start:end], integer[start:end] = 1.0, True
-        fixed = np.fromiter((v.fixed for v in self.vars), dtype=bool, count=n)
-        for j in np.flatnonzero(fixed):
-            lower[j] = upper[j] = self.vars[j].value
-        return lower, upper, integer
-
-    def mask(self, names) -> np.ndarray:
-        """Boolean column mask of the named variable components (those declared)."""
-        mask = np.zeros(len(self.vars), dtype=bool)
-        for name in names:
-            if name in self.start:
-                mask[self.start[name]:self.start[name] + len(self.keys[name])] = True
-        return mask
-
-    def has(self, name: str) -> bool:
-        return name in self.start
+PER_PERIOD = ("s", "q", "x")  # decided anew in every period; the rest hold for the horizon
 
 
-def add_rows(m, name: str, builder: RowBuilder, lb, ub, keys=None):
-    """Attach a family as a `LinearRows` component named `name`; `keys` name its rows in the
-    planner's terms (a warehouse, a lane, a market), for explanations and marginal values."""
-    n = builder.n_rows
-    lb = np.broadcast_to(np.asarray(lb, dtype=float), (n,))
-    ub = np.broadcast_to(np.asarray(ub, dtype=float), (n,))
-    rows = LinearRows(builder.matrix(len(m.cols)), lb, ub, m.xb_columns)
-    rows.row_keys = [str(k) for k in keys] if keys is not None else None
-    if m.component(name) is not None:
-        m.del_component(name)
-    setattr(m, name, rows)
+# ---- the axis and the flows ------------------------------------------------------------------
 
 
-# ---- flows: arc variables or route variables --------------------------------------------------
+def over_periods(periods: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(position, period) arrays over every period, period by period."""
+    return np.tile(np.arange(size), periods), np.repeat(np.arange(periods), size)
 
 
-def flow_terms(m, rows, arcs, coefs):
-    """Triplets for sum coef * flow[arc] in the given rows; in path form each arc's flow is the
-    sum of the route flows that use it."""
+def fulfilment_arcs(ix: ModelIndex) -> pd.DataFrame:
+    """Direct and last-mile arcs: the ones that reach a customer."""
+    return ix.arcs[ix.arcs["kind"] != LINEHAUL]
+
+
+def flow_terms(m, rows, arcs, coefs, t=0):
+    """Triplets for sum coef * flow[arc, t] in the given rows; in path form (one period) each
+    arc's flow is the sum of the route flows that use it."""
     rows, arcs = np.asarray(rows, dtype=np.int64), np.asarray(arcs, dtype=np.int64)
     coefs = np.broadcast_to(np.asarray(coefs, dtype=float), arcs.shape)
     if m.flow_form is Flow.ARC:
-        return rows, m.cols.at("x", arcs), coefs
+        return rows, m.cols.at("x", arcs, t), coefs
     ptr, routes = m.ix_route_ptr, m.ix_route_ids
     counts = ptr[arcs + 1] - ptr[arcs]
     starts = np.repeat(ptr[arcs], counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     return np.repeat(rows, counts), m.cols.at("xr", routes[starts + offsets]), np.repeat(coefs, counts)
+
+
+def all_period_flows(m, rows, arcs, coefs):
+    """Triplets for sum_t coef * flow[arc, t]: a horizon row over every period's flows."""
+    T = m.axis.count
+    rows, arcs = np.asarray(rows, dtype=np.int64), np.asarray(arcs, dtype=np.int64)
+    coefs = np.broadcast_to(np.asarray(coefs, dtype=float), arcs.shape)
+    if T == 1:
+        return flow_terms(m, rows, arcs, coefs)
+    return np.tile(rows, T), m.cols.at("x", np.tile(arcs, T), np.repeat(np.arange(T), len(arcs))), np.tile(coefs, T)
+
+
+def all_period_sales(m, rows, pairs, coefs):
+    """Triplets for sum_t coef * q[pair, t]: a horizon row over every period's sales."""
+    T = m.axis.count
+    rows, pairs = np.asarray(rows, dtype=np.int64), np.asarray(pairs, dtype=np.int64)
+    coefs = np.broadcast_to(np.asarray(coefs, dtype=float), pairs.shape)
+    return np.tile(rows, T), m.cols.at("q", np.tile(pairs, T), np.repeat(np.arange(T), len(pairs))), np.tile(coefs, T)
 
 
 def _route_index(ix: ModelIndex):
@@ -122,40 +84,42 @@ def _route_index(ix: ModelIndex):
     return ptr, legs["route"].to_numpy(dtype=np.int64)
 
 
-# ---- variables (MODEL.md section 1) ----------------------------------------------------------
+# ---- variables (docs/model.md, "Decisions and sparse sets") -----------------------------------
 
 
-def declare_variables(m, ix: ModelIndex, form: Formulation):
-    """All columns, in one global order; fixes forced decisions (row 4) and cost-mode sales."""
+def declare_variables(m, ix: ModelIndex, axis: PeriodAxis, form: Formulation):
+    """All columns, in one global order; fixes forced decisions (row 4), cost-mode sales and
+    linehaul that would arrive after the horizon."""
     m.cols = cols = Columns(m)
-    m.ix = ix
-    m.flow_form = form.flow
-    markets = ix.markets
+    m.ix, m.axis, m.flow_form = ix, axis, form.flow
+    T, markets = axis.count, ix.markets
     cols.declare("e", markets.index, pyo.Binary)
     cols.declare("r", ix.regimes.index, pyo.Binary)
-    cols.declare("s", range(len(ix.channels)), pyo.Binary)
+    cols.declare("s", range(len(ix.channels)), pyo.Binary, T)
     cols.declare("z", range(len(ix.pairs)), pyo.Binary)
-    cols.declare("q", range(len(ix.pairs)), pyo.NonNegativeReals)
+    cols.declare("q", range(len(ix.pairs)), pyo.NonNegativeReals, T)
     if form.demand is Demand.BY_CHANNEL and not ix.cost_mode:
         cols.declare("qb", range(len(ix.pairs)), pyo.NonNegativeReals)
         cols.declare("qc", range(len(ix.potentials)), pyo.NonNegativeReals)
+    cols.declare("carry", range(len(axis.carry)), pyo.NonNegativeReals, T - 1)
     cols.declare("kappa", range(len(ix.certs)), pyo.Binary)
     cols.declare("y", ix.warehouses.index, pyo.Binary)
     mitigable = markets.index[markets["mitigation_cost"].notna()]
     cols.declare("v", mitigable, pyo.Binary)
     cols.declare("Rv", mitigable, pyo.NonNegativeReals)
     if form.flow is Flow.ARC:
-        cols.declare("x", range(len(ix.arcs)), pyo.NonNegativeReals)
+        cols.declare("x", range(len(ix.arcs)), pyo.NonNegativeReals, T)
     else:
         cols.declare("xr", range(len(ix.routes)), pyo.NonNegativeReals)
         m.ix_route_ptr, m.ix_route_ids = _route_index(ix)
+    cols.declare("stock", range(len(axis.stock_keys)), pyo.NonNegativeReals, T - 1)
     if form.sourcing is Sourcing.SINGLE:
         cols.declare("a", ix.arcs.index[ix.arcs["kind"] != LINEHAUL], pyo.Binary)
-    m.xb_columns = tuple(cols.vars)
-    _fix_forced(m, ix)
+    m.structure = ModelStructure(tuple(cols.vars), cols)
+    _fix_forced(m, ix, axis)
 
 
-def _fix_forced(m, ix: ModelIndex):
+def _fix_forced(m, ix: ModelIndex, axis: PeriodAxis):
     for market in ix.markets.index[ix.markets["must_enter"]]:
         m.e[market].fix(1)
     for w in ix.warehouses.index[ix.warehouses["must_open"]]:
@@ -163,26 +127,26 @@ def _fix_forced(m, ix: ModelIndex):
     forced = ix.pairs.index if ix.cost_mode else ix.pairs.index[ix.pairs["must_offer"]]
     for i in forced:
         m.z[i].fix(1)
+    n, A = len(ix.pairs), len(ix.arcs)
     if ix.cost_mode:
-        for i, d in enumerate(ix.pairs["demand"].to_numpy()):
-            m.q[i].fix(float(d))
-
-
-def _market_pos(m, markets) -> np.ndarray:
-    return m.cols.of("e", markets)
+        for (i, t), demand in np.ndenumerate(axis.U):
+            m.q[t * n + i].fix(float(demand))
+    for row, t in np.argwhere(axis.arrival < 0):
+        m.x[t * A + axis.line[row]].fix(0.0)
 
 
 # ---- portfolio and market entry (rows 1-3) ---------------------------------------------------
 
 
 def add_entry_links(m, ix: ModelIndex):
-    """Row 1: z[p,m] <= e[m], s[m,c] <= e[m], v[m] <= e[m]."""
+    """Row 1 (1_t for channels): z[p,m] <= e[m], s[m,c,t] <= e[m], v[m] <= e[m]."""
     c = m.cols
     n = len(ix.pairs)
-    b = RowBuilder(n).add(np.arange(n), c.at("z", np.arange(n)), 1.0).add(np.arange(n), _market_pos(m, ix.pairs["market"]), -1.0)
+    b = RowBuilder(n).add(np.arange(n), c.at("z", np.arange(n)), 1.0).add(np.arange(n), c.of("e", ix.pairs["market"]), -1.0)
     add_rows(m, "offer_needs_entry", b, -INF, 0.0)
-    k = len(ix.channels)
-    b = RowBuilder(k).add(np.arange(k), c.at("s", np.arange(k)), 1.0).add(np.arange(k), _market_pos(m, ix.channels["market"]), -1.0)
+    k, t = over_periods(m.axis.count, len(ix.channels))
+    rows = np.arange(len(k))
+    b = RowBuilder(len(k)).add(rows, c.at("s", k, t), 1.0).add(rows, c.of("e", ix.channels["market"].to_numpy()[k]), -1.0)
     add_rows(m, "channel_needs_entry", b, -INF, 0.0)
     mit = c.keys["v"]
     b = RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("v", mit), 1.0).add(np.arange(len(mit)), c.of("e", mit), -1.0)
@@ -210,16 +174,49 @@ def add_certification_links(m, ix: ModelIndex):
 
 
 def add_channel_demand(m, ix: ModelIndex):
-    """Row 5: q[p,m] - base[p,m] z[p,m] - sum_c pot[p,m,c] s[m,c] <= 0."""
-    c, n, pot = m.cols, len(ix.pairs), ix.potentials
-    rows = np.arange(n)
-    b = (RowBuilder(n).add(rows, c.at("q", rows), 1.0).add(rows, c.at("z", rows), -ix.pairs["base_demand"].to_numpy())
-         .add(pot["pair"], c.at("s", pot["k"]), -pot["pot"].to_numpy()))
+    """Row 5_t: q[i,t] - base_i W[i,t] z_i - sum_k pot_ik W[i,t] s[k,t]
+    - sum_{k carried} rho_k carry[ik,t-1] - retention_m q[i,t-1] <= 0
+    (one period: q - base z - sum_c pot s <= 0)."""
+    c, axis, T = m.cols, m.axis, m.axis.count
+    n, pot = len(ix.pairs), ix.potentials
+    pp, pk, pv = pot["pair"].to_numpy(dtype=np.int64), pot["k"].to_numpy(dtype=np.int64), pot["pot"].to_numpy()
+    i, t = over_periods(T, n)
+    rows = np.arange(n * T)
+    b = (RowBuilder(n * T).add(rows, c.at("q", i, t), 1.0)
+         .add(rows, c.at("z", i), -ix.pairs["base_demand"].to_numpy()[i] * axis.W[i, t]))
+    j, tj = over_periods(T, len(pot))
+    b.add(tj * n + pp[j], c.at("s", pk[j], tj), -pv[j] * axis.W[pp[j], tj])
+    carry = axis.carry
+    for period in range(1, T):
+        b.add(period * n + pp[carry], c.at("carry", np.arange(len(carry)), period - 1), -axis.rho[carry])
+        b.add(period * n + np.arange(n), c.at("q", np.arange(n), period - 1), -axis.retention)
     add_rows(m, "demand_from_channels", b, -INF, 0.0)
 
 
+def add_carried_channel_sales(m, ix: ModelIndex):
+    """Periods: the sales of t attributed to the channels whose word of mouth carries over,
+    carry[ik,t] <= pot_ik W[i,t] s[k,t] and sum_k carry[ik,t] <= q[i,t], for t before the last."""
+    axis, c = m.axis, m.cols
+    carry, T = axis.carry, axis.count
+    if not len(carry) or T == 1:
+        return
+    pot = ix.potentials
+    pp, pk, pv = pot["pair"].to_numpy(dtype=np.int64)[carry], pot["k"].to_numpy(dtype=np.int64)[carry], pot["pot"].to_numpy()[carry]
+    j, t = over_periods(T - 1, len(carry))
+    rows = np.arange(len(j))
+    b = RowBuilder(len(j)).add(rows, c.at("carry", j, t), 1.0).add(rows, c.at("s", pk[j], t), -pv[j] * axis.W[pp[j], t])
+    add_rows(m, "channel_sales", b, -INF, 0.0)
+    pairs_with = np.unique(pp)
+    row_of = pd.Series(np.arange(len(pairs_with)), index=pairs_with).reindex(pp).to_numpy()
+    g, tg = over_periods(T - 1, len(pairs_with))
+    b = (RowBuilder(len(g)).add(t * len(pairs_with) + row_of[j], c.at("carry", j, t), 1.0)
+         .add(np.arange(len(g)), c.at("q", pairs_with[g], tg), -1.0))
+    add_rows(m, "channel_sales_within_sales", b, -INF, 0.0)
+
+
 def add_channel_demand_split(m, ix: ModelIndex):
-    """Section 6, demand = by_channel: q = qb + sum_c qc, qc <= pot s, qc <= pot z, qb <= base z."""
+    """Formulation demand = by_channel (one period): q = qb + sum_c qc, qc <= pot s, qc <= pot z,
+    qb <= base z."""
     c, n, pot = m.cols, len(ix.pairs), ix.potentials
     rows, j = np.arange(n), np.arange(len(pot))
     b = RowBuilder(n).add(rows, c.at("q", rows), 1.0).add(rows, c.at("qb", rows), -1.0).add(pot["pair"], c.at("qc", j), -1.0)
@@ -233,18 +230,18 @@ def add_channel_demand_split(m, ix: ModelIndex):
 
 
 def add_demand_bound(m, ix: ModelIndex):
-    """Row 6: q[p,m] - U[p,m] z[p,m] <= 0."""
-    n = len(ix.pairs)
-    rows = np.arange(n)
-    b = RowBuilder(n).add(rows, m.cols.at("q", rows), 1.0).add(rows, m.cols.at("z", rows), -ix.pairs["U"].to_numpy())
+    """Row 6_t: q[i,t] - U[i,t] z_i <= 0."""
+    i, t = over_periods(m.axis.count, len(ix.pairs))
+    rows = np.arange(len(i))
+    b = RowBuilder(len(i)).add(rows, m.cols.at("q", i, t), 1.0).add(rows, m.cols.at("z", i), -m.axis.U[i, t])
     add_rows(m, "demand_bound", b, -INF, 0.0)
 
 
 def add_committed_volume(m, ix: ModelIndex):
-    """Row 7: q[p,m] - min_units[p,m] z[p,m] >= 0 (pairs with min_units > 0)."""
+    """Row 7: sum_t q[p,m,t] - min_units[p,m] z[p,m] >= 0 (pairs with min_units > 0)."""
     pairs = np.flatnonzero(ix.pairs["min_units"].to_numpy() > 0)
     rows = np.arange(len(pairs))
-    b = (RowBuilder(len(pairs)).add(rows, m.cols.at("q", pairs), 1.0)
+    b = (RowBuilder(len(pairs)).add(*all_period_sales(m, rows, pairs, 1.0))
          .add(rows, m.cols.at("z", pairs), -ix.pairs["min_units"].to_numpy()[pairs]))
     keys = (ix.pairs["product"].to_numpy()[pairs] + "@" + ix.pairs["market"].to_numpy()[pairs]).tolist()
     add_rows(m, "committed_volume", b, 0.0, INF, keys)
@@ -253,115 +250,160 @@ def add_committed_volume(m, ix: ModelIndex):
 # ---- fulfilment (rows 8-12) ----------------------------------------------------------------
 
 
-def _fulfil(ix: ModelIndex) -> pd.DataFrame:
-    arcs = ix.arcs
-    return arcs[arcs["kind"] != LINEHAUL]
-
-
 def add_market_balance(m, ix: ModelIndex):
-    """Row 8: sum of direct and last-mile flows of p into m - q[p,m] = 0."""
-    n = len(ix.pairs)
-    f = _fulfil(ix)
-    b = RowBuilder(n).add(*flow_terms(m, f["pair"], f.index, 1.0)).add(np.arange(n), m.cols.at("q", np.arange(n)), -1.0)
+    """Row 8_t: direct and last-mile flows of pair i in t - q[i,t] = 0."""
+    n, f, T = len(ix.pairs), fulfilment_arcs(ix), m.axis.count
+    b = RowBuilder(n * T)
+    for t in range(T):
+        b.add(*flow_terms(m, t * n + f["pair"].to_numpy(), f.index, 1.0, t))
+        b.add(t * n + np.arange(n), m.cols.at("q", np.arange(n), t), -1.0)
     add_rows(m, "market_balance", b, 0.0, 0.0)
 
 
 def add_warehouse_balance(m, ix: ModelIndex):
-    """Row 9: per product and warehouse, linehaul inflow - last-mile outflow = 0 (arc form)."""
-    arcs = ix.arcs
-    last = arcs[arcs["kind"] == LASTMILE]
-    keys = pd.MultiIndex.from_frame(last[["product", "warehouse"]].drop_duplicates())
-    line = arcs[arcs["kind"] == LINEHAUL]
-    line_row = keys.get_indexer(pd.MultiIndex.from_frame(line[["product", "warehouse"]]))
-    keep = line_row >= 0
-    b = (RowBuilder(len(keys))
-         .add(*flow_terms(m, line_row[keep], line.index[keep], 1.0))
-         .add(*flow_terms(m, keys.get_indexer(pd.MultiIndex.from_frame(last[["product", "warehouse"]])), last.index, -1.0)))
+    """Row 9_t, per product and warehouse: stock[t-1] + linehaul arriving in t - last-mile flows
+    of t - stock[t] = 0 (arc form; a shipment sent in t arrives in the period its transit
+    reaches; no stock before the first period or after the last; one period: linehaul in = last
+    mile out)."""
+    axis, c, arcs, T = m.axis, m.cols, ix.arcs, m.axis.count
+    keys, G = axis.stock_keys, len(axis.stock_keys)
+    key_of = keys.get_indexer(pd.MultiIndex.from_frame(arcs[["product", "warehouse"]]))
+    line = axis.line
+    keep = key_of[line] >= 0  # a linehaul arc feeds a (product, warehouse) with a last mile out
+    b = RowBuilder(G * T)
+    for t in range(T):
+        arrive = axis.arrival[:, t]
+        ok = keep & (arrive >= 0)
+        b.add(arrive[ok] * G + key_of[line[ok]], c.at("x", line[ok], t), 1.0)
+    last = np.flatnonzero(arcs["kind"].to_numpy() == LASTMILE)
+    for t in range(T):
+        b.add(t * G + key_of[last], c.at("x", last, t), -1.0)
+        if t > 0:
+            b.add(t * G + np.arange(G), c.at("stock", np.arange(G), t - 1), 1.0)
+        if t < T - 1:
+            b.add(t * G + np.arange(G), c.at("stock", np.arange(G), t), -1.0)
     add_rows(m, "warehouse_balance", b, 0.0, 0.0)
 
 
-def warehouse_volume_bound(ix: ModelIndex) -> pd.Series:
-    """Valid upper bound on the inbound volume of w: sum over its last-mile arcs of volume * U."""
+def warehouse_volume_bound(m, ix: ModelIndex) -> pd.Series:
+    """Valid upper bound on the inbound volume of w: sum over its last-mile arcs of volume * U
+    (over the horizon)."""
     last = ix.arcs[ix.arcs["kind"] == LASTMILE]
-    bound = last["volume_m3"].to_numpy() * ix.pairs["U"].to_numpy()[last["pair"].to_numpy()]
+    bound = last["volume_m3"].to_numpy() * m.axis.U.sum(axis=1)[last["pair"].to_numpy()]
     return pd.Series(bound, index=last["warehouse"].to_numpy()).groupby(level=0).sum()
 
 
+def _period_keys(ids, axis: PeriodAxis) -> list:
+    """Row keys of a per-period capacity family: the id, with `/period` when there are several."""
+    ids = list(ids)
+    return ids if not axis.many else [f"{key}/{name}" for name in axis.names for key in ids]
+
+
 def add_warehouse_capacity(m, ix: ModelIndex):
-    """Row 10: sum_p volume[p] sum_{linehaul into w} h - capacity_m3[w] y[w] <= 0.
+    """Row 10_t: sum_p volume[p] (stock[p,w,t-1] + linehaul arriving in t) - capacity_m3[w] len_t y[w] <= 0
+    (one period: sum_p volume[p] sum_{linehaul into w} h - capacity_m3[w] y[w] <= 0).
 
     The row is also written for uncapacitated warehouses, with the capacity replaced by the valid
-    bound of `warehouse_volume_bound` (MODEL.md section 6): it is the whole of the weak linking,
-    and under strong linking it is what makes the per-arc rows deferrable (they are implied by it
+    bound of `warehouse_volume_bound` in every period: it is the whole of the weak linking, and
+    under strong linking it is what makes the per-arc rows deferrable (they are implied by it
     for integer plans, see `add_strong_linking`)."""
-    capacity = ix.warehouses["capacity_m3"].copy()
-    bound = warehouse_volume_bound(ix).reindex(capacity.index)
-    capacity = capacity.fillna(bound).dropna()
-    line = ix.arcs[(ix.arcs["kind"] == LINEHAUL) & ix.arcs["warehouse"].isin(capacity.index)]
-    row_of = pd.Series(np.arange(len(capacity)), index=capacity.index)
-    b = (RowBuilder(len(capacity))
-         .add(*flow_terms(m, row_of[line["warehouse"]].to_numpy(), line.index, line["volume_m3"].to_numpy()))
-         .add(np.arange(len(capacity)), m.cols.of("y", capacity.index), -capacity.to_numpy()))
-    add_rows(m, "warehouse_capacity", b, -INF, 0.0, capacity.index)
+    axis, c, T = m.axis, m.cols, m.axis.count
+    capacity = ix.warehouses["capacity_m3"]
+    bound = warehouse_volume_bound(m, ix).reindex(capacity.index)
+    limited = capacity.notna() | bound.notna()
+    whs = capacity.index[limited]
+    nw = len(whs)
+    per_period = np.where(capacity[limited].notna().to_numpy()[:, None],
+                          capacity[limited].fillna(0).to_numpy()[:, None] * axis.share[None, :],
+                          bound[limited].fillna(0).to_numpy()[:, None])
+    row_of = pd.Series(np.arange(nw), index=whs)
+    line = axis.line
+    in_row = row_of.reindex(ix.arcs["warehouse"].to_numpy()[line]).to_numpy()
+    into = ~np.isnan(in_row)
+    volume = ix.arcs["volume_m3"].to_numpy()
+    b = RowBuilder(nw * T)
+    for t in range(T):
+        arrive = axis.arrival[:, t]
+        ok = into & (arrive >= 0)
+        b.add(*flow_terms(m, arrive[ok] * nw + in_row[ok].astype(np.int64), line[ok], volume[line[ok]], t))
+    keys = axis.stock_keys
+    stock_row = row_of.reindex(keys.get_level_values("warehouse")).to_numpy()
+    held = ~np.isnan(stock_row)
+    stock_volume = ix.arcs.drop_duplicates("product").set_index("product")["volume_m3"].reindex(
+        keys.get_level_values("product")).to_numpy()
+    for t in range(1, T):
+        b.add(t * nw + stock_row[held].astype(np.int64), c.at("stock", np.flatnonzero(held), t - 1), stock_volume[held])
+    for t in range(T):
+        b.add(t * nw + np.arange(nw), c.of("y", whs), -per_period[:, t])
+    add_rows(m, "warehouse_capacity", b, -INF, 0.0, _period_keys(whs, axis))
 
 
 def add_strong_linking(m, ix: ModelIndex):
-    """Section 6, linking = strong: f[p,l] - U[p,m] y[w] <= 0 for each last-mile arc out of w.
+    """Formulation linking = strong: f[p,l,t] - U[p,m,t] y[w] <= 0 for each last-mile arc out of w.
 
     For integer plans these rows follow from row 10 (written for every warehouse): y[w] = 0 stops
     the linehaul into w and so, by row 9, every last-mile arc out of it; with y[w] = 1 the arc
     carries at most q <= U. They only tighten the LP, so a solver may hold them back and add the
-    ones an LP point violates (`deferrable`, the HiGHS back end's root cut loop)."""
+    ones an LP point violates (the structure's `deferrable`, the HiGHS back end's root cut loop)."""
     last = ix.arcs[ix.arcs["kind"] == LASTMILE]
-    rows = np.arange(len(last))
-    U = ix.pairs["U"].to_numpy()[last["pair"].to_numpy()]
-    b = RowBuilder(len(last)).add(*flow_terms(m, rows, last.index, 1.0)).add(rows, m.cols.of("y", last["warehouse"]), -U)
+    L, T = len(last), m.axis.count
+    b = RowBuilder(L * T)
+    for t in range(T):
+        rows = t * L + np.arange(L)
+        b.add(*flow_terms(m, rows, last.index, 1.0, t))
+        b.add(rows, m.cols.of("y", last["warehouse"]), -m.axis.U[last["pair"].to_numpy(), t])
     add_rows(m, "lastmile_needs_open", b, -INF, 0.0)
-    m.xb_deferrable = ("lastmile_needs_open",)
+    structure_of(m).deferrable = ("lastmile_needs_open",)
 
 
 def add_lane_capacity(m, ix: ModelIndex):
-    """Row 11: sum_p chargeable_kg[p,l] flow[p,l] <= capacity_kg[l]."""
+    """Row 11_t: sum_p chargeable_kg[p,l] flow[p,l,t] <= capacity_kg[l] len_t."""
     cap = ix.lanes["capacity_kg"].dropna()
     arcs = ix.arcs[ix.arcs["lane"].isin(cap.index)]
     lanes = pd.Index(arcs["lane"].unique())
-    b = RowBuilder(len(lanes)).add(*flow_terms(m, lanes.get_indexer(arcs["lane"]), arcs.index, arcs["chargeable_kg"].to_numpy()))
-    add_rows(m, "lane_capacity", b, -INF, cap.reindex(lanes).to_numpy(), lanes)
+    nl, T = len(lanes), m.axis.count
+    b = RowBuilder(nl * T)
+    for t in range(T):
+        b.add(*flow_terms(m, t * nl + lanes.get_indexer(arcs["lane"]), arcs.index, arcs["chargeable_kg"].to_numpy(), t))
+    limit = cap.reindex(lanes).to_numpy()
+    ub = limit if T == 1 else np.concatenate([limit * share for share in m.axis.share])
+    add_rows(m, "lane_capacity", b, -INF, ub, _period_keys(lanes, m.axis))
 
 
 def add_average_service(m, ix: ModelIndex):
-    """Row 12: sum_p sum_{l into m} leadtime[l] flow[p,l] - target[m] sum_p q[p,m] <= 0."""
+    """Row 12 over the horizon: sum_t sum_p sum_{l into m} leadtime[l] flow[p,l,t] - target[m] sum_t sum_p q[p,m,t] <= 0."""
     target = ix.markets["target_avg_lead_time_days"].dropna()
-    f = _fulfil(ix)
+    f = fulfilment_arcs(ix)
     target = target[target.index.isin(f["market"])]
     row_of = pd.Series(np.arange(len(target)), index=target.index)
     f = f[f["market"].isin(target.index)]
     pairs = ix.pairs[ix.pairs["market"].isin(target.index)]
     b = (RowBuilder(len(target))
-         .add(*flow_terms(m, row_of[f["market"]].to_numpy(), f.index, f["lead_time"].to_numpy()))
-         .add(row_of[pairs["market"]].to_numpy(), m.cols.at("q", pairs.index), -target[pairs["market"]].to_numpy()))
+         .add(*all_period_flows(m, row_of[f["market"]].to_numpy(), f.index, f["lead_time"].to_numpy()))
+         .add(*all_period_sales(m, row_of[pairs["market"]].to_numpy(), pairs.index, -target[pairs["market"]].to_numpy())))
     add_rows(m, "average_service", b, -INF, 0.0, target.index)
 
 
 def add_service_level(m, ix: ModelIndex):
-    """Row 12b (markets with service_days T and service_share X):
-    sum_p sum_{l into m, leadtime[l] <= T} flow[p,l] - X sum_p q[p,m] >= 0."""
+    """Row 12b over the horizon (markets with service_days T and service_share X):
+    sum_t sum_p sum_{l into m, leadtime[l] <= T} flow[p,l,t] - X sum_t sum_p q[p,m,t] >= 0."""
     levels = ix.markets[["service_days", "service_share"]].dropna()
-    f = _fulfil(ix)
+    f = fulfilment_arcs(ix)
     levels = levels[levels.index.isin(ix.pairs["market"])]
     row_of = pd.Series(np.arange(len(levels)), index=levels.index)
     f = f[f["market"].isin(levels.index)]
     fast = f[f["lead_time"].to_numpy() <= levels["service_days"].reindex(f["market"]).to_numpy() + 1e-9]
     pairs = ix.pairs[ix.pairs["market"].isin(levels.index)]
     b = (RowBuilder(len(levels))
-         .add(*flow_terms(m, row_of[fast["market"]].to_numpy(), fast.index, 1.0))
-         .add(row_of[pairs["market"]].to_numpy(), m.cols.at("q", pairs.index), -levels["service_share"].reindex(pairs["market"]).to_numpy()))
+         .add(*all_period_flows(m, row_of[fast["market"]].to_numpy(), fast.index, 1.0))
+         .add(*all_period_sales(m, row_of[pairs["market"]].to_numpy(), pairs.index,
+                                -levels["service_share"].reindex(pairs["market"]).to_numpy())))
     add_rows(m, "service_level", b, 0.0, INF, levels.index)
 
 
 def add_single_sourcing(m, ix: ModelIndex):
-    """Section 6, sourcing = single: sum_l a[p,m,l] - z[p,m] = 0 and flow[p,l] - U[p,m] a[p,m,l] <= 0."""
-    f = _fulfil(ix)
+    """Formulation sourcing = single (one period): sum_l a[p,m,l] - z[p,m] = 0 and flow[p,l] - U[p,m] a[p,m,l] <= 0."""
+    f = fulfilment_arcs(ix)
     n = len(ix.pairs)
     b = RowBuilder(n).add(f["pair"], m.cols.of("a", f.index), 1.0).add(np.arange(n), m.cols.at("z", np.arange(n)), -1.0)
     add_rows(m, "one_lane_per_offer", b, 0.0, 0.0)
@@ -382,24 +424,44 @@ def _one_row(m, name, terms, lb, ub):
     add_rows(m, name, b, lb, ub, ["all"])
 
 
-def _flow_cost_terms(m, ix: ModelIndex):
-    _, cols, vals = flow_terms(m, np.zeros(len(ix.arcs), dtype=np.int64), ix.arcs.index, ix.arcs["unit_cost"].to_numpy())
-    return cols, vals
+def logistics_cost_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, cost per unit) of the logistics cost: every arc's flow in every period at that
+    period's unit cost (transport, holding, handling, duty), and stock carried from t into t+1
+    held at unit_cost * holding_rate * length_days[t+1] / 365."""
+    axis, T, A = m.axis, m.axis.count, len(ix.arcs)
+    cols, vals = [], []
+    for t in range(T):
+        _, c, v = flow_terms(m, np.zeros(A, dtype=np.int64), ix.arcs.index, axis.unit_cost[:, t], t)
+        cols.append(c)
+        vals.append(v)
+    G = len(axis.stock_keys)
+    if T > 1 and G:
+        g, t = over_periods(T - 1, G)
+        unit_cost = ix.pairs.drop_duplicates("product").set_index("product")["unit_cost"]
+        held = unit_cost.reindex(axis.stock_keys.get_level_values("product")).to_numpy()
+        cols.append(m.cols.at("stock", g, t))
+        vals.append(held[g] * ix.settings["holding_rate"] * axis.length_days[t + 1] / 365.0)
+    return np.concatenate(cols), np.concatenate(vals)
+
+
+def marketing_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, cost) of the marketing spend: each channel run in each period at activation_cost len_t."""
+    k, t = over_periods(m.axis.count, len(ix.channels))
+    return m.cols.at("s", k, t), ix.channels["activation_cost"].to_numpy()[k] * m.axis.share[t]
 
 
 def add_budgets(m, ix: ModelIndex):
     """Rows 13-15: marketing, compliance and logistics budgets (each only if given)."""
     s, c = ix.settings, m.cols
     if s["marketing_budget"] is not None:
-        _one_row(m, "marketing_budget", [(c.at("s", np.arange(len(ix.channels))), ix.channels["activation_cost"].to_numpy())],
-                 -INF, s["marketing_budget"])
+        _one_row(m, "marketing_budget", [marketing_terms(m, ix)], -INF, s["marketing_budget"])
     if s["compliance_budget"] is not None:
         terms = [(c.of("e", ix.markets.index), ix.markets["entry_cost"].to_numpy()),
                  (c.of("r", ix.regimes.index), ix.regimes["compliance_cost"].to_numpy()),
                  (c.at("kappa", np.arange(len(ix.certs))), ix.certs["cost"].to_numpy())]
         _one_row(m, "compliance_budget", terms, -INF, s["compliance_budget"])
     if s["logistics_budget"] is not None:
-        _one_row(m, "logistics_budget", [_flow_cost_terms(m, ix)], -INF, s["logistics_budget"])
+        _one_row(m, "logistics_budget", [logistics_cost_terms(m, ix)], -INF, s["logistics_budget"])
 
 
 def add_count_limits(m, ix: ModelIndex):
@@ -414,22 +476,22 @@ def add_count_limits(m, ix: ModelIndex):
 # ---- payment risk and currency (rows 17-21) --------------------------------------------------
 
 
-def revenue_cap(ix: ModelIndex) -> pd.Series:
-    """RevMax[m] = sum_p price[p,m] U[p,m] (row 18)."""
-    rev = ix.pairs["price"] * ix.pairs["U"]
+def revenue_cap(m, ix: ModelIndex) -> pd.Series:
+    """RevMax[m] = sum_p price[p,m] sum_t U[p,m,t] (row 18)."""
+    rev = ix.pairs["price"] * m.axis.U.sum(axis=1)
     return rev.groupby(ix.pairs["market"]).sum()
 
 
 def add_mitigation(m, ix: ModelIndex):
-    """Row 18 with row 17 substituted: Rv[m] - sum_p price q <= 0 and Rv[m] - RevMax[m] v[m] <= 0."""
+    """Row 18 with row 17 substituted: Rv[m] - sum_t sum_p price q <= 0 and Rv[m] - RevMax[m] v[m] <= 0."""
     c = m.cols
     mit = c.keys["v"]
     row_of = pd.Series(np.arange(len(mit)), index=mit)
     pairs = ix.pairs[ix.pairs["market"].isin(mit)]
     b = (RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("Rv", mit), 1.0)
-         .add(row_of[pairs["market"]].to_numpy(), c.at("q", pairs.index), -pairs["price"].to_numpy()))
+         .add(*all_period_sales(m, row_of[pairs["market"]].to_numpy(), pairs.index, -pairs["price"].to_numpy())))
     add_rows(m, "mitigation_within_revenue", b, -INF, 0.0)
-    rev_max = revenue_cap(ix).reindex(mit).fillna(0.0).to_numpy()
+    rev_max = revenue_cap(m, ix).reindex(mit).fillna(0.0).to_numpy()
     b = RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("Rv", mit), 1.0).add(np.arange(len(mit)), c.of("v", mit), -rev_max)
     add_rows(m, "mitigation_needs_purchase", b, -INF, 0.0)
 
@@ -444,8 +506,9 @@ def add_payment_risk_cap(m, ix: ModelIndex):
     loss = markets["payment_loss_rate"].reindex(ix.pairs["market"]).to_numpy()
     mit = c.keys["v"]
     relief = (markets["payment_loss_rate"] - markets["mitigated_loss_rate"]).reindex(mit).to_numpy()
-    terms = [(c.at("q", np.arange(len(ix.pairs))), ix.pairs["price"].to_numpy() * (loss - cap)), (c.of("Rv", mit), -relief)]
-    _one_row(m, "payment_risk_cap", terms, -INF, 0.0)
+    _, q_cols, q_vals = all_period_sales(m, np.zeros(len(ix.pairs)), np.arange(len(ix.pairs)),
+                                         ix.pairs["price"].to_numpy() * (loss - cap))
+    _one_row(m, "payment_risk_cap", [(q_cols, q_vals), (c.of("Rv", mit), -relief)], -INF, 0.0)
 
 
 def add_concentration(m, ix: ModelIndex):
@@ -453,32 +516,34 @@ def add_concentration(m, ix: ModelIndex):
     share = ix.markets["max_revenue_share"].dropna()
     b = RowBuilder(len(share))
     pairs, price = ix.pairs, ix.pairs["price"].to_numpy()
-    q_cols = m.cols.at("q", np.arange(len(pairs)))
     for row, (market, cap) in enumerate(share.items()):
         own = (pairs["market"] == market).to_numpy()
-        b.add(np.full(len(pairs), row), q_cols, price * (own - cap))
+        b.add(*all_period_sales(m, np.full(len(pairs), row), np.arange(len(pairs)), price * (own - cap)))
     add_rows(m, "revenue_concentration", b, -INF, 0.0, share.index)
 
 
-# ---- objective (section 5) -----------------------------------------------------------------
+# ---- objective (docs/model.md, "Objective") ----------------------------------------------------
 
 
 def objective_vector(m, ix: ModelIndex) -> np.ndarray:
-    """Profit per unit of each column (section 5); the cost objective is revenue - profit."""
+    """Profit per unit of each column; the cost objective is revenue - profit."""
     c, pairs, markets = m.cols, ix.pairs, ix.markets
     vec = np.zeros(len(c))
     price = pairs["price"].to_numpy()
     lost = (markets["payment_loss_rate"] + markets["fx_cost_rate"]).reindex(pairs["market"]).to_numpy()
     revenue_weight = 0.0 if ix.cost_mode else 1.0
-    vec[c.at("q", np.arange(len(pairs)))] = price * (revenue_weight - lost) - pairs["unit_cost"].to_numpy()
+    _, q_cols, q_vals = all_period_sales(m, np.zeros(len(pairs)), np.arange(len(pairs)),
+                                         price * (revenue_weight - lost) - pairs["unit_cost"].to_numpy())
+    np.add.at(vec, q_cols, q_vals)
     mit = c.keys["v"]
     relief = (markets["payment_loss_rate"] - markets["mitigated_loss_rate"]).reindex(mit).to_numpy()
     np.add.at(vec, c.of("Rv", mit), relief)
     np.add.at(vec, c.of("v", mit), -markets["mitigation_cost"].reindex(mit).to_numpy())
-    _, cols, vals = flow_terms(m, np.zeros(len(ix.arcs), dtype=np.int64), ix.arcs.index, ix.arcs["unit_cost"].to_numpy())
+    cols, vals = logistics_cost_terms(m, ix)
     np.add.at(vec, cols, -vals)
     np.add.at(vec, c.of("y", ix.warehouses.index), -ix.warehouses["fixed_cost"].to_numpy())
-    np.add.at(vec, c.at("s", np.arange(len(ix.channels))), -ix.channels["activation_cost"].to_numpy())
+    cols, vals = marketing_terms(m, ix)
+    np.add.at(vec, cols, -vals)
     np.add.at(vec, c.at("z", np.arange(len(pairs))), -pairs["listing_cost"].to_numpy())
     np.add.at(vec, c.of("e", markets.index), -markets["entry_cost"].to_numpy())
     np.add.at(vec, c.of("r", ix.regimes.index), -ix.regimes["compliance_cost"].to_numpy())
@@ -487,7 +552,7 @@ def objective_vector(m, ix: ModelIndex) -> np.ndarray:
 
 
 def add_objective(m, ix: ModelIndex):
-    """Section 5: maximise profit, or minimise cost (= revenue - profit) in cost mode."""
+    """Maximise profit, or minimise cost (= revenue - profit) in cost mode."""
     attach_objective(m, ix, objective_vector(m, ix))
 
 
@@ -498,5 +563,6 @@ def attach_objective(m, ix: ModelIndex, vec: np.ndarray):
         vec = -vec
     m.objective_vector = vec
     nz = np.flatnonzero(vec)
-    expr = LinearExpression(constant=0.0, linear_coefs=vec[nz].tolist(), linear_vars=[m.xb_columns[j] for j in nz])
+    columns = structure_of(m).columns
+    expr = LinearExpression(constant=0.0, linear_coefs=vec[nz].tolist(), linear_vars=[columns[j] for j in nz])
     m.objective = pyo.Objective(expr=expr, sense=pyo.minimize if ix.cost_mode else pyo.maximize)

@@ -13,7 +13,7 @@ import pandas as pd
 from ..data.atomic import atomic_path
 from ..data.cells import write_csv, write_workbook
 from .solution import write_outputs
-from .summary import _money
+from .summary import money
 
 
 def write_frame(frame: pd.DataFrame, target: Path) -> Path:
@@ -23,7 +23,7 @@ def write_frame(frame: pd.DataFrame, target: Path) -> Path:
 def _number(value, currency: str = "", digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    return _money(value, currency, digits) if currency else f"{value:,.{digits}f}"
+    return money(value, currency, digits) if currency else f"{value:,.{digits}f}"
 
 
 TEXT_WIDTH = 96  # the last (free-text) column on the terminal; the CSV has it in full
@@ -93,22 +93,22 @@ def why_lines(answer, currency: str, kind: str) -> list[str]:
     base = answer.base.result.objective
     now = "taken" if answer.planned else "not taken"
     other = "without it" if answer.planned else "with it"
-    lines = [f"{what}: {now} in the optimal plan ({kind} {_money(base, currency)})."]
+    lines = [f"{what}: {now} in the optimal plan ({kind} {money(base, currency)})."]
     if not answer.forced.has_plan:
         lines.append(f"Forcing it the other way leaves no feasible plan ({answer.forced.result.status.value}).")
         if answer.diagnosis is not None:
             lines += explain(answer.diagnosis).splitlines()[1:]
         return lines
     diff = answer.difference
-    lines.append(f"The best plan {other}: {kind} {_money(answer.forced.result.objective, currency)} "
-                 f"({'+' if diff >= 0 else ''}{_money(diff, currency)}).")
+    lines.append(f"The best plan {other}: {kind} {money(answer.forced.result.objective, currency)} "
+                 f"({'+' if diff >= 0 else ''}{money(diff, currency)}).")
     effects = answer.effects()
     shown = effects[effects["effect"].abs() > 0.005]
     if len(shown):
         lines.append(f"What accounts for it (each term's effect on the {kind}, forced plan minus optimal plan):")
-        lines += [f"  {t.term:<16} {'+' if t.effect >= 0 else ''}{_money(t.effect, currency)}" for t in shown.itertuples()]
+        lines += [f"  {t.term:<16} {'+' if t.effect >= 0 else ''}{money(t.effect, currency)}" for t in shown.itertuples()]
         total = effects["effect"].sum()
-        lines.append(f"  {'total':<16} {'+' if total >= 0 else ''}{_money(total, currency)}")
+        lines.append(f"  {'total':<16} {'+' if total >= 0 else ''}{money(total, currency)}")
     lines.append(f"Decisions that change: {changes_text(answer.changes)}")
     return lines
 

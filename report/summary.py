@@ -22,7 +22,7 @@ def _listing(items: list, limit: int = 12) -> str:
     return ", ".join(items[:limit]) + f", ... (+{len(items) - limit} more)"
 
 
-def _money(x: float, currency: str, digits: int = 0) -> str:
+def money(x: float, currency: str, digits: int = 0) -> str:
     if digits and abs(x) >= 100:
         digits = 0
     return f"{x + 0.0:,.{digits}f} {currency}".replace("-0 ", "0 ")
@@ -48,52 +48,55 @@ def nothing_found(run: Run) -> bool:
 
 
 def summary(run: Run) -> str:
-    """A short readable account of the plan for the terminal."""
+    """A short readable account of the plan for the terminal: the headline, the decisions, the
+    money, how the solve went, the check and the seconds per stage."""
     inst, r = run.instance, run.result
-    cur = inst.settings["currency"]
-    kind = inst.objective
-    lines = []
-    status = r.status.value.replace("_", " ")
     if not run.has_plan:
-        return f"{inst.name}: {status}, no plan found ({r.message})"
-    bound = _money(r.bound, cur) if r.bound is not None else "unknown"
+        return f"{inst.name}: {r.status.value.replace('_', ' ')}, no plan found ({r.message})"
+    cur = inst.settings["currency"]
+    lines = [_headline(run), *_decision_lines(run)]
+    lines += [f"  {line}" for line in _money_and_solve_lines(run, cur)]
+    lines += [f"  {line}" for line in marginal_sentences(run.marginal, cur, MARGINAL_SHOWN)]
+    ev = run.evaluation
+    verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
+    lines.append(f"  independent check: {verdict}")
+    s = run.seconds
+    lines.append("  seconds: " + ", ".join(f"{k} {s[k]:.2f}" for k in ("read", "derive", "build", "handoff", "solve", "check",
+                                                                         "duals", "write") if k in s))
+    return "\n".join(lines)
+
+
+def _headline(run: Run) -> str:
+    inst, r = run.instance, run.result
+    cur, kind, status = inst.settings["currency"], inst.objective, r.status.value.replace("_", " ")
+    bound = money(r.bound, cur) if r.bound is not None else "unknown"
     if nothing_found(run):
         within = "before the interrupt" if r.status is Status.INTERRUPTED else "within the time limit"
-        lines.append(f"{inst.name}: {status}: no plan better than doing nothing was found {within} "
-                     f"({kind} {_money(r.objective, cur)}, bound {bound})")
-    else:
-        head = f"{inst.name}: {status} ({_gap_text(r.gap)}); {kind} {_money(r.objective, cur)}, bound {bound}"
-        if r.status is Status.TIME_LIMIT:
-            head += "  [best plan found within the time limit]"
-        elif r.status is Status.INTERRUPTED:
-            head += "  [best plan found before the interrupt]"
-        lines.append(head)
-    plan, ev = run.plan, run.evaluation
-    n_markets = len(inst.tables["markets"])
-    lines.append(f"  markets entered ({len(plan['markets'])}/{n_markets}): {_listing(plan['markets'])}")
+        return (f"{inst.name}: {status}: no plan better than doing nothing was found {within} "
+                f"({kind} {money(r.objective, cur)}, bound {bound})")
+    head = f"{inst.name}: {status} ({_gap_text(r.gap)}); {kind} {money(r.objective, cur)}, bound {bound}"
+    if r.status is Status.TIME_LIMIT:
+        head += "  [best plan found within the time limit]"
+    elif r.status is Status.INTERRUPTED:
+        head += "  [best plan found before the interrupt]"
+    return head
+
+
+def _decision_lines(run: Run) -> list[str]:
+    """Markets, warehouses with their use, channels (with their periods), the calendar, the
+    portfolio and mitigation."""
+    inst, plan, ev = run.instance, run.plan, run.evaluation
+    lines = [f"  markets entered ({len(plan['markets'])}/{len(inst.tables['markets'])}): {_listing(plan['markets'])}"]
     skipped = [m for m in inst.tables["markets"]["market"] if m not in plan["markets"]]
     if skipped:
         lines.append(f"  markets not entered: {_listing(skipped)}")
     wh = []
     for w in plan["warehouses"]:
-        u = ev.utilisation.get(w)
-        peak = ev.peak_utilisation.get(w)
+        u, peak = ev.utilisation.get(w), ev.peak_utilisation.get(w)
         use = "" if u is None else f"{100 * u:.0f}% of capacity" + (f", {100 * peak[0]:.0f}% in {peak[1]}" if peak else "")
         wh.append(f"{w} ({use})" if use else w)
     lines.append(f"  warehouses open ({len(plan['warehouses'])}/{len(inst.tables['warehouses'])}): {_listing(wh)}")
-    channels: dict[str, list[str]] = {}
-    runs: dict[tuple, int] = {}
-    for c in plan["channels"]:
-        runs[(c["market"], c["channel"])] = runs.get((c["market"], c["channel"]), 0) + 1
-    periods = len({c.get("period") for c in plan["channels"]}) if "stock" in plan else None
-    for (market, channel), count in runs.items():
-        shown = channel if periods is None or count == periods else f"{channel} ({count} periods)"
-        channels.setdefault(market, []).append(shown)
-    if channels:
-        if len(channels) <= 12:
-            lines.append("  channels: " + "; ".join(f"{m}: {', '.join(cs)}" for m, cs in channels.items()))
-        else:
-            lines.append(f"  channels: {sum(map(len, channels.values()))} in {len(channels)} markets")
+    lines += _channel_lines(plan)
     if "stock" in plan:
         lines += period_lines(plan)
     units = sum(o["units"] for o in plan["portfolio"])
@@ -104,42 +107,52 @@ def summary(run: Run) -> str:
     lines.append(f"  portfolio: {offered} product-markets, {units:,.0f} units ({share})")
     if plan["mitigations"]:
         lines.append(f"  payment-risk mitigation in: {', '.join(m['market'] for m in plan['mitigations'])}")
-    t = ev.terms
-    if kind == "cost":
-        lines.append(f"  total cost {_money(t['total_cost'], cur)} (fixed demand; revenue {_money(t['revenue'], cur)})")
+    return lines
+
+
+def _channel_lines(plan: dict) -> list[str]:
+    """The channels run per market; in a multi-period plan, how many periods one runs when not all."""
+    channels: dict[str, list[str]] = {}
+    runs: dict[tuple, int] = {}
+    for c in plan["channels"]:
+        runs[(c["market"], c["channel"])] = runs.get((c["market"], c["channel"]), 0) + 1
+    periods = len({c.get("period") for c in plan["channels"]}) if "stock" in plan else None
+    for (market, channel), count in runs.items():
+        shown = channel if periods is None or count == periods else f"{channel} ({count} periods)"
+        channels.setdefault(market, []).append(shown)
+    if not channels:
+        return []
+    if len(channels) <= 12:
+        return ["  channels: " + "; ".join(f"{m}: {', '.join(cs)}" for m, cs in channels.items())]
+    return [f"  channels: {sum(map(len, channels.values()))} in {len(channels)} markets"]
+
+
+def _money_and_solve_lines(run: Run, cur: str) -> list[str]:
+    """Revenue, costs and the objective; presolve, the root cuts and the strategic tree."""
+    r, t = run.result, run.evaluation.terms
+    if run.instance.objective == "cost":
+        lines = [f"total cost {money(t['total_cost'], cur)} (fixed demand; revenue {money(t['revenue'], cur)})"]
     else:
-        lines.append(
-            f"  revenue {_money(t['revenue'], cur)} - costs {_money(t['total_cost'], cur)} = profit {_money(t['profit'], cur)}"
-        )
+        lines = [f"revenue {money(t['revenue'], cur)} - costs {money(t['total_cost'], cur)} = profit {money(t['profit'], cur)}"]
     if run.presolve is not None:
-        lines.append(f"  {run.presolve}")
+        lines.append(str(run.presolve))
     cuts = r.extra.get("root_cuts")
     if r.extra.get("root_lp_abandoned"):
-        lines.append("  root LP: not solved within its share of the time limit; HiGHS's MIP took the model as it is")
+        lines.append("root LP: not solved within its share of the time limit; HiGHS's MIP took the model as it is")
     elif cuts and cuts["rounds"]:
         deferred = cuts.get("deferred_rows_added")
         held = "" if deferred is None else (
             f" ({deferred} of {cuts['deferred_rows_total']} held-back linking rows, {cuts['rows'] - deferred} cuts)")
-        lines.append(
-            f"  root cuts: {cuts['rows']} rows{held} in {cuts['rounds']} round(s) moved the LP bound "
-            f"from {_money(cuts['lp_bound_before'], cur)} to {_money(cuts['lp_bound_after'], cur)}"
-        )
+        lines.append(f"root cuts: {cuts['rows']} rows{held} in {cuts['rounds']} round(s) moved the LP bound "
+                     f"from {money(cuts['lp_bound_before'], cur)} to {money(cuts['lp_bound_after'], cur)}")
     tree = r.extra.get("strategic_tree")
     if tree:
         mip_ran = (r.extra.get("stages") or {}).get("highs_mip", False)
         outcome = ("closed the gap" if tree["closed"] else
                    f"stopped ({tree['stopped_by']}; {tree['open']} open), "
                    + ("HiGHS's MIP went on from its best plan" if mip_ran else f"and {r.message}"))
-        lines.append(f"  strategic tree: {tree['nodes']} nodes in {tree['seconds']:.0f} s, {outcome}")
-    lines += [f"  {line}" for line in marginal_sentences(run.marginal, cur, MARGINAL_SHOWN)]
-    verdict = "passed" if ev.ok else f"FAILED ({len(ev.violations)} violations, objective matches: {ev.objective_matches})"
-    lines.append(f"  independent check: {verdict}")
-    s = run.seconds
-    lines.append(
-        "  seconds: "
-        + ", ".join(f"{k} {s[k]:.2f}" for k in ("read", "derive", "build", "handoff", "solve", "check", "duals", "write") if k in s)
-    )
-    return "\n".join(lines)
+        lines.append(f"strategic tree: {tree['nodes']} nodes in {tree['seconds']:.0f} s, {outcome}")
+    return lines
 
 
 def marginal_sentences(marginal: pd.DataFrame | None, currency: str, limit: int | None = None) -> list[str]:
@@ -153,7 +166,7 @@ def marginal_sentences(marginal: pd.DataFrame | None, currency: str, limit: int 
         family = FAMILIES[row.family]
         unit = family.unit_text(currency)
         what = family.worth.format(key=row.key, unit=unit)
-        lines.append(f"{what} is worth {_money(row.value_per_unit, currency, digits=2)} ({row.setting})")
+        lines.append(f"{what} is worth {money(row.value_per_unit, currency, digits=2)} ({row.setting})")
     if limit is not None and len(lines) > limit:
         lines = lines[:limit] + [f"... and {len(lines) - limit} more limits with a value (marginal_values.csv)"]
     return lines

@@ -15,7 +15,7 @@ import time
 from ..solvers.progress import Progress
 
 
-def _money(value: float | None) -> str:
+def money(value: float | None) -> str:
     return "-" if value is None else f"{value + 0.0:,.0f}"
 
 
@@ -63,9 +63,9 @@ class TerminalProgress(Progress):
     def _standing(self) -> str:
         parts = []
         if self.best is not None:
-            parts.append(f"best plan {_money(self.best)}")
+            parts.append(f"best plan {money(self.best)}")
         if self.bound is not None:
-            parts.append(f"bound {_money(self.bound)}")
+            parts.append(f"bound {money(self.bound)}")
         if self.best is not None and self.bound is not None:
             diff = abs(self.bound - self.best)
             parts.append(f"gap {100 * diff / abs(self.best):.2f}%" if abs(self.best) > 1e-9

@@ -19,6 +19,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp  # the matrix type: loaded at import, not inside the timed hand-off
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from ..models.columns import structure_of
 from ..models.cuts import VIOLATION_ABS, VIOLATION_REL
 from .budget import INF, Budget
 from .result import ModelSize, Status
@@ -58,9 +59,10 @@ def _row_blocks(model):
     """The active constraint blocks if all are `LinearRows` over the model's columns, else None."""
     from ..models.rows import LinearRows
 
-    columns = getattr(model, "xb_columns", None)
-    if columns is None:
+    structure = structure_of(model)
+    if structure is None:
         return None
+    columns = structure.columns
     blocks = []
     for component in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         if not isinstance(component, LinearRows) or component._x is not columns:
@@ -114,7 +116,7 @@ class CompiledModel:
         self.binaries = int(np.sum(self.integer & (self.col_lower >= 0) & (self.col_upper <= 1)))
 
     def _stack(self, model, blocks):
-        self.columns = model.xb_columns
+        self.columns = structure_of(model).columns
         self.families, start = {}, 0  # family name -> (first row, end row, row keys)
         for b in blocks:
             self.families[b.local_name] = (start, start + len(b), getattr(b, "row_keys", None))
@@ -193,7 +195,7 @@ class CompiledModel:
 
 
 class DeferredRows:
-    """Row families held back from the matrix (the model's `xb_deferrable`, e.g. strong linking
+    """Row families held back from the matrix (the model structure's `deferrable`, e.g. strong linking
     `f <= U y`): rows that every integer plan satisfies anyway, so the model stays exact without
     them, but that tighten the LP. The root cut loop adds the ones its LP point violates; at size xl
     that is about 15,000 of 127,000 last-mile linking rows, and the root LP and the strategic
@@ -263,6 +265,27 @@ class MatrixSolution:
     message: str = ""
 
 
+REFUSED = "HiGHS refused the model (a coefficient, bound or cost is too large or not a number)"
+
+
+def loaded_highs(problem, log: bool = False, relax: bool = False, lower=None, upper=None):
+    """A Highs object holding `problem` (a CompiledModel or Matrices): quiet unless `log`, its
+    integrality dropped with `relax`, its column bounds replaced by `lower`/`upper` if given.
+    The one place a problem is handed to HiGHS; ValueError when HiGHS refuses it."""
+    import highspy
+
+    lp = highs_lp(problem, highspy)
+    if relax:
+        lp.integrality_ = []
+    if lower is not None:
+        lp.col_lower_, lp.col_upper_ = lower, upper
+    h = new_highs(log)
+    h.setOptionValue("output_flag", bool(log))
+    if h.passModel(lp) == highspy.HighsStatus.kError:
+        raise ValueError(REFUSED)
+    return h
+
+
 def highs_lp(c, highspy):
     """The compiled model as a highspy.HighsLp (column-wise matrix), for one passModel call."""
     lp = highspy.HighsLp()
@@ -301,9 +324,13 @@ def run_highs(h, budget: Budget, until: float = INF):
     if left <= 0.0:
         return False
     h.setOptionValue("time_limit", h.getRunTime() + left if np.isfinite(left) else INF)
-    if not getattr(h, "_xb_interruptible", False):
-        for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-            callback.subscribe(_interrupt_when_stopped(budget))
-        h._xb_interruptible = True
-    h.run()
+    interrupt = _interrupt_when_stopped(budget)
+    callbacks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
+    for callback in callbacks:
+        callback.subscribe(interrupt)
+    try:
+        h.run()
+    finally:
+        for callback in callbacks:
+            callback.unsubscribe(interrupt)
     return True

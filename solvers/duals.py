@@ -16,7 +16,7 @@ import numpy as np
 
 from ..models.families import FAMILIES
 from .budget import INF, Budget
-from .compile import CompiledModel, highs_lp, new_highs, run_highs
+from .compile import CompiledModel, loaded_highs, run_highs
 
 @dataclass
 class RowValue:
@@ -40,9 +40,9 @@ def fixed_plan_duals(model, plan: np.ndarray, time_limit: float | None = None) -
     lower[fixed] = upper[fixed] = values[fixed]
     compiled.col_lower, compiled.col_upper = lower, upper
     compiled.integer = np.zeros_like(fixed)
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    if h.passModel(highs_lp(compiled, highspy)) == highspy.HighsStatus.kError:
+    try:
+        h = loaded_highs(compiled)
+    except ValueError:
         return [], "HiGHS refused the fixed-plan LP"
     if not run_highs(h, Budget(time_limit), INF):
         return [], "no time left for the fixed-plan LP"

@@ -24,8 +24,9 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
+from ..models.columns import structure_of
 from .budget import MIN_MIP_SECONDS, MIP_STOP_RESERVE, Budget
-from .compile import CompiledModel, Matrices, MatrixSolution, highs_lp, new_highs, run_highs
+from .compile import CompiledModel, Matrices, MatrixSolution, loaded_highs, new_highs, run_highs
 from .prepare import PlanOffers, Preparation, Stages, alongside, prepare, wants_tree
 from .progress import Progress
 from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
@@ -76,7 +77,9 @@ class HighsSolver:
         import highspy
 
         budget = Budget(options.time_limit)
-        defer = getattr(model, "xb_deferrable", ()) if options.cuts and wants_tree(options, model) else ()
+        structure = structure_of(model)
+        deferrable = structure.deferrable if structure is not None else ()
+        defer = deferrable if options.cuts and wants_tree(options, model) else ()
         try:
             compiled = CompiledModel(model, defer)
         except InfeasibleConstraintException as err:
@@ -110,9 +113,7 @@ class HighsSolver:
         options' time limit from now), with the options' gap, threads and solver options."""
         import highspy
 
-        h = self._highs(options)
-        if h.passModel(highs_lp(problem, highspy)) == highspy.HighsStatus.kError:
-            raise ValueError("HiGHS refused the model (a coefficient, bound or cost is too large or not a number)")
+        h = self._highs(problem, options)
         run_highs(h, budget or Budget(options.time_limit))
         info = h.getInfo()
         message = h.modelStatusToString(h.getModelStatus())
@@ -160,9 +161,7 @@ class HighsSolver:
         runs here and hands its plans over through `offers`."""
         start = time.perf_counter()
         compiled.restore_deferred()  # measured at size l: HiGHS's own cuts need the full linking rows
-        h = self._highs(options)
-        if h.passModel(highs_lp(compiled, highspy)) == highspy.HighsStatus.kError:
-            raise ValueError("HiGHS refused the model (a coefficient, bound or cost is too large or not a number)")
+        h = self._highs(compiled, options)
         handoff = time.perf_counter() - start
 
         start = time.perf_counter()
@@ -207,13 +206,13 @@ class HighsSolver:
         h.cbMipImprovingSolution.subscribe(improving)
         h.cbMipInterrupt.subscribe(periodic)
 
-    def _highs(self, options: SolveOptions):
+    def _highs(self, problem, options: SolveOptions):
+        """A Highs object holding `problem`, with the options' gap, threads and solver options."""
         import highspy
 
         if options.threads:
             highspy.Highs.resetGlobalScheduler(True)
-        h = new_highs(options.log)
-        h.setOptionValue("output_flag", bool(options.log))
+        h = loaded_highs(problem, options.log)
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         if options.threads:
             h.setOptionValue("threads", int(options.threads))

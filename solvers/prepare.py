@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.columns import structure_of
 from .budget import (CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, INF, QUICK_SHARE, ROOT_LP_SHARE,
                      ROUND_SHARE, TREE_SHARE, Budget)
 from .compile import CompiledModel
@@ -36,8 +37,8 @@ def wants_tree(options: SolveOptions, model) -> bool:
     to branch, while below it HiGHS proves the optimum faster than the tree (benchmarks/scale.py)."""
     if options.tree is not None:
         return options.tree
-    columns = getattr(model, "xb_columns", None)
-    return columns is not None and len(columns) >= TREE_MIN_COLUMNS
+    structure = structure_of(model)
+    return structure is not None and len(structure.columns) >= TREE_MIN_COLUMNS
 
 
 def _short_of_time(options: SolveOptions, budget: Budget, root: RootCuts) -> bool:
@@ -101,7 +102,8 @@ class Stages:
     def of(cls, model, compiled: CompiledModel, options: SolveOptions) -> "Stages":
         cuts = bool(options.cuts and compiled.integer.any()
                     and (model_separators(model, compiled) or compiled.deferred is not None))
-        strategic = getattr(model, "xb_strategic", None)
+        structure = structure_of(model)
+        strategic = None if structure is None else structure.strategic
         if strategic is not None:
             strategic = strategic & compiled.integer
         tree = strategic is not None and bool(strategic.any()) and wants_tree(options, model)

@@ -1,7 +1,7 @@
 """Progress events of a run: the stages as they start and end, and the best plan and bound.
 
 The pipeline and the solver back ends report to a `Progress`; they never print. The CLI passes a
-terminal reporter (`xborder/terminal.py`); everything else gets the silent default. Values are in
+terminal reporter (`report/terminal.py`); everything else gets the silent default. Values are in
 the model's own sense (profit or cost), `None` when not known yet.
 """
 

@@ -16,8 +16,9 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 
+from ..models.columns import structure_of
 from .budget import INF, Budget
-from .compile import CompiledModel, DeferredRows, highs_lp, new_highs, run_highs
+from .compile import CompiledModel, DeferredRows, loaded_highs, run_highs
 from .progress import SILENT, Progress
 
 
@@ -44,15 +45,10 @@ class RelaxedLp:
         self.compiled = compiled
         self.highspy = highspy
         self.budget = budget or Budget()
-        lp = highs_lp(compiled, highspy)
-        lp.integrality_ = []
-        self.h = new_highs()
-        self.h.setOptionValue("output_flag", False)
         # HiGHS's serial dual simplex, not its parallel one (simplex_strategy 2): that is 1.3x faster
         # at size l on an idle machine, but spins on its threads, and with other work beside it
         # took 2.6-5.8 s on the demo's root LP instead of 0.04 s, and 80 s at size l instead of 42.
-        if self.h.passModel(lp) == highspy.HighsStatus.kError:
-            raise ValueError("HiGHS refused the model (a coefficient, bound or cost is too large or not a number)")
+        self.h = loaded_highs(compiled, relax=True)
         self.n = len(compiled.columns)
         self.solves = 0
 
@@ -69,13 +65,7 @@ class RelaxedLp:
         bounds that fix many columns at once (a rounding), presolve removes them and the rest
         solves in seconds, where the dual simplex from the root basis needs about as long as
         the root LP itself (size xl: 2.9 s against 45 s)."""
-        lp = highs_lp(self.compiled, self.highspy)
-        lp.integrality_ = []
-        lp.col_lower_, lp.col_upper_ = lower, upper
-        h = new_highs()
-        h.setOptionValue("output_flag", False)
-        h.passModel(lp)
-        return self._run(h, until)
+        return self._run(loaded_highs(self.compiled, relax=True, lower=lower, upper=upper), until)
 
     def _run(self, h, until: float) -> np.ndarray | None:
         self._last = None
@@ -138,9 +128,10 @@ ROOT_CUT_MIN_GAIN = 1e-5  # stop once a round moves the LP bound by less than th
 
 def model_separators(model, compiled: CompiledModel) -> tuple:
     """The model's active cut separators, if the compiled columns are the model's own order."""
-    if not hasattr(model, "xb_separators") or compiled.columns is not getattr(model, "xb_columns", None):
+    structure = structure_of(model)
+    if structure is None or compiled.columns is not structure.columns:
         return ()
-    return model.xb_separators()
+    return structure.separators()
 
 
 def _violated_rows(model, separators, deferred: DeferredRows | None, x: np.ndarray) -> tuple:

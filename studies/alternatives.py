@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..data.instance import Instance
 from ..models.formulation import Formulation
-from ..models.parts import add_rows
+from ..models.columns import add_rows, structure_of
 from ..models.rows import RowBuilder
 from ..pipeline import PlanModel, Run
 from ..solvers import SolveOptions
@@ -39,10 +39,10 @@ def _strategic_columns(planning: PlanModel, differ_in) -> np.ndarray:
     columns = []
     for name in (STRATEGIC[d] for d in differ_in):
         if cols.has(name):
-            start = cols.start[name]
-            columns += [start + i for i in range(len(cols.keys[name]))]
+            columns += list(cols.span(name))
     columns = np.asarray(columns, dtype=np.int64)
-    fixed = np.fromiter((planning.model.xb_columns[j].fixed for j in columns), dtype=bool, count=len(columns))
+    variables = structure_of(planning.model).columns
+    fixed = np.fromiter((variables[j].fixed for j in columns), dtype=bool, count=len(columns))
     return columns[~fixed]
 
 

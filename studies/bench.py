@@ -250,7 +250,6 @@ def performance_profile(rows: list[dict], time_limit: float, path: Path) -> str 
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     from ..data.atomic import atomic_path
-    from ..data.cells import as_text
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")

@@ -24,6 +24,7 @@ from ..data.instance import Instance
 from ..models.build import build_model
 from ..models.families import FAMILIES, FORCED, in_setting_units
 from ..models.formulation import Formulation, Sourcing
+from ..models.parts import over_periods
 from ..solvers import SolveOptions, get_solver
 from ..solvers.budget import INF
 from ..solvers.compile import CompiledModel, Matrices
@@ -124,9 +125,11 @@ def _family_of_row(compiled: CompiledModel, row: int):
 
 
 def _market_volume(model, values: np.ndarray) -> dict:
+    """Units sold per market over the horizon."""
     pairs = model.ix.pairs
-    q = values[model.cols.at("q", np.arange(len(pairs)))]
-    return pd.Series(q, index=pairs["market"].to_numpy()).groupby(level=0).sum().to_dict()
+    i, t = over_periods(model.axis.count, len(pairs))
+    q = values[model.cols.at("q", i, t)]
+    return pd.Series(q, index=pairs["market"].to_numpy()[i]).groupby(level=0).sum().to_dict()
 
 
 def _money_unit(unit: str, currency: str) -> str:
@@ -250,6 +253,16 @@ def parse_question(question: str) -> tuple[str, str]:
     return kind, what
 
 
+def _decision_columns(model, instance: Instance, kind: str, what: str) -> list:
+    """The model variables of the decision (a channel: in every period), or QuestionError saying
+    why it is none."""
+    var, index = _decision_index(model, instance, kind, what)
+    if kind != "channel":
+        return [var[index]]
+    K = model.cols.size["s"]
+    return [var[t * K + index] for t in range(model.axis.count)]
+
+
 def _decision_index(model, instance: Instance, kind: str, what: str):
     """The model variable and index of the decision, or QuestionError saying why it is none."""
     from ..data.errors import key_hint
@@ -295,18 +308,20 @@ def why(instance: Instance, question: str, form: Formulation | None = None, opti
 
     kind, what = parse_question(question)
     planning = PlanModel(instance, form, presolve=kind != "product")  # presolve may drop unprofitable pairs
-    var, index = _decision_index(planning.model, instance, kind, what)
-    if var[index].fixed:
+    decision = _decision_columns(planning.model, instance, kind, what)
+    if any(v.fixed for v in decision):
         raise QuestionError(f"{question} is fixed by the instance (must_enter, must_open or must_offer)")
     base = planning.solve(options, solver_name, duals=False)
     if not base.has_plan:
         raise QuestionError(f"the instance has no plan to explain ({base.result.status.value})")
-    planned = (var[index].value or 0.0) > 0.5
-    var[index].fix(0.0 if planned else 1.0)
+    planned = any((v.value or 0.0) > 0.5 for v in decision)
+    for v in decision:
+        v.fix(0.0 if planned else 1.0)
     try:
         forced = planning.solve(options, solver_name, duals=False)
     finally:
-        var[index].unfix()
+        for v in decision:
+            v.unfix()
     answer = WhyAnswer(question, planned, base, forced, plan_changes(base.plan, forced.plan))
     if not forced.has_plan and forced.result.status.value.startswith("infeasible"):
         answer.diagnosis = diagnose_infeasibility(_with_forced(instance, kind, what, not planned), form)

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..data.instance import Instance
-from ..data.network import LINEHAUL
 from ..models.formulation import Formulation
-from ..models.parts import add_rows, flow_terms
+from ..models.columns import add_rows
+from ..models.parts import all_period_flows, all_period_sales, fulfilment_arcs, marketing_terms
 from ..models.rows import RowBuilder
 from ..pipeline import PlanModel, Run
 from ..solvers import SolveOptions
@@ -91,32 +91,34 @@ def measure_value(measure: Measure, run: Run) -> float | None:
 
 
 def set_limit(planning: PlanModel, measure: Measure, eps: float):
-    """(Re)write the `tradeoff_limit` row for limit `eps` (the module docstring's rows)."""
+    """(Re)write the `tradeoff_limit` row for limit `eps` (the module docstring's rows, summed
+    over the periods of a multi-period model)."""
     m, ix = planning.model, planning.model.ix
     cols = m.cols
     pairs = np.arange(len(ix.pairs))
-    fulfil = ix.arcs[ix.arcs["kind"] != LINEHAUL]
+    one_row = np.zeros(len(pairs), dtype=np.int64)
+    fulfil = fulfilment_arcs(ix)
     b = RowBuilder(1)
     lb, ub = -INF, 0.0
     if measure.name == "lead_time":
-        b.add(*flow_terms(m, np.zeros(len(fulfil), dtype=np.int64), fulfil.index, fulfil["lead_time"].to_numpy()))
-        b.add(np.zeros(len(pairs), dtype=np.int64), cols.at("q", pairs), -eps)
+        b.add(*all_period_flows(m, np.zeros(len(fulfil)), fulfil.index, fulfil["lead_time"].to_numpy()))
+        b.add(*all_period_sales(m, one_row, pairs, -eps))
     elif measure.name == "within":
         fast = fulfil[fulfil["lead_time"].to_numpy() <= measure.days + 1e-9]
-        b.add(*flow_terms(m, np.zeros(len(fast), dtype=np.int64), fast.index, 1.0))
-        b.add(np.zeros(len(pairs), dtype=np.int64), cols.at("q", pairs), -eps)
+        b.add(*all_period_flows(m, np.zeros(len(fast)), fast.index, 1.0))
+        b.add(*all_period_sales(m, one_row, pairs, -eps))
         lb, ub = 0.0, INF
     elif measure.name == "payment_loss":
         markets = ix.markets
         loss = markets["payment_loss_rate"].reindex(ix.pairs["market"]).to_numpy()
-        b.add(np.zeros(len(pairs), dtype=np.int64), cols.at("q", pairs), ix.pairs["price"].to_numpy() * loss)
+        b.add(*all_period_sales(m, one_row, pairs, ix.pairs["price"].to_numpy() * loss))
         mit = cols.keys["v"]
         relief = (markets["payment_loss_rate"] - markets["mitigated_loss_rate"]).reindex(mit).to_numpy()
         b.add(np.zeros(len(mit), dtype=np.int64), cols.of("Rv", mit), -relief)
         ub = eps
     elif measure.name == "marketing":
-        k = np.arange(len(ix.channels))
-        b.add(np.zeros(len(k), dtype=np.int64), cols.at("s", k), ix.channels["activation_cost"].to_numpy())
+        spend_cols, spend = marketing_terms(m, ix)
+        b.add(np.zeros(len(spend_cols), dtype=np.int64), spend_cols, spend)
         ub = eps
     else:
         b.add(np.zeros(len(ix.warehouses), dtype=np.int64), cols.of("y", ix.warehouses.index), 1.0)
@@ -127,7 +129,7 @@ def set_limit(planning: PlanModel, measure: Measure, eps: float):
 def far_end(measure: Measure, planning: PlanModel) -> float:
     """The default far end of the range: the best value the measure can take."""
     if measure.name == "lead_time":
-        fulfil = planning.model.ix.arcs[planning.model.ix.arcs["kind"] != LINEHAUL]
+        fulfil = fulfilment_arcs(planning.model.ix)
         return float(fulfil["lead_time"].min()) if len(fulfil) else 0.0
     if measure.name == "within":
         return 1.0

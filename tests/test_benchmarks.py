@@ -1,4 +1,4 @@
-"""Classic benchmarks (MODEL.md section 7): the xborder model reproduces published optima.
+"""Classic benchmarks (docs/model.md, "Classic special cases"): the xborder model reproduces published optima.
 
 The optima are OR-Library's capopt/uncapopt values and Holmberg et al.'s single-source values,
 shipped in benchmarks/orlib with their provenance. A representative subset runs here; the whole

@@ -21,6 +21,7 @@ from xborder.solvers import SolveOptions, get_solver
 from xborder.solvers.compile import CompiledModel
 from xborder.solvers.relaxed import RelaxedLp, lp_relaxation_bound, strengthen_root
 from xborder.solvers.tree import rounded_lp_plan
+from xborder.models.columns import structure_of
 
 
 def _generated(seed: int, objective: str = "profit"):
@@ -84,7 +85,7 @@ def test_mitigation_cut_by_hand(tmp_path):
 def _optimal_point(model) -> np.ndarray:
     result = get_solver("highs").solve(model, SolveOptions(mip_gap=1e-9, cuts=False))
     assert result.proven_optimal
-    return np.array([v.value for v in model.xb_columns])
+    return np.array([v.value for v in structure_of(model).columns])
 
 
 @pytest.mark.parametrize("make", [lambda: load_instance(DEMO), lambda: _generated(1), lambda: _generated(2, "cost")],
@@ -93,9 +94,9 @@ def test_cuts_never_cut_off_an_integer_plan(make):
     """Valid inequalities: the optimal plan (found without cuts) and the rounded warm-start plan
     violate none of them."""
     model = build_model(make())
-    separators = model.xb_separators()
+    separators = structure_of(model).separators()
     assert separators
-    start = rounded_lp_plan(RelaxedLp(CompiledModel(model), highspy), None, model.xb_strategic)
+    start = rounded_lp_plan(RelaxedLp(CompiledModel(model), highspy), None, structure_of(model).strategic)
     assert start is not None
     for x in (_optimal_point(model), start):
         assert all(separate(model, x).shape[0] == 0 for separate in separators)
@@ -116,7 +117,7 @@ def test_channel_cuts_reach_the_by_channel_lp_bound():
     aggregated LP ends at the by_channel LP bound (a cross-check between formulations)."""
     inst = _generated(1)
     model = build_model(inst)
-    model.xb_separators = lambda: (channel_demand_cuts,)
+    structure_of(model).separators = lambda: (channel_demand_cuts,)
     report = strengthen_root(RelaxedLp(CompiledModel(model), highspy), model)
     by_channel = lp_relaxation_bound(build_model(inst, Formulation(demand=Demand.BY_CHANNEL)))
     assert report.rounds >= 1 and report.lp_bound_after < report.lp_bound_before
@@ -171,7 +172,7 @@ def test_dive_fixes_every_strategic_binary_and_stops_at_its_deadline():
     compiled = CompiledModel(model)
     relaxed = RelaxedLp(compiled, highspy)
     root = strengthen_root(relaxed, model)
-    strategic = model.xb_strategic & compiled.integer
+    strategic = structure_of(model).strategic & compiled.integer
     assert len(_fractional(root.lp_values, strategic)) > 0
     dived = dive(relaxed, root.lp_values, strategic)
     assert dived is not None and len(_fractional(dived, strategic)) == 0

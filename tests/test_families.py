@@ -1,4 +1,4 @@
-"""One hand-solved tiny instance per constraint family of MODEL.md section 4.
+"""One hand-solved tiny instance per constraint family (docs/model.md, "Constraints").
 
 Every case is solved exactly in each split-sourcing formulation (they must all agree) and checked
 by the independent checker. With the default formulation, the family's rows are then removed:

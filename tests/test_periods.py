@@ -231,17 +231,17 @@ def test_the_plan_carries_the_models_own_stock_so_a_wrong_stock_row_is_caught(tm
     2 stock) holds half of what stays at W after A in its stock column: that is what the plan
     says (recomputed from the flows it would be twice as much), and the checker's stock balance
     (row 9) refuses it."""
-    from xborder.models import seasonal
+    from xborder.models import parts
 
-    real = seasonal._stock_balance
+    real = parts.add_warehouse_balance
 
-    def counted_twice(m, ix, data, lay):
-        real(m, ix, data, lay)
+    def counted_twice(m, ix):
+        real(m, ix)
         rows, stock = m.warehouse_balance.matrix, m.cols.mask(["stock"])
         hit = stock[rows.indices] & (rows.data < 0)
         rows.data[hit] *= 2.0
 
-    monkeypatch.setattr(seasonal, "_stock_balance", counted_twice)
+    monkeypatch.setattr(parts, "add_warehouse_balance", counted_twice)
     run = solve_loaded(load_instance(write(peak_instance(), tmp_path)), options=EXACT)
     assert run.has_plan and not run.evaluation.ok
     assert "row 9 stock balance" in {v.family for v in run.evaluation.violations}

@@ -4,9 +4,7 @@ report/html.py)."""
 
 from __future__ import annotations
 
-import json
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook

@@ -21,6 +21,7 @@ from xborder.data.instance import load_document, load_instance
 from xborder.models.formulation import Formulation, Sourcing
 from xborder.pipeline import solve_loaded
 from xborder.solvers import SolveOptions, SolverUnavailable, available_solvers, get_solver
+from xborder.models.columns import structure_of
 
 EXACT = SolveOptions(mip_gap=1e-9, time_limit=120)
 SOLVERS = ["highs", "highs_persistent", "scip", "cbc", "glpk"]
@@ -134,7 +135,7 @@ def test_warm_start_keeps_the_optimum_and_its_plan_is_feasible():
     inst = load_instance(REPO / "instances" / "demo.json")
     model = build_model(inst)
     compiled = CompiledModel(model)
-    plan = rounded_lp_plan(RelaxedLp(compiled, highspy), None, model.xb_strategic)
+    plan = rounded_lp_plan(RelaxedLp(compiled, highspy), None, structure_of(model).strategic)
     assert plan is not None
     activity = compiled.A @ plan
     scale = 1e-6 * np.maximum(1.0, np.abs(activity))

@@ -302,7 +302,8 @@ def test_ph_with_no_first_stage_plan_is_an_error(tmp_path, monkeypatch):
     """A PH run whose result names no first-stage values (no inner bound found) is an error, not
     the empty first stage evaluated as a plan."""
     import subprocess
-    import xborder.studies.stochastic as stochastic
+
+    import xborder.studies.stochastic.ph as ph
 
     instance, scenarios, u = uncertain(tmp_path)
 
@@ -312,8 +313,8 @@ def test_ph_with_no_first_stage_plan_is_an_error(tmp_path, monkeypatch):
             json.dump({"inner": None, "outer": 400.0, "iterations": 3, "first_stage": {}}, f)
         return subprocess.CompletedProcess(command, 0, "", "")
 
-    monkeypatch.setattr(stochastic, "mpi_available", lambda: (True, ""))
-    monkeypatch.setattr(stochastic.subprocess, "run", fake_run)
+    monkeypatch.setattr(ph, "mpi_available", lambda: (True, ""))
+    monkeypatch.setattr(ph.subprocess, "run", fake_run)
     with pytest.raises(ValueError, match="left no first-stage plan"):
         solve_ph(u, instance, scenarios, options=EXACT)
 

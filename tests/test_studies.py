@@ -3,7 +3,6 @@ cases and cross-checks with the plain solve on the demo."""
 
 from __future__ import annotations
 
-import copy
 import math
 
 import pandas as pd

@@ -31,6 +31,7 @@ from xborder.solvers.highs import HighsSolver
 from xborder.solvers.prepare import Preparation
 from xborder.solvers.relaxed import RelaxedLp, strengthen_root
 from xborder.solvers.tree import nearest_rounding, rounded_lp_plan
+from xborder.models.columns import structure_of
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_root_loop_tree_dive_and_rounding_skip_when_time_is_up():
     assert report.lp_values is None and relaxed.solves == 0
     root = strengthen_root(relaxed, model)
     solves = relaxed.solves
-    strategic = model.xb_strategic & compiled.integer
+    strategic = structure_of(model).strategic & compiled.integer
     assert nearest_rounding(relaxed, root.lp_values, strategic, until=past, repair=True) is None
     assert rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until=past, round_until=past) is None
     assert relaxed.solves == solves
@@ -139,7 +140,7 @@ def test_reported_objective_is_the_written_plans_own():
     compiled = CompiledModel(model)
     plan_model = build_model(instance)
     assert HighsSolver().solve(plan_model, EXACT).proven_optimal
-    plan = np.array([v.value for v in plan_model.xb_columns])
+    plan = np.array([v.value for v in structure_of(plan_model).columns])
     value = compiled.objective_of(plan)
     sign = compiled.sign
     fake = _FakeHighs(plan, sign * (value + 31_800.0), sign * (value + 50_000.0))
@@ -161,7 +162,7 @@ def test_the_better_of_start_and_solver_plan_is_kept():
     model = build_model(instance)
     compiled = CompiledModel(model)
     relaxed = RelaxedLp(compiled, highspy)
-    start = rounded_lp_plan(relaxed, None, model.xb_strategic)
+    start = rounded_lp_plan(relaxed, None, structure_of(model).strategic)
     empty = compiled.rounded(np.clip(np.zeros(len(compiled.columns)), compiled.col_lower, compiled.col_upper))
     fake = _FakeHighs(empty, 0.0, -1e9)
     result = HighsSolver()._result(fake, compiled, model, Preparation(start_plan=start), highspy)

@@ -19,6 +19,7 @@ from xborder.solvers import SolveOptions
 from xborder.solvers.compile import CompiledModel
 from xborder.solvers.relaxed import RelaxedLp, strengthen_root
 from xborder.solvers.tree import strategic_tree
+from xborder.models.columns import structure_of
 
 GENERATED = [GeneratorSpec(*SIZES["s"], seed=seed) for seed in (1, 2, 3)]
 
@@ -48,7 +49,7 @@ def test_deferred_rows_leave_the_matrix_and_come_back_when_violated():
     (f - U y = 1 > 0) and no other; restoring puts every row back."""
     model = build_model(load_instance(DEMO))
     full = CompiledModel(model)
-    held = CompiledModel(model, model.xb_deferrable)
+    held = CompiledModel(model, structure_of(model).deferrable)
     linking = model.lastmile_needs_open
     assert held.A.shape[0] == full.A.shape[0] - len(linking) and held.deferred.total == len(linking)
 
@@ -92,10 +93,10 @@ def test_strategic_tree_stopped_early_still_bounds_the_optimum(generated, exact_
     """Stopped after its first branching (one open node allowed): the bound it reports is still
     valid and tighter than or equal to the root LP's, and its plan satisfies every row."""
     model = build_model(generated)
-    compiled = CompiledModel(model, model.xb_deferrable)
+    compiled = CompiledModel(model, structure_of(model).deferrable)
     relaxed = RelaxedLp(compiled, highspy)
     root = strengthen_root(relaxed, model)
-    report = strategic_tree(relaxed, root.lp_values, relaxed.value, model.xb_strategic & compiled.integer, 1e-4, max_open=1)
+    report = strategic_tree(relaxed, root.lp_values, relaxed.value, structure_of(model).strategic & compiled.integer, 1e-4, max_open=1)
     bound = compiled.sign * report.bound
     assert report.nodes >= 1
     assert exact_optimum * (1 - 1e-9) <= bound <= root.lp_bound_after * (1 + 1e-9)
@@ -123,7 +124,7 @@ def test_cli_tree_flag_reaches_the_solver_and_the_solution_file(tmp_path):
 
 def _demo_root():
     model = build_model(load_instance(DEMO))
-    compiled = CompiledModel(model, model.xb_deferrable)
+    compiled = CompiledModel(model, structure_of(model).deferrable)
     relaxed = RelaxedLp(compiled, highspy)
     root = strengthen_root(relaxed, model)
     return model, compiled, relaxed, root
@@ -135,7 +136,7 @@ def test_an_lp_stopped_at_the_deadline_is_not_taken_for_infeasible():
     import time
 
     model, compiled, relaxed, root = _demo_root()
-    strategic = model.xb_strategic & compiled.integer
+    strategic = structure_of(model).strategic & compiled.integer
     column = np.flatnonzero(strategic & (np.abs(root.lp_values - np.round(root.lp_values)) > 1e-6))[0]
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
     lower[column] = upper[column] = 1.0  # a change, so the LP has work to do
@@ -155,7 +156,7 @@ def test_tree_keeps_the_node_whose_children_went_unsolved():
         def solve(self, lower=None, upper=None, until=None):
             return None
 
-    report = strategic_tree(Unsolved(), root.lp_values, relaxed.value, model.xb_strategic & compiled.integer, 1e-4)
+    report = strategic_tree(Unsolved(), root.lp_values, relaxed.value, structure_of(model).strategic & compiled.integer, 1e-4)
     assert report.stopped_by == "LP not solved" and report.open == 1 and report.plan is None
     assert compiled.sign * report.bound == pytest.approx(root.lp_bound_after)
 
@@ -217,7 +218,7 @@ def test_rounding_keeps_as_many_channels_as_the_marketing_budget_allows():
     instance = load_instance(DEMO)
     model, compiled, relaxed, root = _demo_root()
     channels = build_index(instance).channels
-    strategic = model.xb_strategic & compiled.integer
+    strategic = structure_of(model).strategic & compiled.integer
     s_columns = np.array([j for j, column in enumerate(compiled.columns) if str(column).startswith("s[")])
     entered = ~channels["market"].isin(["DE", "FR"]).to_numpy()
     point = np.where(strategic, np.round(root.lp_values), root.lp_values)

@@ -1,4 +1,4 @@
-"""Formulation variants (MODEL.md section 6) on generated instances.
+"""Formulation variants (docs/model.md, "Formulation options") on generated instances.
 
 Reformulations must reach the same optimum (rel. 1e-6); single sourcing is a restriction, so it
 can only lose profit (or add cost). LP bounds must order as the theory says: strong linking and

@@ -1,12 +1,13 @@
-"""Progressive hedging on mpi-sppy: run under `mpiexec -n N python -m mpi4py -m xborder.studies.ph_run SPEC`
-by `studies/stochastic.solve_ph`, never by hand.
+"""Progressive hedging on mpi-sppy: run under `mpiexec -n N python -m mpi4py -m
+xborder.studies.stochastic.ph_run SPEC` by `ph.solve_ph`, never by hand.
 
-Every rank builds its scenarios' models with xborder's own builder (no presolve, so every
-scenario has the same columns); the first stage (markets, regimes, certifications, warehouses,
-portfolio, channels) is the root node's nonanticipative variables. The cylinders are a PH hub, a
+Every rank builds its scenarios' models with the study's scenario creator (scenario.py: no
+presolve, so every scenario has the same columns); the first stage (FIRST_STAGE: markets,
+regimes, certifications, warehouses, portfolio, channels) is the root node's nonanticipative
+variables. The cylinders are a PH hub, a
 Lagrangian spoke (outer bound) and an xhat-shuffle spoke (inner bound): with N ranks, N / 3 ranks
 each. Subproblems are solved by HiGHS through Pyomo (`appsi_highs`); the binary proximal terms
-are linearised, so every subproblem stays a MILP. Rank 0 writes SPEC's `result` file: the
+are linearised (with CVaR, eta's too), so every subproblem stays a MILP. Rank 0 writes SPEC's `result` file: the
 bounds, the iterations and the first-stage values of the best inner-bound plan, by name.
 """
 
@@ -17,12 +18,13 @@ import sys
 
 import pyomo.environ as pyo
 
-from .stochastic import FIRST_STAGE
+from ...models.build import FIRST_STAGE
+from ...models.columns import structure_of
 
 
 def _uncertain(spec):
-    from ..data.instance import load_instance
-    from ..data.scenarios import read_scenarios
+    from ...data.instance import load_instance
+    from ...data.scenarios import read_scenarios
 
     base = load_instance(spec["instance"])
     scenarios = {s.name: s for s in read_scenarios(spec["scenarios"], base)}
@@ -33,17 +35,18 @@ def scenario_creator(name, spec=None, cache=None):
     """One scenario's model with its probability and root node (mpi-sppy's contract)."""
     import mpisppy.utils.sputils as sputils
 
-    from ..data.scenarios import apply_scenario
-    from ..models.build import build_model
-    from ..models.formulation import Formulation
+    from ...data.scenarios import apply_scenario
+    from ...models.formulation import Formulation
+    from .scenario import scenario_creator as create
 
     base, scenarios = cache["uncertain"]
     scenario = scenarios[name]
-    model = build_model(apply_scenario(base, scenario), Formulation.parse(spec["formulation"]), presolve=False)
+    made = create(apply_scenario(base, scenario), name, scenario.probability, Formulation.parse(spec["formulation"]))
+    model = made.model
     first = [model.component(n) for n in FIRST_STAGE if model.component(n) is not None]
-    mask = model.cols.mask(FIRST_STAGE)
-    columns = [j for j in mask.nonzero()[0] if model.objective_vector[j] != 0]
-    first_cost = pyo.quicksum(float(model.objective_vector[j]) * model.xb_columns[j] for j in columns)
+    columns = [j for j in made.first.nonzero()[0] if model.objective_vector[j] != 0]
+    variables = structure_of(model).columns
+    first_cost = pyo.quicksum(float(model.objective_vector[j]) * variables[j] for j in columns)
     sputils.attach_root_node(model, first_cost, first)
     model._mpisppy_probability = scenario.probability
     return model
