@@ -8,6 +8,7 @@ import click
 
 from . import __version__
 from .commands import instances, plans, research, studies
+from .web import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,7 +24,7 @@ def cli():
     """
 
 
-for module in (instances, plans, studies, research):
+for module in (instances, plans, studies, research, serve):
     for command in module.COMMANDS:
         cli.add_command(command)
 

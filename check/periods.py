@@ -135,9 +135,10 @@ def check_capacities(c):
     """Rows 10_t and 11_t: the volume of a warehouse's stock carried in plus arrivals, and a lane's
     chargeable kg, within each period's share of the capacity (one period: inbound volume and
     kg against the capacity). Records each open warehouse's utilisation (inbound m3 over the
-    horizon / capacity) and, with several periods, its peak period."""
+    horizon / capacity), its use in each period (stock carried in plus arrivals over the period's
+    share of the capacity) and, with several periods, its peak period."""
     tag = " (period)" if c.calendar.named else ""
-    c.utilisation, c.peak_utilisation = {}, {}
+    c.utilisation, c.peak_utilisation, c.utilisation_by_period = {}, {}, {}
     inbound = defaultdict(float)
     for (p, w, _), units in c.arrivals.items():
         inbound[w] += c.products[p]["volume_m3"] * units
@@ -153,6 +154,7 @@ def check_capacities(c):
                                              + c.arrivals.get((p, w, t), 0.0)) for p, prod in c.products.items())
             limit = cap * c.calendar.share(t)
             c.leq(f"row 10 warehouse capacity{tag}", where(c, w, t), volume, limit)
+            c.utilisation_by_period.setdefault(w, {})[t] = volume / limit
             if c.calendar.many and (w not in c.peak_utilisation or volume / limit > c.peak_utilisation[w][0]):
                 c.peak_utilisation[w] = (volume / limit, t)
     kg = defaultdict(float)

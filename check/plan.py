@@ -47,6 +47,7 @@ class Evaluation:
     units_by_lead_time: dict = field(default_factory=dict)  # (market, lead time in days) -> units delivered
     utilisation: dict = field(default_factory=dict)  # warehouse -> inbound m3 over the horizon / capacity_m3
     peak_utilisation: dict = field(default_factory=dict)  # multi-period: warehouse -> (highest period use, period)
+    utilisation_by_period: dict = field(default_factory=dict)  # warehouse -> {period: use of its share of the capacity}
     payment_loss_rate: float = 0.0
     reported_objective: float | None = None
     objective_matches: bool = True
@@ -551,6 +552,7 @@ class PlanChecker:
             units_by_lead_time=dict(self.units_by_lead_time),
             utilisation=self.utilisation,
             peak_utilisation=self.peak_utilisation,
+            utilisation_by_period=self.utilisation_by_period,
             payment_loss_rate=self.payment_loss_rate,
             reported_objective=reported_objective,
         )

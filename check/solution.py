@@ -21,7 +21,7 @@ def as_number(value) -> float:
 PLAN_STATUSES = ("optimal", "time_limit", "interrupted")
 STATUSES = (*PLAN_STATUSES, "infeasible", "unbounded", "infeasible_or_unbounded", "error")
 DOCUMENT_FIELDS = {"format", "instance", "source", "scenario", "objective_kind", "status", "has_plan", "objective", "bound",
-                   "gap", "decisions", "flows", "kpis", "check", "marginal_values", "run"}
+                   "gap", "decisions", "flows", "kpis", "check", "marginal_values", "in_words", "run"}
 ID_LISTS = ("markets", "regimes", "warehouses")
 RECORDS = {  # record list -> (required fields, optional fields)
     "channels": (("market", "channel"), ("period",)),

@@ -175,4 +175,25 @@ def _write_scenario_file(inst, count, seed, target):
         fail_input(f"cannot write {target}: {err}")
 
 
-COMMANDS = (validate, convert, generate, draw_scenarios_command)
+@click.command()
+@click.option("--out", "target", type=click.Path(dir_okay=False), required=True, help="The workbook to write (.xlsx).")
+def template(target):
+    """Write an empty instance workbook to fill in: every table as a sheet, a note on each header
+    (type, default, range, meaning), drop-down lists for keys and enumerations.
+
+    \b
+    Example:
+      xborder template --out plan.xlsx
+    """
+    from ..data.template import template_workbook
+
+    if Path(target).suffix.lower() != ".xlsx":
+        fail_input(f"{target}: the template is a workbook; name it .xlsx")
+    try:
+        template_workbook(target)
+    except OSError as err:
+        fail_input(f"cannot write {target}: {err}")
+    click.echo(f"wrote {target}: every table of an instance, empty, with notes and drop-down lists")
+
+
+COMMANDS = (validate, convert, generate, draw_scenarios_command, template)

@@ -126,18 +126,20 @@ def _finish_solve(run, inst, form, out: Path, xlsx: bool, quiet: bool, progress,
     from ..studies.explain import diagnose_infeasibility, explain
     from ..report.solution import write_outputs
     from ..report.summary import nothing_found, summary
+    from ..report.words import run_in_words
     from ..solvers import Status
 
+    words = run_in_words(run)
     try:
-        written = write_outputs(run, out, xlsx=xlsx)
+        written = write_outputs(run, out, xlsx=xlsx, words=words)
         if html and run.has_plan:
             from ..report.html import plan_report
 
-            written.append(plan_report(run, out / "report.html"))
+            written.append(plan_report(run, out / "report.html", words))
     except OSError as err:
         fail_input(f"cannot write to {out}: {err}")
     progress.stage("write", f"{len(written)} file(s) in {out}")
-    click.echo(summary(run))
+    click.echo(summary(run, words))
     interrupted = run.result.status is Status.INTERRUPTED
     if not run.has_plan:
         if run.result.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):

@@ -56,24 +56,28 @@ def write_csv(frame: pd.DataFrame, target: str | Path, **to_csv) -> Path:
     return target
 
 
-def write_workbook(frames: dict[str, pd.DataFrame], target: str | Path) -> Path:
+def write_workbook(frames: dict[str, pd.DataFrame], target: str | Path, formats: dict[str, str] | None = None) -> Path:
     """Tables as the sheets of one workbook, atomically: formula-like text stays text, headers are
-    frozen, columns are as wide as their content (up to MAX_WIDTH)."""
+    frozen, columns are as wide as their content (up to MAX_WIDTH), and a column named in
+    `formats` gets that Excel number format ("#,##0", "0.0%", ...)."""
     target = Path(target)
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as book:
             for name, frame in frames.items():
                 frame.to_excel(book, sheet_name=name[:31], index=False)
-                _finish_sheet(book.sheets[name[:31]])
+                _finish_sheet(book.sheets[name[:31]], formats or {})
     return target
 
 
-def _finish_sheet(sheet):
+def _finish_sheet(sheet, formats: dict[str, str]):
+    header = {cell.column: cell.value for cell in sheet[1]}
     for row in sheet.iter_rows():
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
                 cell.data_type = "s"  # openpyxl would write '=...' as a formula
                 cell.quotePrefix = True
+            elif cell.row > 1 and header.get(cell.column) in formats and isinstance(cell.value, (int, float)):
+                cell.number_format = formats[header[cell.column]]
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
         width = max((len(str(c.value)) for c in column if c.value is not None), default=8)

@@ -11,6 +11,7 @@ new, fully validated `Instance`.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,10 +52,19 @@ class Override:
 
 
 @dataclass
+class Sweep:
+    """The point of a swept parameter a scenario stands for (`value` FROM:TO:STEP)."""
+
+    label: str  # what is swept: "lanes.cost_per_unit scale where mode=sea_freight"
+    value: float
+
+
+@dataclass
 class Scenario:
     name: str
     overrides: list[Override]
     source: str = ""  # the scenario file, as its path was given
+    sweep: Sweep | None = None
 
     @property
     def probability(self) -> float | None:
@@ -310,12 +320,81 @@ class _Reader:
 
 
 def read_scenarios(path: str | Path, instance: Instance) -> list[Scenario]:
-    """The scenarios of a file, in file order, every row checked against `instance`."""
+    """The scenarios of a file, in file order, every row checked against `instance`; a sweep row
+    becomes one scenario per point (`expand_sweeps`)."""
     path = Path(path)
     records, rows, file = _rows_of(path)
+    records, rows, sweeps = expand_sweeps(records, rows, file)
     overrides = _Reader(instance, file).read(records, rows)
     names = list(dict.fromkeys(o.scenario for o in overrides))
-    return [Scenario(name, [o for o in overrides if o.scenario == name], str(path)) for name in names]
+    return [Scenario(name, [o for o in overrides if o.scenario == name], str(path), sweeps.get(name)) for name in names]
+
+
+SWEEP = re.compile(r"^\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*:\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*:\s*([0-9.]+(?:[eE][-+]?[0-9]+)?)\s*$")
+MAX_POINTS = 1000
+
+
+def sweep_points(text: str) -> list[float] | str:
+    """FROM:TO:STEP as its points, FROM, FROM + STEP, ... up to TO (included when the steps reach
+    it within rounding); or why the text is not a sweep."""
+    start, stop, step = (float(x) for x in SWEEP.match(text).groups())
+    if step <= 0:
+        return "the step of FROM:TO:STEP must be positive"
+    if stop < start:
+        return "TO must not be below FROM in FROM:TO:STEP"
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_POINTS:
+        return f"{count:,} points; a sweep has at most {MAX_POINTS:,}"
+    decimals = max(len(p.partition(".")[2]) for p in SWEEP.match(text).groups())
+    return [round(start + i * step, decimals + 6) for i in range(count)]
+
+
+def expand_sweeps(records: list[dict], rows: list[int], file: str) -> tuple[list[dict], list[int], dict]:
+    """A row whose value is FROM:TO:STEP (set, scale or add) stands for one scenario per point,
+    named `<scenario>@<value>`; the scenario's other rows apply at every point. One sweep per
+    scenario; sweeps give no probabilities (each point is a what-if, not an outcome)."""
+    swept = {}
+    issues = []
+    for record, row in zip(records, rows):
+        value = record.get("value")
+        if not isinstance(value, str) or not SWEEP.match(value):
+            continue
+        name = _text(record.get("scenario") or "")
+        points = sweep_points(value)
+        if isinstance(points, str):
+            issues.append(Issue(file, SHEET, points, row, "value"))
+        elif name in swept:
+            issues.append(Issue(file, SHEET, f"scenario '{name}' already sweeps a value (one sweep per scenario)", row, "value"))
+        elif not _blank(record.get("probability")):
+            issues.append(Issue(file, SHEET, "a sweep gives one scenario per point: leave probability empty", row, "probability"))
+        else:
+            swept[name] = (record, points)
+    if issues:
+        raise ScenarioError(issues)
+    out_records, out_rows, sweeps = [], [], {}
+    for record, row in zip(records, rows):
+        name = _text(record.get("scenario") or "")
+        if name not in swept:
+            out_records.append(record)
+            out_rows.append(row)
+            continue
+        sweep_row, points = swept[name]
+        for point in points:
+            point_name = f"{name}@{point:g}"
+            copy = {**record, "scenario": point_name}
+            if record is sweep_row:
+                copy["value"] = point
+            out_records.append(copy)
+            out_rows.append(row)
+            sweeps[point_name] = Sweep(_sweep_label(sweep_row), point)
+    order = {r: i for i, r in enumerate(dict.fromkeys(_text(x.get("scenario") or "") for x in out_records))}
+    ranked = sorted(range(len(out_records)), key=lambda i: (order[_text(out_records[i].get("scenario") or "")], i))
+    return [out_records[i] for i in ranked], [out_rows[i] for i in ranked], sweeps
+
+
+def _sweep_label(record: dict) -> str:
+    where = "" if _blank(record.get("where")) else f" where {_text(record['where'])}"
+    return f"{_text(record.get('table') or '')}.{_text(record.get('column') or '')} {_text(record.get('action') or '')}{where}"
 
 
 # ---- applying ------------------------------------------------------------------------------------

@@ -10,24 +10,8 @@ import pandas as pd
 
 from .errors import IssueLog, key_hint
 from .network import DIRECT, LASTMILE, LINEHAUL, Network, lane_kinds
-from .schema import LANE_MODES, ORIGIN, TABLES
+from .schema import LANE_MODES, ORIGIN, REFERENCES, TABLES
 
-# (table, column) -> (referenced table, its key column)
-REFERENCES = [
-    ("markets", "regime", "regimes", "regime"),
-    ("product_markets", "product", "products", "product"),
-    ("product_markets", "market", "markets", "market"),
-    ("duties", "market", "markets", "market"),
-    ("market_channels", "market", "markets", "market"),
-    ("market_channels", "channel", "channels", "channel"),
-    ("channel_fit", "channel", "channels", "channel"),
-    ("certification_rules", "market", "markets", "market"),
-    ("certification_rules", "certification", "certifications", "certification"),
-    ("seasonality", "market", "markets", "market"),
-    ("seasonality", "product", "products", "product"),
-    ("seasonality", "period", "periods", "period"),
-    ("period_freight", "period", "periods", "period"),
-]
 
 
 class Checker:

@@ -20,6 +20,7 @@ from ..check import MONEY_TERMS, PlanChecker, check_plan, read_solution
 from ..data.atomic import atomic_path
 from ..data.instance import Instance
 from .summary import marginal_sentences
+from .words import plan_in_words
 
 COSTS = [t for t in MONEY_TERMS if t != "revenue"]
 MODE_COLOURS = {
@@ -52,6 +53,7 @@ class PlanView:
     gap: float | None
     marginal: pd.DataFrame | None = None
     prefix: str = ""  # of the page's chart ids, when one page shows several plans
+    words: list[str] | None = None  # the plan in words (report/words.py), computed when not given
 
     @property
     def currency(self) -> str:
@@ -62,9 +64,9 @@ class PlanView:
         return self.instance.objective
 
 
-def view_of_run(run) -> PlanView:
+def view_of_run(run, words: list[str] | None = None) -> PlanView:
     r = run.result
-    return PlanView(run.instance, run.plan, run.evaluation, r.status.value, r.objective, r.gap, run.marginal)
+    return PlanView(run.instance, run.plan, run.evaluation, r.status.value, r.objective, r.gap, run.marginal, words=words)
 
 
 def view_of_folder(folder: Path, instance: Instance) -> PlanView:
@@ -74,10 +76,10 @@ def view_of_folder(folder: Path, instance: Instance) -> PlanView:
     single = "sourcing=single" in str((doc.get("run") or {}).get("formulation", ""))
     evaluation = check_plan(instance, plan, objective, single)
     marginal = None
-    if doc.get("marginal_values"):
+    if doc.get("marginal_values") and doc["marginal_values"].get("limits"):
         marginal = pd.DataFrame(doc["marginal_values"]["limits"])
         marginal["unit"] = marginal["unit"].replace({instance.settings["currency"]: "{cur}"})
-    return PlanView(instance, plan, evaluation, doc["status"], objective, doc.get("gap"), marginal)
+    return PlanView(instance, plan, evaluation, doc["status"], objective, doc.get("gap"), marginal, words=doc.get("in_words"))
 
 
 # ---- figures ------------------------------------------------------------------------------------
@@ -293,7 +295,10 @@ def plan_sections(view: PlanView) -> str:
         ("payment loss rate", f"{100 * ev.payment_loss_rate:.2f}%"), ("status / gap", f"{view.status} / {gap}"),
         ("independent check", verdict),
     ]
-    parts = ["<h2>Headline</h2>", _cards(cards), "<h2>Profit</h2>", waterfall(view)]
+    words = view.words if view.words is not None else plan_in_words(view.instance, view.plan)
+    parts = ["<h2>Headline</h2>", _cards(cards), "<h2>The plan in words</h2>",
+             "<ul class=\"words\">" + "".join(f"<li>{_esc(line)}</li>" for line in words) + "</ul>",
+             "<h2>Profit</h2>", waterfall(view)]
     if view.plan["flows"]:
         parts += ["<h2>Network</h2>", sankey(view)]
     if view.plan["markets"]:
@@ -337,8 +342,8 @@ def plan_page(view: PlanView) -> str:
     return page(f"xborder plan: {view.instance.name}", f"{view.kind} objective, status {view.status}", plan_sections(view))
 
 
-def plan_report(run, target: Path) -> Path:
-    return write_page(plan_page(view_of_run(run)), target)
+def plan_report(run, target: Path, words: list[str] | None = None) -> Path:
+    return write_page(plan_page(view_of_run(run, words)), target)
 
 
 # ---- study pages ----------------------------------------------------------------------------------------
@@ -347,8 +352,27 @@ SCENARIO_KPIS = ["objective", "revenue", "total_cost", "profit", "units", "marke
                  "avg_lead_time_days", "payment_loss_rate"]
 
 
+def sweep_chart(comparison: pd.DataFrame) -> str:
+    """Each swept parameter's points: the objective against the swept value (base as a line)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    swept = comparison.dropna(subset=["swept_value"])
+    for label, points in swept.groupby("swept", sort=False):
+        fig.add_trace(go.Scatter(x=points["swept_value"].tolist(), y=pd.to_numeric(points["objective"], errors="coerce").tolist(),
+                                 mode="lines+markers", name=str(label), text=points["scenario"].tolist(),
+                                 hovertemplate="%{text}: %{y:,.0f}<extra></extra>"))
+    base = pd.to_numeric(comparison["objective"], errors="coerce").iloc[0]
+    if math.isfinite(base):
+        fig.add_hline(y=base, line_dash="dot", annotation_text="base")
+    fig.update_layout(title="The objective against the swept value", height=420, xaxis=dict(title="swept value"),
+                      yaxis=dict(title="objective"))
+    return _figure_html(fig, "sweep")
+
+
 def scenario_charts(comparison: pd.DataFrame) -> str:
-    """One bar chart per KPI across the scenarios (small multiples)."""
+    """One bar chart per KPI across the scenarios (small multiples); with sweeps, first the
+    objective against the swept value."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -361,11 +385,12 @@ def scenario_charts(comparison: pd.DataFrame) -> str:
         fig.add_trace(go.Bar(x=comparison["scenario"], y=values, name=kpi, showlegend=False),
                       row=i // cols + 1, col=i % cols + 1)
     fig.update_layout(title="Each KPI across the scenarios", height=300 * rows)
-    return _figure_html(fig, "scenarios")
+    swept = sweep_chart(comparison) if "swept_value" in comparison and comparison["swept_value"].notna().any() else ""
+    return swept + _figure_html(fig, "scenarios")
 
 
 def scenario_page(comparison: pd.DataFrame, changes: pd.DataFrame, base: PlanView | None, name: str) -> str:
-    shown = [c for c in ["scenario", "status", "objective", "objective_vs_base", "gap", "revenue", "total_cost", "profit",
+    shown = [c for c in ["scenario", "swept_value", "status", "objective", "objective_vs_base", "gap", "revenue", "total_cost", "profit",
                          "markets_entered", "warehouses_open", "avg_lead_time_days", "payment_loss_rate", "diagnosis"]
              if c in comparison.columns]
     body = ["<h2>Scenario comparison</h2>", _table(comparison[shown], percent={"gap", "payment_loss_rate"}),

@@ -13,6 +13,7 @@ import pandas as pd
 from ..check import MONEY_TERMS
 from ..data.atomic import atomic_path
 from ..data.cells import write_csv, write_workbook
+from .workbook import NUMBER_FORMATS, workbook_tables
 from ..pipeline import Run
 
 SOLUTION_FORMAT = 1
@@ -46,7 +47,8 @@ def kpis(run: Run) -> dict:
     }
 
 
-def solution_document(run: Run) -> dict:
+def solution_document(run: Run, words: list[str] | None = None) -> dict:
+    """solution.json's content; `words` (the plan in words, report/words.py) is kept when given."""
     r = run.result
     origin = run.instance.scenario
     doc = {
@@ -80,6 +82,8 @@ def solution_document(run: Run) -> dict:
             currency = run.instance.settings["currency"]
             frame = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
             doc["marginal_values"] = {"note": run.marginal_note, "limits": frame.to_dict("records")}
+        if words is not None:
+            doc["in_words"] = words
     doc["run"] = run.facts()
     return _clean(doc)
 
@@ -131,7 +135,7 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False) -> list[Path]:
+def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False, words: list[str] | None = None) -> list[Path]:
     """Write CSVs (and the workbook) first, then solution.json last; each file atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -142,9 +146,9 @@ def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False) -> list[Pat
         for name, frame in tables.items():
             written.append(write_csv(frame, out / f"{name}.csv"))
         if xlsx:
-            written.append(write_workbook(tables, out / "solution.xlsx"))
+            written.append(write_workbook(workbook_tables(tables), out / "solution.xlsx", NUMBER_FORMATS))
     run.seconds["write"] = time.perf_counter() - start
-    doc = solution_document(run)
+    doc = solution_document(run, words)
     target = out / "solution.json"
     with atomic_path(target) as tmp:
         tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

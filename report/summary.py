@@ -47,14 +47,16 @@ def nothing_found(run: Run) -> bool:
     return empty or r.gap is None or not math.isfinite(r.gap)
 
 
-def summary(run: Run) -> str:
+def summary(run: Run, words: list[str] | None = None) -> str:
     """A short readable account of the plan for the terminal: the headline, the decisions, the
-    money, how the solve went, the check and the seconds per stage."""
+    plan in words (when given), the money, how the solve went, the check and the seconds per stage."""
     inst, r = run.instance, run.result
     if not run.has_plan:
         return f"{inst.name}: {r.status.value.replace('_', ' ')}, no plan found ({r.message})"
     cur = inst.settings["currency"]
     lines = [_headline(run), *_decision_lines(run)]
+    if words:
+        lines += ["  the plan in words:", *(f"    {line}" for line in words)]
     lines += [f"  {line}" for line in _money_and_solve_lines(run, cur)]
     lines += [f"  {line}" for line in marginal_sentences(run.marginal, cur, MARGINAL_SHOWN)]
     ev = run.evaluation
@@ -62,7 +64,7 @@ def summary(run: Run) -> str:
     lines.append(f"  independent check: {verdict}")
     s = run.seconds
     lines.append("  seconds: " + ", ".join(f"{k} {s[k]:.2f}" for k in ("read", "derive", "build", "handoff", "solve", "check",
-                                                                         "duals", "write") if k in s))
+                                                                         "duals", "words", "write") if k in s))
     return "\n".join(lines)
 
 

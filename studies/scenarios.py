@@ -84,7 +84,8 @@ def run_scenarios(base: Instance, scenarios: list[Scenario], formulation: Formul
     finally:
         runner.close()
     runs = [_scenario_run(o) for o in outcomes]
-    return ScenarioStudy(runs, comparison_table(runs), changes_table(runs))
+    sweeps = {sc.name: sc.sweep for sc in scenarios if sc.sweep is not None}
+    return ScenarioStudy(runs, comparison_table(runs, sweeps), changes_table(runs))
 
 
 def _scenario_run(outcome) -> ScenarioRun:
@@ -96,15 +97,21 @@ def _scenario_run(outcome) -> ScenarioRun:
     return ScenarioRun(name, instance, None, error=outcome.error, retried=outcome.retried)
 
 
-def comparison_table(runs: list[ScenarioRun]) -> pd.DataFrame:
-    """One row per scenario with every KPI and, for the numeric ones, the difference to base."""
+def comparison_table(runs: list[ScenarioRun], sweeps: dict | None = None) -> pd.DataFrame:
+    """One row per scenario with every KPI and, for the numeric ones, the difference to base;
+    with sweeps, what each scenario sweeps and its point (`swept`, `swept_value`)."""
     rows = []
     for sr in runs:
         kpis = kpi_row(sr.run) if sr.run is not None else {"status": "error", "objective": None, "gap": None, "checked": False}
-        rows.append({"scenario": sr.name, **kpis, "diagnosis": sr.diagnosis_text, "retried": sr.retried})
+        swept = {}
+        if sweeps:
+            sweep = sweeps.get(sr.name)
+            swept = {"swept": sweep.label if sweep else None, "swept_value": sweep.value if sweep else None}
+        rows.append({"scenario": sr.name, **swept, **kpis, "diagnosis": sr.diagnosis_text, "retried": sr.retried})
     frame = pd.DataFrame(rows)
     base = frame.iloc[0]
-    numeric = [c for c in frame.columns if c not in ("scenario", "status", "checked", "gap", "diagnosis", "retried")
+    numeric = [c for c in frame.columns if c not in ("scenario", "swept", "swept_value", "status", "checked", "gap", "diagnosis",
+                                                     "retried")
                and frame[c].map(lambda v: v is None or is_number(v) or pd.isna(v)).all()]
     for column in numeric:
         if is_number(base[column]):

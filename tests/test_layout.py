@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 NOT_PACKAGE = {"tests", "benchmarks", "instances", "docs", "build", "dist", "out"}
 LAYER = {"__init__": 0, "data": 0, "check": 1, "models": 1, "solvers": 2, "pipeline": 3, "studies": 4, "report": 5,
-         "commands": 6, "cli": 7}
+         "commands": 6, "web": 7, "cli": 8}
 DATA_TABLES = {"xborder.data.catalog"}  # the generator's catalogue: lists of real markets, channels, lanes
 MAX_LINES = 60
 
@@ -83,8 +83,8 @@ def test_no_import_cycle():
 
 def test_no_import_runs_back_up_a_layer():
     """Each layer imports only the layers below it (data -> models / check -> solvers -> pipeline
-    -> studies -> report -> commands -> cli); the checker and the models are side by side and do
-    not import each other."""
+    -> studies -> report -> commands -> web -> cli); the checker and the models are side by side
+    and do not import each other."""
     upward = [(m, other) for m, deps in GRAPH.items() for other in deps
               if layer(m) != layer(other) and layer(other) != "__init__" and LAYER[layer(other)] >= LAYER[layer(m)]]
     assert upward == []
@@ -94,6 +94,16 @@ def test_the_checker_uses_no_model_and_no_solver():
     assert {layer(o) for m, deps in GRAPH.items() if layer(m) == "check" for o in deps} <= {"check", "data"}
     for path in REPO.glob("check/*.py"):
         assert "pyomo" not in path.read_text(encoding="utf-8")
+
+
+def test_the_workspace_stays_above_the_pipeline():
+    """web/ (the workspace) reads instances, studies and results through data/, check/, studies/,
+    report/ and runs the commands; it never reaches into the models or the solvers, and nothing
+    below it imports it (cli.py registers `serve`)."""
+    reached = {layer(o) for m, deps in GRAPH.items() if layer(m) == "web" for o in deps}
+    assert not reached & {"models", "solvers", "pipeline"}
+    importers = {layer(m) for m, deps in GRAPH.items() for o in deps if layer(o) == "web"}
+    assert importers <= {"web", "cli"}
 
 
 def test_no_function_over_60_lines():
@@ -117,8 +127,9 @@ def test_no_run_artefact_under_version_control():
 
 
 def test_the_installed_package_carries_what_a_user_runs(tmp_path):
-    """The wheel holds the code and the demo instances the README uses, not the tests, docs,
-    benchmark scripts or the OR-Library files (the CLI reads those from a clone's benchmarks/)."""
+    """The wheel holds the code, the demo instances the README uses and the workspace's page,
+    libraries, map geometry and migrations, not the tests, docs, benchmark scripts or the
+    OR-Library files (the CLI reads those from a clone's benchmarks/)."""
     source = tmp_path / "source"  # a copy, so that the build leaves nothing in the working tree
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv*", "out", "build", "*.egg-info",
                                                                 "__pycache__", ".pytest_cache"))
@@ -127,6 +138,10 @@ def test_the_installed_package_carries_what_a_user_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     names = zipfile.ZipFile(next(tmp_path.glob("xborder-*.whl"))).namelist()
     assert "xborder/cli.py" in names and "xborder/instances/demo.json" in names and "xborder/instances/demo.xlsx" in names
+    for shipped in ("xborder/web/static/index.html", "xborder/web/static/app.js", "xborder/web/static/vendor/tabulator.min.js",
+                    "xborder/web/static/vendor/world_110m.json", "xborder/web/migrations/versions/0001_initial.py",
+                    "xborder/web/migrations/script.py.mako"):
+        assert shipped in names, shipped
     assert not [n for n in names if n.startswith(("xborder/tests/", "xborder/docs/", "xborder/benchmarks/"))]
 
 

@@ -2,11 +2,13 @@
 (of the two set-up commands only the demo solve; .ci/run runs them whole), in README order, in a folder that holds the repository's
 `instances/` and `benchmarks/`, each ending with exit code 0. Commands that need what the
 README's own set-up does not install are skipped with the name of what is missing; long ones are
-marked slow (`-m slow`)."""
+marked slow (`-m slow`). `xborder serve` is started on a free port and the README's API script
+runs against it."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shlex
 import shutil
@@ -29,7 +31,7 @@ def readme_commands() -> list[str]:
             line = line.split("  #")[0].strip()
             if "python3 -m venv" in line:  # a set-up command (.ci/run runs those): only the xborder part
                 line = line.rpartition("&& ")[2]
-            if line.startswith("xborder "):
+            if line.startswith("xborder ") and not line.startswith("xborder serve"):  # serve: test_readme_workspace_script
                 commands.append(" ".join(line.split()))
     return commands
 
@@ -86,3 +88,29 @@ def test_readme_command_runs(command, workspace):
     if absent:
         pytest.skip(f"needs {absent}")
     run(command, workspace)
+
+
+def test_readme_workspace_script(workspace, tmp_path):
+    """The workspace's set-up line ends in `xborder serve`; started (on a free port, in a fresh
+    workspace), the README's curl script uploads the demo, solves it, fetches solution.json and
+    prints the plan in words."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert 'pip install -e ".[web]" && xborder serve' in text
+    script = next(b for b in re.findall(r"```bash\n(.*?)```", text, re.S) if "API=http://127.0.0.1:8000/api" in b)
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    from web_helpers import start_server
+
+    server = start_server(tmp_path / "ws", port, 2)
+    try:
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")],
+                              cwd=workspace, capture_output=True, text=True, timeout=600)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    solution = json.loads((workspace / "solution.json").read_text())
+    assert solution["status"] == "optimal" and solution["in_words"][0] in done.stdout

@@ -182,3 +182,16 @@ def test_seasonal_stock_chart_is_the_stock_table(tmp_path):
     shown = {(t["name"], period): units for t in chart_data((out / "report.html").read_text(encoding="utf-8"), "stock")
              for period, units in zip(t["x"], t["y"])}
     assert len(stock) > 0 and shown == pytest.approx(stock.to_dict())
+
+
+def test_report_of_a_plan_whose_limits_were_not_priced(tmp_path):
+    """An interrupted solve may write marginal_values with no limits (no time was left for the
+    fixed-plan LP); the report of that folder says so instead of failing."""
+    out = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["solve", str(DEMO), "--out", str(out), "-q"]).exit_code == 0
+    doc = json.loads((out / "solution.json").read_text())
+    doc["marginal_values"] = {"note": "no time left for the fixed-plan LP", "limits": []}
+    (out / "solution.json").write_text(json.dumps(doc))
+    result = CliRunner().invoke(cli, ["report", str(out), "--instance", str(DEMO)])
+    assert result.exit_code == 0, result.output
+    assert "The plan in words" in (out / "report.html").read_text()

@@ -201,3 +201,59 @@ def test_a_scenario_solution_names_the_base_instance_and_its_scenario(tmp_path):
     assert checked.exit_code == 0 and "check passed" in checked.output, checked.output
     wrong = CliRunner().invoke(cli, ["check", str(instance), str(out / "dearer"), "--scenarios", str(tmp_path / "none.csv")])
     assert wrong.exit_code == 2 and "none.csv, which is not there" in wrong.output
+
+
+def test_a_sweep_is_one_scenario_per_point(tmp_path):
+    """dA's cost per unit x1, x1.5, x2 (FROM:TO:STEP 1:2:0.5) while the second row of the same
+    scenario (a marketing budget, no channels: no effect) applies at every point. By hand the
+    margin is 10 - 2 - c: 700, 650 and 600."""
+    (tmp_path / "s.csv").write_text(HEADER + "lane_cost,lanes,scale,cost_per_unit,1:2:0.5,lane=dA\n"
+                                    + "lane_cost,settings,set,marketing_budget,100,\n")
+    base = tiny(tmp_path)
+    scenarios = read_scenarios(tmp_path / "s.csv", base)
+    assert [s.name for s in scenarios] == ["lane_cost@1", "lane_cost@1.5", "lane_cost@2"]
+    assert all(len(s.overrides) == 2 for s in scenarios)
+    assert [s.sweep.value for s in scenarios] == [1.0, 1.5, 2.0]
+    study = run_scenarios(base, scenarios, options=EXACT)
+    table = study.comparison.set_index("scenario")
+    assert list(table["objective"]) == pytest.approx([700, 700, 650, 600])
+    assert list(table["swept_value"].iloc[1:]) == [1.0, 1.5, 2.0]
+    assert table["swept"].iloc[1] == "lanes.cost_per_unit scale where lane=dA"
+
+
+@pytest.mark.parametrize("value, probability, message", [
+    ("1:2:0", "", "the step of FROM:TO:STEP must be positive"),
+    ("2:1:0.5", "", "TO must not be below FROM"),
+    ("0:5000:1", "", "a sweep has at most 1,000"),
+    ("1:2:0.5", "0.5", "leave probability empty"),
+])
+def test_bad_sweeps_are_refused_with_their_row(tmp_path, value, probability, message):
+    (tmp_path / "s.csv").write_text("scenario,table,action,column,value,where,probability\n"
+                                    f"s,lanes,scale,cost_per_unit,{value},lane=dA,{probability}\n")
+    with pytest.raises(ScenarioError) as err:
+        read_scenarios(tmp_path / "s.csv", tiny(tmp_path))
+    issue = err.value.issues[0]
+    assert message in issue.message and issue.row == 2
+
+
+def test_one_sweep_per_scenario(tmp_path):
+    (tmp_path / "s.csv").write_text(HEADER + "s,lanes,scale,cost_per_unit,1:2:0.5,lane=dA\n"
+                                    + "s,products,scale,unit_cost,1:2:0.5,product=P\n")
+    with pytest.raises(ScenarioError, match="already sweeps a value"):
+        read_scenarios(tmp_path / "s.csv", tiny(tmp_path))
+
+
+def test_the_sweep_chart_plots_against_the_swept_value(tmp_path):
+    instance = tmp_path / "tiny.json"
+    instance.write_text(json.dumps(base_instance()))
+    (tmp_path / "s.csv").write_text(HEADER + "lane_cost,lanes,scale,cost_per_unit,1:2:0.5,lane=dA\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["scenarios", str(instance), str(tmp_path / "s.csv"), "--out", str(out), "--report"])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    assert "The objective against the swept value" in page
+    figure = page[page.index('"chart-sweep"'):]
+    assert '"x":[1.0,1.5,2.0]' in figure.replace(" ", "") and '"y":[700.0,650.0,600.0]' in figure.replace(" ", "")
+    result = CliRunner().invoke(cli, ["check", str(instance), str(out / "lane_cost@1.5" / "solution.json"),
+                                      "--scenarios", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,301 @@
+"""The plan in words: one line for each market, entered or not, and each warehouse, open or not,
+with the numbers that decide it.
+
+- For what the plan chose, its own accounting: a market's contribution (revenue less the goods,
+  freight, duties, handling and holding of what it sells, and its payment losses and FX) against
+  the fixed costs it carries (entry, channels, listings, mitigation, its regime's compliance
+  shared by the markets under the regime); a warehouse's savings (what the units it serves would
+  cost on the cheapest direct lane that meets their promise, less what they cost through it)
+  against its fixed cost.
+- For what it did not choose, an estimate that needs no further solve, labelled as one: a market's
+  best case (every channel that pays for itself, each product on its cheapest lane, no limit
+  binding) against what entering would cost; a warehouse's best case (the units sold now, each
+  moved to it where that is cheaper and within the promise, capacity aside) against its fixed
+  cost. `xborder explain --why` is the exact answer.
+
+Costs per unit are the derived ones (data/network.py) at base freight rates; every number is in
+the instance's currency.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from ..data.network import DIRECT, LASTMILE, LINEHAUL
+from ..data.seasons import seasons_of
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value + 0.0:,.0f} {currency}"
+
+
+def channel_spend(instance, plan: dict) -> dict:
+    """(market, channel) -> activation cost of the channels the plan runs; on a calendar each
+    period run costs activation_cost * length / horizon (docs/model.md, "Periods")."""
+    cost = instance.table("market_channels").set_index(["market", "channel"])["activation_cost"]
+    share = {}
+    if instance.seasonal:
+        seasons = seasons_of(instance.tables, instance.settings)
+        share = dict(zip(seasons.names, seasons.length_share))
+    spend: dict = {}
+    for c in plan["channels"]:
+        key = (c["market"], c["channel"])
+        spend[key] = spend.get(key, 0.0) + float(cost.get(key, 0.0)) * share.get(c.get("period"), 1.0)
+    return spend
+
+
+class Accounts:
+    """Per-unit costs of the instance's pairs and arcs, and the plan's own flows and sales."""
+
+    def __init__(self, instance, plan: dict):
+        self.instance, self.plan = instance, plan
+        self.net = instance.network
+        self.currency = instance.settings["currency"]
+        pairs = self.net.pairs
+        self.pair_of = {(p, m): i for i, (p, m) in enumerate(zip(pairs["product"], pairs["market"]))}
+        arcs = self.net.arcs
+        line = arcs[arcs["kind"] == LINEHAUL]
+        self.inbound = line.groupby(["product", "warehouse"])["unit_cost"].min()  # cheapest linehaul per unit
+        last = arcs[arcs["kind"] == LASTMILE].copy()
+        last["route_cost"] = last["unit_cost"].to_numpy() + self.inbound.reindex(
+            pd.MultiIndex.from_frame(last[["product", "warehouse"]])).to_numpy()
+        self.via_warehouse = last  # pair, warehouse, route_cost (linehaul + last mile per unit)
+        direct = arcs[arcs["kind"] == DIRECT]
+        self.direct_cost = direct.groupby("pair")["unit_cost"].min()  # cheapest direct lane per pair (candidate index)
+        self.arc_cost = {(p, lane): c for p, lane, c in zip(arcs["product"], arcs["lane"], arcs["unit_cost"])}
+        self.lanes = instance.table("lanes").set_index("lane")
+
+    def channel_spend(self, m: str) -> tuple[set, float]:
+        """The channels the plan runs in m and their activation cost (`channel_spend`)."""
+        if not hasattr(self, "spend"):
+            self.spend = channel_spend(self.instance, self.plan)
+        running = {c for (market, c) in self.spend if market == m}
+        return running, sum(v for (market, _), v in self.spend.items() if market == m)
+
+    def sold(self) -> dict:
+        """(product, market) -> units sold over the horizon. Computed once."""
+        if getattr(self, "units_sold", None) is None:
+            self.units_sold = defaultdict(float)
+            for o in self.plan["portfolio"]:
+                self.units_sold[(o["product"], o["market"])] += o["units"]
+        return self.units_sold
+
+    def delivered(self) -> dict:
+        """(product, market) -> [units, cost] of the plan's direct and last-mile deliveries: each
+        arc at its unit cost (freight, holding, handling, duties), plus, for a last mile, the
+        cheapest linehaul into its warehouse. Computed once."""
+        if getattr(self, "deliveries", None) is None:
+            self.deliveries = defaultdict(lambda: [0.0, 0.0])
+            for f in self.plan["flows"]:
+                if f["kind"] == LINEHAUL:
+                    continue
+                unit = self.arc_cost.get((f["product"], f["lane"]), 0.0)
+                if f["kind"] == LASTMILE:
+                    unit += float(self.inbound.get((f["product"], f["from"]), 0.0))
+                self.deliveries[(f["product"], f["to"])][0] += f["units"]
+                self.deliveries[(f["product"], f["to"])][1] += unit * f["units"]
+        return self.deliveries
+
+    def market_flows_cost(self) -> dict:
+        """Freight, holding, handling and duties of each market's units (`delivered`). Computed once."""
+        if getattr(self, "flows_cost", None) is None:
+            self.flows_cost = defaultdict(float)
+            for (_, market), (_, total) in self.delivered().items():
+                self.flows_cost[market] += total
+        return self.flows_cost
+
+
+def regime_context(instance, plan: dict) -> tuple[pd.DataFrame, pd.Series, dict]:
+    """The markets table by market, each regime's compliance cost, and how many entered markets
+    share each regime (its cost is split equally among them)."""
+    markets = instance.table("markets").set_index("market")
+    regimes = (instance.table("regimes").set_index("regime")["compliance_cost"] if len(instance.tables["regimes"])
+               else pd.Series(dtype=float))
+    under_regime = defaultdict(int)
+    for m in plan["markets"]:
+        under_regime[markets.at[m, "regime"]] += 1
+    return markets, regimes, under_regime
+
+
+def market_lines(accounts: Accounts) -> list[str]:
+    """One line per market (entered first, in the instance's order)."""
+    markets, regimes, under_regime = regime_context(accounts.instance, accounts.plan)
+    entered = set(accounts.plan["markets"])
+    lines = []
+    for m in [m for m in markets.index if m in entered]:
+        lines.append(_entered_market(accounts, m, markets.loc[m], regimes, under_regime))
+    for m in [m for m in markets.index if m not in entered]:
+        lines.append(_skipped_market(accounts, m, markets.loc[m], regimes, entered, markets))
+    return lines
+
+
+def market_account(accounts: Accounts, m: str, row, regimes, under_regime) -> dict:
+    """An entered market's profit and loss from the plan's own numbers: revenue, goods, freight
+    (with duties, handling and holding), payment loss, FX, the contribution they leave, and the
+    fixed costs it carries (entry, channels, listings, mitigation, its share of its regime's
+    compliance, shared equally by the entered markets under the regime)."""
+    plan, net = accounts.plan, accounts.net
+    sold = {k: u for k, u in accounts.sold().items() if k[1] == m}
+    index = [accounts.pair_of[(p, m)] for p, _ in sold if (p, m) in accounts.pair_of]
+    units = np.array([sold[(p, m)] for p, _ in sold if (p, m) in accounts.pair_of])
+    pairs = net.pairs.iloc[index]
+    revenue = float((pairs["price"].to_numpy() * units).sum()) if index else 0.0
+    goods = float((pairs["unit_cost"].to_numpy() * units).sum()) if index else 0.0
+    listing = float(pairs["listing_cost"].sum()) if index else 0.0
+    covered = {x["market"]: x["covered_revenue"] for x in plan["mitigations"]}.get(m, 0.0)
+    loss = row["payment_loss_rate"] * revenue - (row["payment_loss_rate"] - row["mitigated_loss_rate"]) * covered
+    freight = accounts.market_flows_cost().get(m, 0.0)
+    fx = row["fx_cost_rate"] * revenue
+    running, spend = accounts.channel_spend(m)
+    mitigation = float(row["mitigation_cost"]) if m in {x["market"] for x in plan["mitigations"]} else 0.0
+    regime = row["regime"]
+    share = float(regimes.get(regime, 0.0)) / under_regime[regime] if isinstance(regime, str) and regime in regimes.index else 0.0
+    contribution = revenue - goods - freight - loss - fx
+    fixed = float(row["entry_cost"]) + spend + listing + mitigation + share
+    return dict(market=m, products=len(sold), units=float(units.sum()) if index else 0.0, revenue=revenue, goods=goods,
+                freight=freight, payment_loss=float(loss), fx=float(fx), contribution=float(contribution),
+                entry=float(row["entry_cost"]), channels=len(running), channel_spend=spend, listings=listing,
+                mitigation=mitigation, regime=regime if share else None, compliance_share=share, fixed=fixed,
+                net=float(contribution) - fixed)
+
+
+def _entered_market(accounts: Accounts, m: str, row, regimes, under_regime) -> str:
+    a = market_account(accounts, m, row, regimes, under_regime)
+    cur = accounts.currency
+    verdict = "pays for itself" if a["contribution"] >= a["fixed"] else (
+        "does not pay for itself on its own (a limit or a shared cost keeps it)")
+    parts = [f"entry {_money(a['entry'], cur)}"]
+    if a["channels"]:
+        parts.append(f"{a['channels']} channel(s) {_money(a['channel_spend'], cur)}")
+    if a["listings"]:
+        parts.append(f"listings {_money(a['listings'], cur)}")
+    if a["mitigation"]:
+        parts.append(f"mitigation {_money(a['mitigation'], cur)}")
+    if a["compliance_share"]:
+        parts.append(f"its share of {a['regime']} compliance {_money(a['compliance_share'], cur)}")
+    return (f"{m} entered: contribution {_money(a['contribution'], cur)} from {a['products']} product(s) against fixed costs "
+            f"{_money(a['fixed'], cur)} ({', '.join(parts)}); it {verdict}")
+
+
+def _best_case_contribution(accounts: Accounts, m: str, row) -> float:
+    """A market's best case if entered: each offerable pair on its cheapest lane at its margin
+    net of payment loss and FX, organic demand always, each channel only if what it unlocks at
+    those margins exceeds its activation cost."""
+    net = accounts.net
+    pairs = net.pairs[net.pairs["market"] == m]
+    if pairs.empty:
+        return 0.0
+    via = accounts.via_warehouse.groupby("pair")["route_cost"].min()
+    lane = np.fmin(accounts.direct_cost.reindex(pairs.index).to_numpy(), via.reindex(pairs.index).to_numpy())
+    lost = row["payment_loss_rate"] + row["fx_cost_rate"]
+    margin = pd.Series(np.nan_to_num(pairs["price"].to_numpy() * (1 - lost) - pairs["unit_cost"].to_numpy() - lane,
+                                     nan=-np.inf), index=pairs.index).clip(lower=0.0)
+    value = float((margin * pairs["base_demand"].fillna(0.0)).sum())
+    pot = net.potentials[net.potentials["market"] == m]
+    channels = accounts.instance.table("market_channels")
+    cost = channels[channels["market"] == m].set_index("channel")["activation_cost"]
+    for channel, group in pot.groupby("channel"):
+        unlocked = float((group["pot"].to_numpy() * margin.reindex(group["pair"]).fillna(0.0).to_numpy()).sum())
+        value += max(0.0, unlocked - float(cost.get(channel, 0.0)))
+    return value
+
+
+def _skipped_market(accounts: Accounts, m: str, row, regimes, entered: set, markets) -> str:
+    cur = accounts.currency
+    best = _best_case_contribution(accounts, m, row)
+    regime = row["regime"]
+    regime_paid = isinstance(regime, str) and any(markets.at[e, "regime"] == regime for e in entered)
+    regime_cost = 0.0 if regime_paid or not isinstance(regime, str) else float(regimes.get(regime, 0.0))
+    fixed = float(row["entry_cost"]) + regime_cost
+    if best <= fixed:
+        why = "not worth it even in the best case"
+    else:
+        why = "the best case would pay, so limits or shared costs decide (budgets, capacities, certifications)"
+    regime_text = f", {regime} compliance {_money(regime_cost, cur)}" if regime_cost else ""
+    return (f"{m} not entered: estimate, at most {_money(best, cur)} of contribution against "
+            f"{_money(fixed, cur)} to enter (entry {_money(row['entry_cost'], cur)}{regime_text}): {why}; "
+            f"xborder explain --why market={m} gives the exact answer")
+
+
+def warehouse_lines(accounts: Accounts) -> list[str]:
+    """One line per warehouse (open first)."""
+    inst, plan = accounts.instance, accounts.plan
+    warehouses = inst.table("warehouses").set_index("warehouse")
+    opened = set(plan["warehouses"])
+    served = defaultdict(float)
+    for f in plan["flows"]:
+        if f["kind"] == LASTMILE:
+            served[(f["from"], f["product"], f["to"])] += f["units"]
+    lines = []
+    for w in [w for w in warehouses.index if w in opened]:
+        lines.append(_open_warehouse(accounts, w, float(warehouses.at[w, "fixed_cost"]), served))
+    usable = set(accounts.via_warehouse["warehouse"])
+    for w in [w for w in warehouses.index if w not in opened]:
+        if w not in usable:
+            lines.append(f"{w} not opened: it cannot serve any product-market (no usable linehaul in and last mile out)")
+            continue
+        lines.append(_closed_warehouse(accounts, w, float(warehouses.at[w, "fixed_cost"])))
+    return lines
+
+
+def _open_warehouse(accounts: Accounts, w: str, fixed: float, served: dict) -> str:
+    cur = accounts.currency
+    units = saving = stranded = 0.0
+    for (source, p, m), u in served.items():
+        if source != w:
+            continue
+        units += u
+        i = accounts.pair_of.get((p, m))
+        direct = accounts.direct_cost.get(accounts.net.pairs.index[i]) if i is not None else None
+        route = accounts.via_warehouse[(accounts.via_warehouse["warehouse"] == w) & (accounts.via_warehouse["product"] == p)
+                                       & (accounts.via_warehouse["market"] == m)]["route_cost"]
+        if direct is None or pd.isna(direct):
+            stranded += u
+        elif len(route):
+            saving += (float(direct) - float(route.min())) * u
+    extra = f"; {stranded:,.0f} of them have no direct lane within their promise" if stranded else ""
+    verdict = "saves more than it costs" if saving >= fixed or stranded else "costs more than it saves on freight alone"
+    return (f"{w} open: serves {units:,.0f} units, which would cost {_money(saving, cur)} more on the cheapest direct lane"
+            f"{extra}, against its fixed cost of {_money(fixed, cur)}: it {verdict}")
+
+
+def _closed_warehouse(accounts: Accounts, w: str, fixed: float) -> str:
+    """Estimate: what the units sold now would save if sent through w where that is cheaper."""
+    cur = accounts.currency
+    current = accounts.delivered()
+    via = accounts.via_warehouse[accounts.via_warehouse["warehouse"] == w]
+    route = {(p, m): c for p, m, c in zip(via["product"], via["market"], via["route_cost"])}
+    saving = sum(max(0.0, cost / units - route[key]) * units for key, (units, cost) in current.items()
+                 if units > 0 and key in route and not np.isnan(route[key]))
+    verdict = "not worth it even in the best case" if saving <= fixed else "the best case would pay; capacity or other limits decide"
+    return (f"{w} not opened: estimate, at most {_money(saving, cur)} saved on the units sold now, capacity aside, "
+            f"against its fixed cost of {_money(fixed, cur)}: {verdict}; xborder explain --why warehouse={w} gives the "
+            "exact answer")
+
+
+def plan_in_words(instance, plan: dict) -> list[str]:
+    """The lines of the module docstring: markets, then warehouses."""
+    accounts = Accounts(instance, plan)
+    return market_lines(accounts) + warehouse_lines(accounts)
+
+
+def run_in_words(run) -> list[str] | None:
+    """The plan in words of a run with a plan (None without one); its seconds go in run.seconds["words"]."""
+    if not run.has_plan:
+        return None
+    start = time.perf_counter()
+    lines = plan_in_words(run.instance, run.plan)
+    run.seconds["words"] = time.perf_counter() - start
+    return lines
+
+
+def market_accounts(instance, plan: dict) -> pd.DataFrame:
+    """The entered markets' profit and loss (market_account), one row each."""
+    accounts = Accounts(instance, plan)
+    markets, regimes, under_regime = regime_context(instance, plan)
+    rows = [market_account(accounts, m, markets.loc[m], regimes, under_regime) for m in markets.index if m in set(plan["markets"])]
+    return pd.DataFrame(rows)
