@@ -52,28 +52,35 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
+    """One chromium for the module (Playwright's sync API allows one running instance at a time)."""
     sync_playwright = _browser_or_skip()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        context = browser.new_context(viewport={"width": 1360, "height": 1000}, accept_downloads=True)
-        tab = context.new_page()
-        tab.set_default_timeout(90_000)  # a loaded CI machine: waits are for events, not for speed
-        tab.problems = []
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()
 
-        def offline(route):  # the app must work with no network: anything not from the server is a problem
-            if route.request.url.startswith(server[0]) or route.request.url.startswith(("data:", "blob:")):
-                route.continue_()
-            else:
-                tab.problems.append(f"request outside the app: {route.request.url}")
-                route.abort()
 
-        context.route("**/*", offline)
-        tab.on("console", lambda m: tab.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        tab.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
-        tab.on("dialog", lambda d: (tab.problems.append(f"dialog: {d.message}"), d.dismiss()))
-        yield tab
-        browser.close()
+@pytest.fixture(scope="module")
+def page(server, browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(90_000)  # a loaded CI machine: waits are for events, not for speed
+    tab.problems = []
+
+    def offline(route):  # the app must work with no network: anything not from the server is a problem
+        if route.request.url.startswith(server[0]) or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            tab.problems.append(f"request outside the app: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", offline)
+    tab.on("console", lambda m: tab.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
+    tab.on("dialog", lambda d: (tab.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    yield tab
+    context.close()
 
 
 def shots(server) -> Path:
@@ -239,31 +246,30 @@ def test_the_grid_pages_the_largest_instance(server, page):
     assert page.problems == []
 
 
-def test_sign_in_and_work_with_csrf(tmp_path):
+def test_sign_in_and_work_with_csrf(browser, tmp_path):
     """A server that needs a token: the page asks for it, the browser signs in once, and what it
     changes afterwards carries the CSRF header from the cookie (a demo instance is made)."""
-    sync_playwright = _browser_or_skip()
     port = free_port()
     server = start_server(tmp_path / "ws", port, 1, "--token", "s3cret")
     base = f"http://127.0.0.1:{port}"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{base}/#/")
-            page.wait_for_selector("form.login")
-            page.fill("form.login [name=token]", "wrong")
-            page.click("form.login button[type=submit]")
-            page.wait_for_selector("#message:has-text('wrong token')")
-            page.fill("form.login [name=token]", "s3cret")
-            page.click("form.login button[type=submit]")
-            page.wait_for_selector("#from-demo")
-            page.click("#from-demo")
-            page.wait_for_selector("#validity.ok")
-            assert page.locator("h1").inner_text() == "demo" and errors == []
-            browser.close()
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/#/")
+        page.wait_for_selector("form.login")
+        page.fill("form.login [name=token]", "wrong")
+        page.click("form.login button[type=submit]")
+        page.wait_for_selector("#message:has-text('wrong token')")
+        page.fill("form.login [name=token]", "s3cret")
+        page.click("form.login button[type=submit]")
+        page.wait_for_selector("#from-demo")
+        page.click("#from-demo")
+        page.wait_for_selector("#validity.ok")
+        assert page.locator("h1").inner_text() == "demo" and errors == []
+        context.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)

@@ -318,28 +318,29 @@ async function saveEdits(spec, version, pending) {
 }
 
 function settingsForm(body, spec, version) {
-  const current = {};
-  const inputs = spec.settings.map((s) => {
-    const input = s.choices ? el("select", { name: s.key }, el("option", { value: "", text: `(default ${s.default ?? "none"})` }),
-      s.choices.map((c) => el("option", { value: c, text: c }))) : el("input", { name: s.key, placeholder: s.default === null ? "none" : `default ${s.default}` });
-    return [s, input];
-  });
+  // The form appears only once the version's values are in, so nothing typed is overwritten.
   api("GET", `/api/versions/${version.hash}/tables/settings?size=1000`).then((page) => {
+    const current = {};
     for (const r of page.rows) current[r.key] = r.value;
-    for (const [s, input] of inputs) input.value = current[s.key] ?? "";
-  });
-  const save = async () => {
-    const changed = {};
-    for (const [s, input] of inputs) {
-      const before = current[s.key] ?? "";
-      if (String(before) !== input.value) changed[s.key] = input.value === "" ? null : coerce(s, input.value);
-    }
-    if (!Object.keys(changed).length) return say("no setting changed", "info");
-    try { openVersion(await api("POST", `/api/versions/${version.hash}/edits`, { table: "settings", settings: changed })); } catch (error) { say(error.message); }
-  };
-  add(body, el("div", { class: "form-grid", id: "settings-form" },
-    inputs.map(([s, input]) => el("label", { title: s.note }, s.key, input))),
-  el("div", { class: "row" }, el("button", { id: "save-settings", onclick: save, text: "Save settings" })));
+    const inputs = spec.settings.map((s) => {
+      const input = s.choices ? el("select", { name: s.key }, el("option", { value: "", text: `(default ${s.default ?? "none"})` }),
+        s.choices.map((c) => el("option", { value: c, text: c }))) : el("input", { name: s.key, placeholder: s.default === null ? "none" : `default ${s.default}` });
+      input.value = current[s.key] ?? "";
+      return [s, input];
+    });
+    const save = async () => {
+      const changed = {};
+      for (const [s, input] of inputs) {
+        const before = current[s.key] ?? "";
+        if (String(before) !== input.value) changed[s.key] = input.value === "" ? null : coerce(s, input.value);
+      }
+      if (!Object.keys(changed).length) return say("no setting changed", "info");
+      try { openVersion(await api("POST", `/api/versions/${version.hash}/edits`, { table: "settings", settings: changed })); } catch (error) { say(error.message); }
+    };
+    add(body, el("div", { class: "form-grid", id: "settings-form" },
+      inputs.map(([s, input]) => el("label", { title: s.note }, s.key, input))),
+    el("div", { class: "row" }, el("button", { id: "save-settings", onclick: save, text: "Save settings" })));
+  }).catch((error) => say(error.message));
 }
 
 /* ---- starting runs ------------------------------------------------------------------------- */
