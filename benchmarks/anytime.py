@@ -13,12 +13,16 @@ pay? Prints two markdown tables.
    `--noise` of the best. A lever that leaves the stages the solve runs as the default's (the
    solution's `run.stages`) is marked `=`: it is the same run again, and its spread from the
    default's is run-to-run noise (verdict "noise" when only such runs beat the default).
+3. `--seasonal`: generated instances with the 12-month calendar of
+   benchmarks/cases/seasonal-calendar.py (November/December peaks, a sea surcharge in August to
+   October), solved with the default and without the calendar start (pipeline.py).
 
 Each solve is its own `xborder solve` process (nothing shared, peak memory its own). Run from
 the repository root, e.g.
 
     python benchmarks/anytime.py --limits --sizes l xl --seeds 1 2 --time-limits 10 30 60 120
     python benchmarks/anytime.py --levers --time-limit 60
+    python benchmarks/anytime.py --seasonal m:120 l:300
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def solve(instance: Path, limit: float, extra: list, fmt: list) -> dict:
             "rest": sum(v for k, v in seconds.items() if k not in ("handoff", "solve")), "status": doc.get("status"),
             "objective": doc.get("objective"), "bound": doc.get("bound"), "gap": doc.get("gap"),
             "markets": len(doc.get("decisions", {}).get("markets", [])), "kind": doc.get("objective_kind", "profit"),
-            "stages": doc.get("run", {}).get("stages"),
+            "stages": doc.get("run", {}).get("stages"), "calendar_start": doc.get("run", {}).get("calendar_start"),
             "error": proc.stderr.strip().splitlines()[-1:] if proc.returncode not in (0, 3, 130) else []}
 
 
@@ -144,6 +148,38 @@ def _verdict(results: dict, same: dict, best, kind: str, noise: float) -> str:
     return "noise" if not other or default <= min(other) + noise else "NO"
 
 
+SEASONAL_LEVERS = {"default": [], "no calendar start": ["--no-calendar-start"]}
+
+
+def calendared(size: str, seed: int, periods: int, folder: Path) -> Path:
+    """A generated instance with the 12-month (or 4-quarter) calendar of benchmarks/cases/seasonal-calendar.py."""
+    path = folder / f"{size}-{seed}-{periods}p.json"
+    if not path.exists():
+        subprocess.run([sys.executable, str(REPO / "benchmarks" / "cases" / "seasonal-calendar.py"),
+                        str(generated(size, seed, folder)), str(path), str(periods)], check=True)
+    return path
+
+
+def seasonal_table(cases, seed: int, periods: int, folder: Path):
+    """Table 3: multi-period plans, the default against each seasonal lever (`SEASONAL_LEVERS`):
+    per run the plan, its gap to the run's own bound, its distance from the best plan of the row,
+    the calendar start's two plans (whole horizon, then fixed) and the solve's seconds."""
+    print("| case | limit s | lever | status | objective | gap to bound | from best of row | calendar start: whole horizon, "
+          "fixed (s) | solve s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for size, limit in cases:
+        path = calendared(size, seed, periods, folder)
+        results = {lever: solve(path, limit, extra, []) for lever, extra in SEASONAL_LEVERS.items()}
+        best = max((r["objective"] for r in results.values() if r["objective"] is not None), default=None)
+        for lever, r in results.items():
+            start = r["calendar_start"]
+            started = "-" if not start else (f"{_fmt(start['whole_horizon_objective'])}, {_fmt(start['fixed_objective'])} "
+                                             f"({start['seconds']:.0f})")
+            print(f"| {size} seed {seed}, {periods} periods | {limit:g} | {lever} | {r['status']} | {_fmt(r['objective'])} | "
+                  f"{_pct(r['gap'])} | {_pct(distance(r['objective'], best, 'profit'))} | {started} | {r['solve']:.1f} |",
+                  flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limits", action="store_true", help="table 1: time limits on generated instances")
@@ -156,6 +192,10 @@ def main():
                         help="generated sizes for --levers (none: the OR-Library files only)")
     parser.add_argument("--no-orlib", action="store_true", help="--levers on the generated instances only")
     parser.add_argument("--noise", type=float, default=0.001, help="relative objective difference taken as noise")
+    parser.add_argument("--seasonal", nargs="+", metavar="SIZE:LIMIT",
+                        help="table 3: generated SIZE with a calendar (--periods), solved within LIMIT s, e.g. m:120 l:300")
+    parser.add_argument("--periods", type=int, choices=(4, 12), default=12, help="table 3's calendar")
+    parser.add_argument("--seasonal-seed", type=int, default=41, help="table 3's generator seed")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "xborder-anytime")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
@@ -163,6 +203,9 @@ def main():
         limits_table(args.sizes, args.seeds, args.time_limits, args.folder)
     if args.levers:
         levers_table(args.time_limit, args.noise, args.seeds, args.lever_sizes, args.folder, not args.no_orlib)
+    if args.seasonal:
+        cases = [(text.split(":")[0], float(text.split(":")[1])) for text in args.seasonal]
+        seasonal_table(cases, args.seasonal_seed, args.periods, args.folder)
 
 
 if __name__ == "__main__":

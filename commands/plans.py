@@ -37,11 +37,15 @@ from .common import (EXIT_INTERRUPTED, EXIT_NO_PLAN, EXIT_NOTHING_FOUND, MAX_SHO
               help="HiGHS: branch on markets, channels, warehouses and mitigation over the root LP before the "
                    "full MIP (default: on for models of 200,000+ columns, with the linking rows held back until violated, "
                    "and for smaller ones when less than 6 root-LP solve times of the limit are left after the root LP).")
+@click.option("--calendar-start/--no-calendar-start", default=None,
+              help="Several periods, HiGHS: first solve the whole horizon as one period, then the calendar with its "
+                   "markets, portfolio and warehouses fixed, and start the full solve from that plan (default: on for "
+                   "models of 50,000+ columns under a time limit).")
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options
 def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, html, log, quiet, no_presolve,
-          warm_start, cuts, tree, solver_option_texts, fmt, capacity, uncapacitated):
+          warm_start, cuts, tree, calendar_start, solver_option_texts, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
     Progress (one line per stage, a live status line on a terminal) goes to stderr; --quiet
@@ -68,14 +72,16 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
             read_seconds = time.perf_counter() - start
             progress.stage("read", f"{inst.name} in {read_seconds:.1f} s")
             progress.set_sense("min" if inst.objective == "cost" else "max")
+            options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
+                                   cuts=cuts, tree=tree, calendar_start=calendar_start,
+                                   solver_options=solver_options_of(solver_option_texts),
+                                   progress=progress)
+            _refuse_before_writing(inst, options, solver)
             out = Path(out_dir) if out_dir else Path("out") / inst.name
             check_writable(out)
             if not quiet:
                 for warning in inst.warnings:
                     click.echo(f"warning: {warning}", err=True)
-            options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
-                                   cuts=cuts, tree=tree, solver_options=solver_options_of(solver_option_texts),
-                                   progress=progress)
             run = _solve_run(inst, form, options, solver, read_seconds, not no_presolve)
             progress.close()
             _finish_solve(run, inst, form, out, xlsx, quiet, progress, html)
@@ -105,6 +111,16 @@ def _stop_on_signals(progress):
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+
+
+def _refuse_before_writing(inst, options, solver: str):
+    """Options the instance cannot take end the command (exit 2) before anything is written."""
+    from ..pipeline import refuse_calendar_start
+
+    try:
+        refuse_calendar_start(inst, options, solver)
+    except ValueError as err:
+        fail_input(str(err))
 
 
 def _solve_run(inst, form, options, solver, read_seconds, presolve):

@@ -91,3 +91,32 @@ def _stock(m, values: np.ndarray) -> list[dict]:
     keys = axis.stock_keys
     return [{"product": keys[g][0], "warehouse": keys[g][1], "period": axis.names[t], "units": float(stock[t, g])}
             for t, g in zip(*np.nonzero(stock > 0))]
+
+
+HORIZON_DECISIONS = ("e", "r", "z", "kappa", "y", "v")  # markets, regimes, portfolio, certifications, warehouses, mitigation
+
+
+def horizon_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of the horizon decisions (markets, regimes, portfolio, certifications,
+    warehouses, mitigation) and their values in `plan` (a plan in `extract_plan`'s layout, e.g. of
+    another model of the same tables): 1 where the plan takes the decision, 0 elsewhere. The
+    inverse of `extract_plan` for those decisions; channels, sales and flows are left out."""
+    ix = m.ix
+    chosen = {
+        "e": m.cols.keys["e"].isin(plan["markets"]),
+        "r": m.cols.keys["r"].isin(plan["regimes"]),
+        "z": _pairs_in(ix.pairs, ((r["product"], r["market"]) for r in plan["portfolio"])),
+        "kappa": _pairs_in(ix.certs, ((r["product"], r["certification"]) for r in plan["certifications"]),
+                           ("product", "certification")),
+        "y": m.cols.keys["y"].isin(plan["warehouses"]),
+        "v": m.cols.keys["v"].isin([r["market"] for r in plan["mitigations"]]),
+    }
+    columns = np.concatenate([m.cols.span(name) for name in HORIZON_DECISIONS])
+    values = np.concatenate([np.asarray(chosen[name], dtype=float) for name in HORIZON_DECISIONS])
+    return columns, values
+
+
+def _pairs_in(table, keys, names=("product", "market")) -> np.ndarray:
+    """Mask of the rows of `table` whose (names) pair is among `keys`."""
+    wanted = set(keys)
+    return np.fromiter((k in wanted for k in zip(table[names[0]], table[names[1]])), dtype=bool, count=len(table))

@@ -184,6 +184,26 @@ class CompiledModel:
         the matrices: the number that belongs to the plan that is loaded and written."""
         return float(self.sign * (self.cost @ self.rounded(values) + self.offset))
 
+    def satisfies(self, values: np.ndarray, tolerance: float = 1e-6) -> bool:
+        """Whether `values` (integers rounded) keeps every column bound and every row, the
+        deferred ones included, within `tolerance` (relative to the activity, at least absolute):
+        a start plan from elsewhere must pass this before it is kept as a plan."""
+        x = self.rounded(np.asarray(values, dtype=float))
+        if len(x) != len(self.columns):
+            return False
+        slack = tolerance * np.maximum(1.0, np.abs(x))
+        if ((x < self.col_lower - slack) | (x > self.col_upper + slack)).any():
+            return False
+        checks = [(self.A, self.row_lower, self.row_upper)]
+        if self.deferred is not None:
+            checks.append((self.deferred.matrix, self.deferred.lower, self.deferred.upper))
+        for matrix, lower, upper in checks:
+            activity = matrix @ x
+            slack = tolerance * np.maximum(1.0, np.abs(activity))
+            if ((activity < lower - slack) | (activity > upper + slack)).any():
+                return False
+        return True
+
     def load(self, values: np.ndarray, model: pyo.ConcreteModel):
         """Write a primal vector into the Pyomo variables (integers rounded); unused vars to 0."""
         values = self.rounded(values)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import time
+from concurrent.futures import Future
 
 import numpy as np
 import pyomo.environ as pyo
@@ -27,12 +28,15 @@ from pyomo.common.errors import InfeasibleConstraintException
 from ..models.columns import structure_of
 from .budget import MIN_MIP_SECONDS, MIP_STOP_RESERVE, Budget
 from .compile import CompiledModel, Matrices, MatrixSolution, loaded_highs, new_highs, run_highs
-from .prepare import PlanOffers, Preparation, Stages, alongside, prepare, wants_tree
+from .prepare import ArrivingStart, PlanOffers, Preparation, Stages, alongside, prepare, wants_tree
 from .progress import Progress
 from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
 
-
-HIGHS_DEFAULTS: dict = {}  # options that measurably help on this model (see benchmarks/scale.py)
+# HiGHS accepts MIP plans within its mip_feasibility_tolerance (default 1e-6, absolute, on its
+# presolved model); the checker's tolerance is 1e-6 relative, so at HiGHS's default a plan could
+# sit on the checker's edge (a stock balance off by 1.08e-6 on the seasonal demo). A tenth of it
+# keeps every plan HiGHS accepts well inside.
+HIGHS_DEFAULTS: dict = {"mip_feasibility_tolerance": 1e-7}
 PROGRESS_EVERY = 1.0  # seconds between bound updates from HiGHS's MIP
 
 
@@ -45,6 +49,28 @@ def _gap(objective: float, bound: float | None) -> float | None:
     if diff <= 1e-9 * max(1.0, abs(objective)):
         return 0.0
     return diff / abs(objective) if abs(objective) > 1e-9 else float("inf")
+
+
+def _keep_better(prep: Preparation, plan, compiled: CompiledModel):
+    """`plan` (if any) becomes the preparation's start plan when it is better than the one held."""
+    held = prep.start_plan
+    if plan is not None and (held is None or compiled.sign * compiled.objective_of(plan)
+                             < compiled.sign * compiled.objective_of(held)):
+        prep.start_plan = plan
+
+
+def _arrival_handler(arriving: ArrivingStart, offers: PlanOffers, prep: Preparation, compiled: CompiledModel):
+    """HiGHS user-solution callback: once the arriving start is here, keep it (if better) and
+    hand it to HiGHS."""
+
+    def handle(event):
+        plan = arriving.take()
+        if plan is not None:
+            _keep_better(prep, plan, compiled)
+            offers.put(plan)
+        offers.hand_over(event)
+
+    return handle
 
 
 def _status(model_status, highspy) -> Status:
@@ -87,14 +113,16 @@ class HighsSolver:
         compile_seconds = budget.elapsed()
 
         stages = Stages.of(model, compiled, options)
+        arriving = ArrivingStart(options.start, compiled)
+        prep = Preparation(start_plan=arriving.take())
         if stages.beside_highs:
-            result, prep = self._run_highs_beside_preparation(compiled, model, options, stages, budget, highspy)
+            result = self._run_highs_beside_preparation(compiled, model, options, stages, budget, highspy, prep, arriving)
             prepare_seconds = 0.0
         else:
             start = time.perf_counter()
-            prep = prepare(model, compiled, options, budget, highspy, stages)
+            prepare(model, compiled, options, budget, highspy, stages, prep=prep, arriving=arriving)
             prepare_seconds = time.perf_counter() - start
-            result = self._after_preparation(compiled, model, options, prep, budget, highspy)
+            result = self._after_preparation(compiled, model, options, prep, budget, highspy, arriving)
         result.handoff_seconds += compile_seconds
         result.solve_seconds += prepare_seconds
         if prep.root is not None and (prep.root.rounds or prep.root.lp_values is None):
@@ -124,8 +152,10 @@ class HighsSolver:
         bound = float(info.mip_dual_bound) if problem.integer.any() else float(info.objective_function_value)
         return MatrixSolution(values, status, float(info.objective_function_value), bound, message)
 
-    def _after_preparation(self, compiled, model, options, prep: Preparation, budget: Budget, highspy) -> SolveResult:
+    def _after_preparation(self, compiled, model, options, prep: Preparation, budget: Budget, highspy,
+                           arriving: ArrivingStart) -> SolveResult:
         """HiGHS's MIP from what the preparation left, unless the tree closed the gap or no time is left."""
+        _keep_better(prep, arriving.take(), compiled)
         if prep.tree is not None and prep.tree.closed:
             result = self._plan_result(prep, prep.start_plan, Status.OPTIMAL, compiled, model,
                                        "optimal within the gap (strategic branch-and-bound on the root LP)")
@@ -134,38 +164,41 @@ class HighsSolver:
             why = "interrupted before it" if budget.stopped else "no time left after the root LP stages"
             result = self._plan_result(prep, prep.start_plan, status, compiled, model, f"HiGHS's MIP not started: {why}")
         else:
-            result = self._run_highs(compiled, model, options, prep, budget, highspy)
+            result = self._run_highs(compiled, model, options, prep, budget, highspy, arriving=arriving)
         return result
 
-    def _run_highs_beside_preparation(self, compiled, model, options, stages: Stages, budget: Budget, highspy):
+    def _run_highs_beside_preparation(self, compiled, model, options, stages: Stages, budget: Budget, highspy,
+                                      prep: Preparation, arriving: ArrivingStart) -> SolveResult:
         """HiGHS's MIP in a thread from the start, the preparation (root LP, rounding, dive) in
         this one; each plan the preparation finds goes to HiGHS at its next user-solution
         callback, so HiGHS's search and the dive share the time instead of queueing for it. The
-        preparation stops when HiGHS does. Returns the result and the preparation."""
-        prep = Preparation()
+        preparation stops when HiGHS does and fills `prep`."""
         offers = PlanOffers(compiled)
         beside = budget.companion()
 
         def run_preparation():
-            prepare(model, compiled, options, beside, highspy, stages, offer=offers.put, prep=prep)
+            prepare(model, compiled, options, beside, highspy, stages, offer=offers.put, prep=prep, arriving=arriving)
 
-        result = self._run_highs(compiled, model, options, prep, budget, highspy, beside=(run_preparation, beside),
-                                 offers=offers)
-        return result, prep
+        return self._run_highs(compiled, model, options, prep, budget, highspy, beside=(run_preparation, beside),
+                               offers=offers, arriving=arriving)
 
     def _run_highs(self, compiled, model, options, prep: Preparation, budget: Budget, highspy,
-                   beside=None, offers: "PlanOffers | None" = None) -> SolveResult:
+                   beside=None, offers: PlanOffers | None = None, arriving: ArrivingStart | None = None) -> SolveResult:
         """HiGHS's branch-and-bound on the compiled model, from the start plan if any, within
         what is left of the budget. The plan kept is the better of HiGHS's and the start. With
         `beside` (a preparation and its budget), HiGHS runs in a thread while the preparation
-        runs here and hands its plans over through `offers`."""
+        runs here and hands its plans over through `offers`; a start still `arriving` is handed
+        over the same way once it is here."""
         start = time.perf_counter()
         compiled.restore_deferred()  # measured at size l: HiGHS's own cuts need the full linking rows
         h = self._highs(compiled, options)
         handoff = time.perf_counter() - start
 
         start = time.perf_counter()
-        start_plan = prep.start_plan if prep.start_plan is not None else options.start
+        if arriving is not None:
+            _keep_better(prep, arriving.take(), compiled)
+        given = None if isinstance(options.start, Future) else options.start
+        start_plan = prep.start_plan if prep.start_plan is not None else given
         if start_plan is not None and len(start_plan) == len(compiled.columns):
             solution = highspy.HighsSolution()
             solution.col_value = compiled.rounded(np.asarray(start_plan, dtype=float))
@@ -174,11 +207,16 @@ class HighsSolver:
         self._subscribe_progress(h, compiled.sign, options.progress)
         options.progress.begin("MIP")
         until = budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left())
+        if beside is None and arriving is not None and arriving.pending:
+            offers = PlanOffers(compiled)
+            h.cbMipUserSolution.subscribe(_arrival_handler(arriving, offers, prep, compiled))
         if beside is None:
             run_highs(h, budget, until)
         else:
             h.cbMipUserSolution.subscribe(offers.hand_over)
             alongside(lambda: run_highs(h, budget, until), *beside)
+        if arriving is not None:
+            _keep_better(prep, arriving.take(), compiled)
         result = self._result(h, compiled, model, prep, highspy)
         result.handoff_seconds, result.solve_seconds = handoff, time.perf_counter() - start
         result.extra["highs_mip"] = True

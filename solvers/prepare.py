@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,6 +89,36 @@ class Preparation:
         return min(bounds) if sign < 0 else max(bounds)
 
 
+class ArrivingStart:
+    """The options' start plan: a column vector, or a `concurrent.futures.Future` of one (a plan
+    computed beside the solve, e.g. pipeline.py's calendar start). `take` gives it once, when it
+    has arrived and satisfies the model (`CompiledModel.satisfies`, deferred rows included);
+    a start that breaks a row is never kept as a plan (HiGHS may still be offered it, and checks
+    it itself)."""
+
+    def __init__(self, start, compiled: CompiledModel):
+        self.source = start
+        self.compiled = compiled
+        self.done = start is None
+
+    @property
+    def pending(self) -> bool:
+        return not self.done
+
+    def take(self) -> np.ndarray | None:
+        if self.done:
+            return None
+        start = self.source
+        if isinstance(start, Future):
+            if not start.done():
+                return None
+            start = None if start.cancelled() or start.exception() is not None else start.result()
+        self.done = True
+        if start is None or len(start) != len(self.compiled.columns) or not self.compiled.satisfies(start):
+            return None
+        return self.compiled.rounded(np.asarray(start, dtype=float))
+
+
 @dataclass
 class Stages:
     """Which preparation stages a solve runs (decided before the root LP; the tree may still be
@@ -99,7 +130,7 @@ class Stages:
     strategic: np.ndarray | None  # mask of the strategic binary columns
 
     @classmethod
-    def of(cls, model, compiled: CompiledModel, options: SolveOptions) -> "Stages":
+    def of(cls, model, compiled: CompiledModel, options: SolveOptions) -> Stages:
         cuts = bool(options.cuts and compiled.integer.any()
                     and (model_separators(model, compiled) or compiled.deferred is not None))
         structure = structure_of(model)
@@ -122,31 +153,20 @@ class Stages:
 
 
 def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budget, highspy,
-            stages: Stages, offer=None, prep: Preparation | None = None) -> Preparation:
+            stages: Stages, offer=None, prep: Preparation | None = None,
+            arriving: ArrivingStart | None = None) -> Preparation:
     """Root LP; when the strategic tree or a warm start is wanted, a first plan by the nearest
     rounding of it at once (anytime); the cut loop (cuts and deferred rows); then better plans
     (`_improve_plans`). Each within its share of the budget (`budget.py`). `offer`, if given,
     receives every plan found (to hand it to a HiGHS run beside this one); the root LP then
     has until the deadline, as nothing waits for it. Fills and returns `prep` (a new one if
-    None), so that a HiGHS run beside it can read what it found once both are done."""
+    None), so that a HiGHS run beside it can read what it found once both are done; a start plan
+    already in `prep` (a feasible `options.start`), or one `arriving` during the preparation,
+    competes with every plan found here."""
     progress = options.progress
     prep = Preparation() if prep is None else prep
+    plans = [] if prep.start_plan is None else [prep.start_plan]
     cuts, tree, warm, strategic = stages.cuts, stages.tree, stages.warm, stages.strategic
-    if not cuts:
-        compiled.restore_deferred()
-    if not stages.any:
-        return prep
-    relaxed = RelaxedLp(compiled, highspy, budget)
-    prep.root = solve_root(relaxed, budget.deadline if offer else budget.at(ROOT_LP_SHARE), progress)
-    if prep.root.lp_values is None:
-        prep.root_lp_abandoned = not relaxed.infeasible and offer is None
-        if prep.root_lp_abandoned and not budget.stopped:
-            progress.stage("root LP", "not solved within its share of the time limit: HiGHS's MIP takes the model as it is")
-        compiled.restore_deferred()
-        return prep
-    if strategic is None:
-        strategic = np.zeros(len(compiled.columns), dtype=bool)
-    plans = []
 
     def found(plan):
         """Keep the better of `plan` and the start so far; report it; return `plan`."""
@@ -157,6 +177,26 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
                               default=None)
         _report_plan(progress, compiled, plan, prep.bound(compiled.sign))
         return plan
+
+    def arrived():
+        if arriving is not None and (plan := arriving.take()) is not None:
+            found(plan)
+
+    if not cuts:
+        compiled.restore_deferred()
+    if not stages.any:
+        return prep
+    relaxed = RelaxedLp(compiled, highspy, budget)
+    prep.root = solve_root(relaxed, budget.deadline if offer else budget.at(ROOT_LP_SHARE), progress)
+    arrived()
+    if prep.root.lp_values is None:
+        prep.root_lp_abandoned = not relaxed.infeasible and offer is None
+        if prep.root_lp_abandoned and not budget.stopped:
+            progress.stage("root LP", "not solved within its share of the time limit: HiGHS's MIP takes the model as it is")
+        compiled.restore_deferred()
+        return prep
+    if strategic is None:
+        strategic = np.zeros(len(compiled.columns), dtype=bool)
 
     if tree or warm:  # a first plan at once, from the root LP itself
         progress.begin("rounding")
@@ -169,6 +209,7 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
         tree = True
         progress.stage("tree", f"chosen: {budget.left():.0f} s left is less than {TREE_TIME_RATIO:g} root LP solves "
                                f"({prep.root.lp_seconds:.1f} s each)")
+    arrived()
     _improve_plans(prep, relaxed, strategic, tree, warm, float(options.mip_gap), budget, progress, found)
     return prep
 

@@ -1,0 +1,182 @@
+"""The calendar start (pipeline.py, `_calendar_start`): the whole-horizon aggregate, its horizon
+decisions fixed on the calendar, and that plan as the full solve's start. It may only speed the
+solve: the optimum is the same with it and without it, a start plan is kept only when it
+satisfies the model, and the option is used or refused."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import DEMO, EXACT, base_instance, write
+from test_periods import SEASONAL, peak_instance
+from xborder import pipeline
+from xborder.cli import cli
+from xborder.data.aggregate import whole_horizon
+from xborder.data.generate import GeneratorSpec, generate
+from xborder.data.instance import load_document, load_instance
+from xborder.models.extract import horizon_decision_columns
+from xborder.pipeline import PlanModel
+from xborder.solvers import SolveOptions
+from xborder.solvers.compile import CompiledModel
+
+
+def quarters(doc: dict) -> dict:
+    """Four quarters with a Q4 peak (x2) and sea freight 1.5x dearer in Q3."""
+    doc["periods"] = [{"period": f"Q{i}", "order": i, "length_days": d} for i, d in enumerate((90, 91, 92, 92), 1)]
+    doc["seasonality"] = [{"market": m["market"], "period": "Q4", "demand_multiplier": 2.0} for m in doc["markets"]]
+    doc["period_freight"] = [{"mode": "sea_freight", "period": "Q3", "cost_multiplier": 1.5}]
+    return doc
+
+
+def test_whole_horizon_drops_the_calendar_and_averages_freight():
+    """Peak instance with sea 2x dearer in B (10 of 40 days): sea's mean multiplier is
+    (30 * 1 + 10 * 2) / 40 = 1.25, so its cost per unit 1 becomes 1.25; air (no surcharge) stays 3.
+    Demand stays per horizon (100 units)."""
+    doc = peak_instance()
+    doc["period_freight"] = [{"mode": "sea_freight", "period": "B", "cost_multiplier": 2.0}]
+    instance = load_document(doc, "peak.json")
+    whole = whole_horizon(instance)
+    assert instance.seasonal and not whole.seasonal
+    assert whole.tables["period_freight"].empty and whole.tables["seasonality"].empty
+    cost = dict(zip(whole.tables["lanes"]["lane"], whole.tables["lanes"]["cost_per_unit"]))
+    assert cost["sea"] == pytest.approx(1.25) and cost["air"] == pytest.approx(3.0)
+    assert whole.tables["product_markets"]["base_demand"].tolist() == [100]
+    assert instance.tables["lanes"]["cost_per_unit"].tolist()[0] == 1  # the instance itself is untouched
+
+
+def test_horizon_decisions_read_back_what_the_plan_decided():
+    """`horizon_decision_columns` inverts `extract_plan`: on the solved seasonal demo its values are
+    the model's own values of those columns (and some decisions are taken, some not)."""
+    model = PlanModel(load_instance(SEASONAL))
+    run = model.solve(SolveOptions(time_limit=5), duals=False)
+    columns, values = horizon_decision_columns(model.model, run.plan)
+    assert np.array_equal(values, np.round(run.values[columns]))
+    assert 0 < values.sum() < len(values)
+
+
+@pytest.mark.parametrize("name,doc", [
+    ("peak", peak_instance),
+    ("generated s in quarters", lambda: quarters(generate(GeneratorSpec(30, 4, 3, 3, "profit")))),
+    ("generated s in quarters, cost", lambda: quarters(generate(GeneratorSpec(30, 4, 3, 5, "cost")))),
+])
+def test_the_calendar_start_reaches_the_same_optimum(name, doc):
+    """Solved to optimality with the calendar start and without it: the same optimum, and the
+    start's plan (fixed horizon decisions) is never better than the final one (it is kept as a
+    start, so the final plan can only improve on it)."""
+    instance = load_document(doc(), f"{name}.json")
+    cold = PlanModel(instance).solve(SolveOptions(mip_gap=1e-9, calendar_start=False), duals=False)
+    warm = PlanModel(instance).solve(SolveOptions(mip_gap=1e-9, calendar_start=True), duals=False)
+    assert cold.evaluation.ok and warm.evaluation.ok
+    assert warm.result.objective == pytest.approx(cold.result.objective, rel=1e-7)
+    facts = warm.facts()["calendar_start"]
+    assert cold.facts()["calendar_start"] is None
+    assert facts["whole_horizon_objective"] is not None and facts["fixed_objective"] is not None
+    assert facts["fixed_objective"] <= warm.result.objective + 1e-6
+
+
+def test_by_default_only_large_multi_period_models_under_a_limit(monkeypatch):
+    """The default: off below CALENDAR_START_MIN_COLUMNS columns or without a time limit; with
+    the threshold at 0 and a limit, on."""
+    instance = load_document(quarters(generate(GeneratorSpec(30, 4, 3, 3, "profit"))), "q.json")
+    assert PlanModel(instance).solve(SolveOptions(time_limit=30), duals=False).facts()["calendar_start"] is None
+    monkeypatch.setattr(pipeline, "CALENDAR_START_MIN_COLUMNS", 0)
+    assert PlanModel(instance).solve(SolveOptions(), duals=False).facts()["calendar_start"] is None
+    on = PlanModel(instance).solve(SolveOptions(time_limit=30), duals=False)
+    assert on.facts()["calendar_start"]["fixed_objective"] is not None and on.evaluation.ok
+
+
+def test_a_start_that_satisfies_the_model_is_kept_when_no_time_is_left():
+    """With 1 ms, HiGHS's MIP does not start: the solve returns the start plan it was given
+    (checked), and refuses a start that breaks a row (a sale above its demand)."""
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    kept = model.solve(SolveOptions(time_limit=0.001, start=best.values), duals=False)
+    assert kept.has_plan and kept.evaluation.ok
+    assert kept.result.objective == pytest.approx(best.result.objective, rel=1e-9)
+    broken = best.values.copy()
+    sales = model.model.cols.span("q")
+    broken[sales[np.argmax(broken[sales])]] *= 10
+    compiled = CompiledModel(model.model)
+    assert compiled.satisfies(best.values) and not compiled.satisfies(broken)
+    assert not model.solve(SolveOptions(time_limit=0.001, start=broken), duals=False).has_plan
+
+
+@pytest.mark.parametrize("args,message", [
+    (["instances/demo.json", "--calendar-start"], "two or more periods"),
+    (["instances/demo-seasonal.json", "--calendar-start", "--solver", "glpk"], "needs the HiGHS back end"),
+    (["instances/demo-seasonal.json", "--calendar-start", "--threads", "1"], "use one or the other"),
+])
+def test_the_option_is_refused_where_it_cannot_apply(tmp_path, args, message):
+    args = [str(DEMO.parents[1] / args[0]), *args[1:], "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(cli, ["solve", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_cli_reports_the_calendar_start(tmp_path):
+    """`--calendar-start` on the seasonal demo: the progress line and the solution's run facts."""
+    doc = quarters(base_instance())
+    path = write(doc, tmp_path)
+    result = CliRunner().invoke(cli, ["solve", str(path), "--calendar-start", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "calendar start: whole-horizon plan 700" in result.output
+    facts = json.loads((tmp_path / "out" / "solution.json").read_text())["run"]["calendar_start"]
+    assert facts["whole_horizon_objective"] == pytest.approx(700) and facts["fixed_objective"] == pytest.approx(700)
+
+
+def test_a_start_arriving_during_the_solve_is_taken_once_and_only_if_it_satisfies_the_model():
+    """`ArrivingStart` over a Future: nothing before it is done, the plan once after, never a plan
+    that breaks a row, nothing from a Future that failed."""
+    from concurrent.futures import Future
+
+    from xborder.solvers.prepare import ArrivingStart
+
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    compiled = CompiledModel(model.model)
+    future = Future()
+    arriving = ArrivingStart(future, compiled)
+    assert arriving.take() is None and arriving.pending
+    future.set_result(best.values)
+    assert np.array_equal(arriving.take(), compiled.rounded(best.values))
+    assert arriving.take() is None and not arriving.pending
+    broken = best.values.copy()
+    sales = model.model.cols.span("q")
+    broken[sales[np.argmax(broken[sales])]] *= 10
+    assert ArrivingStart(broken, compiled).take() is None
+    failed = Future()
+    failed.set_exception(RuntimeError("no plan"))
+    assert ArrivingStart(failed, compiled).take() is None
+
+
+def test_a_late_start_is_kept_if_better_and_handed_to_highs_at_its_callback():
+    """HiGHS's user-solution callback with a start that arrived during the MIP: with no plan held
+    it is kept; against a plan as good it is not (the held one stays); HiGHS is handed it either way."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    import highspy
+
+    from xborder.solvers.highs import _arrival_handler
+    from xborder.solvers.prepare import ArrivingStart, PlanOffers, Preparation
+
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    compiled = CompiledModel(model.model)
+    held_plan = compiled.rounded(best.values)
+    for held in (None, held_plan):
+        future = Future()
+        future.set_result(best.values)
+        prep = Preparation(start_plan=held)
+        handed = []
+        event = SimpleNamespace(data_in=SimpleNamespace(setSolution=lambda p: handed.append(p) or highspy.HighsStatus.kOk))
+        _arrival_handler(ArrivingStart(future, compiled), PlanOffers(compiled), prep, compiled)(event)
+        if held is None:
+            assert np.array_equal(prep.start_plan, held_plan)
+        else:
+            assert prep.start_plan is held
+        assert len(handed) == 1 and np.array_equal(handed[0], held_plan)
