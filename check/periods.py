@@ -41,11 +41,13 @@ def check_sales(c):
 
 
 def unlocked(c, p, mk, t) -> float:
-    """Row 5_t's right side: the organic and active channels' demand of the period, and what the
-    period before carries over (word of mouth of its channel sales, repeat buyers)."""
+    """Row 5_t's right side: the organic and active channels' demand of the period, less the
+    exclusive buyers of the payment methods not offered (row P2), and what the period before
+    carries over (word of mouth of its channel sales, repeat buyers)."""
     w = c.demand_share(p, mk, t)
     demand = c.pm(p, mk, "base_demand", 0.0) * w + sum(c.potential(p, mk, ch) * w for ch in c.channels_of(mk)
                                                        if (mk, ch, t) in c.active)
+    demand *= c.availability(mk)
     before = c.calendar.previous(t)
     if before is not None:
         demand += carried(c, p, mk, before) + c.markets[mk]["retention"] * c.q[(p, mk, before)]
@@ -132,7 +134,8 @@ def _check_single_sourcing(c):
 
 
 def check_capacities(c):
-    """Rows 10_t and 11_t: the volume of a warehouse's stock carried in plus arrivals, and a lane's
+    """Rows 10_t and 11_t: the volume of a warehouse's stock carried in plus arrivals plus returns
+    restocked (row RT3), and a lane's
     chargeable kg, within each period's share of the capacity (one period: inbound volume and
     kg against the capacity). Records each open warehouse's utilisation (inbound m3 over the
     horizon / capacity), its use in each period (stock carried in plus arrivals over the period's
@@ -141,6 +144,10 @@ def check_capacities(c):
     c.utilisation, c.peak_utilisation, c.utilisation_by_period = {}, {}, {}
     inbound = defaultdict(float)
     for (p, w, _), units in c.arrivals.items():
+        inbound[w] += c.products[p]["volume_m3"] * units
+    restocked = defaultdict(float)  # (warehouse, period) -> m3 of returns restocked there (row RT3)
+    for (p, _, w, t), units in c.restocked.items():
+        restocked[(w, t)] += c.products[p]["volume_m3"] * units
         inbound[w] += c.products[p]["volume_m3"] * units
     for w in c.Y:
         cap = c.warehouses.get(w, {}).get("capacity_m3")
@@ -152,6 +159,7 @@ def check_capacities(c):
             before = c.calendar.previous(t)
             volume = sum(prod["volume_m3"] * ((c.stock[(p, w, before)] if before is not None else 0.0)
                                              + c.arrivals.get((p, w, t), 0.0)) for p, prod in c.products.items())
+            volume += restocked.get((w, t), 0.0)
             limit = cap * c.calendar.share(t)
             c.leq(f"row 10 warehouse capacity{tag}", where(c, w, t), volume, limit)
             c.utilisation_by_period.setdefault(w, {})[t] = volume / limit

@@ -22,6 +22,7 @@ REL_TOL = 1e-6
 MONEY_TERMS = (
     "revenue", "cost_of_goods", "transport", "holding", "handling", "duties", "warehouse_fixed", "marketing",
     "listing", "market_entry", "regimes", "certifications", "mitigation", "payment_loss", "fx",
+    "payment_integration", "payment_fees", "refused_orders", "returns",
 )
 
 
@@ -90,6 +91,8 @@ class PlanChecker:
         self.fit = {(r["channel"], r["category"]): r["fit"] for r in tables["channel_fit"].to_dict("records")}
         self.regime_cost = {r["regime"]: r["compliance_cost"] for r in tables["regimes"].to_dict("records")}
         self.cert_cost = {r["certification"]: r["cost"] for r in tables["certifications"].to_dict("records")}
+        self.methods = {(r["market"], r["method"]): r for r in tables["payment_methods"].to_dict("records")}
+        self.returns = {(r["market"], r["category"]): r for r in tables["returns"].to_dict("records")}
         self.cert_rules = defaultdict(set)
         for r in tables["certification_rules"].to_dict("records"):
             self.cert_rules[(r["market"], r["category"])].add(r["certification"])
@@ -129,6 +132,13 @@ class PlanChecker:
         covered = {x["market"]: as_number(x["covered_revenue"]) for x in plan.get("mitigations", [])}
         mitigable = self._known("mitigations", covered, lambda mk: mk in self.markets)
         self.V = {k: v for k, v in covered.items() if k in mitigable}
+        reported = {(x["market"], x["method"]): x for x in plan.get("payment_methods", [])}
+        offered_methods = self._known("payment_methods", reported, lambda key: key in self.methods)
+        self.O = {k: v for k, v in reported.items() if k in offered_methods}
+        self.unpayable = defaultdict(float)  # market -> exclusive shares of the methods not offered
+        for key, row in self.methods.items():
+            if key not in self.O:
+                self.unpayable[key[0]] += row["exclusive_share"]
         flows = defaultdict(float)
         for f in plan.get("flows", []):
             flows[(f["product"], f["lane"])] += as_number(f["units"])
@@ -170,6 +180,16 @@ class PlanChecker:
                 self.flow_t[(f["product"], f["lane"], period)] += as_number(f["units"])
         for record in plan.get("stock", []):
             self._read_stock(record)
+        self.restocked = defaultdict(float)  # (product, market, warehouse, period) -> units
+        for record in plan.get("restocked", []):
+            period = self._period_of(record, "restocked")
+            key = (record["product"], record["market"], record["warehouse"])
+            if period is False:
+                continue
+            if key[0] not in self.products or key[1] not in self.markets or key[2] not in self.warehouses:
+                self.flag("unknown id in restocked", "/".join(key), 1.0)
+                continue
+            self.restocked[(*key, period)] += as_number(record["units"])
 
     def _read_stock(self, record: dict):
         period = self._period_of(record, "stock")
@@ -325,6 +345,13 @@ class PlanChecker:
                 self.flag("row 1 v <= e", mk, 1.0)
             elif self.markets[mk]["mitigation_cost"] is None or math.isnan(self.markets[mk]["mitigation_cost"]):
                 self.flag("row 18 mitigation not offered in market", mk, 1.0)
+        for (mk, method), row in self.methods.items():
+            key = f"{mk}/{method}"
+            if (mk, method) in self.O and mk not in self.E:
+                self.flag("row P1 o <= e", key, 1.0)
+            must = row["must_offer"] or (self.cost_mode and row["exclusive_share"] > 0)
+            if must and mk in self.E and (mk, method) not in self.O:
+                self.flag("row P1 payment method must be offered", key, 1.0)
         for mk in self.E:
             regime = self.markets.get(mk, {}).get("regime")
             if regime is not None and regime not in self.R:
@@ -412,11 +439,88 @@ class PlanChecker:
             rev[mk] += self.price(p, mk) * q
         return rev
 
+    def availability(self, mk) -> float:
+        """Row P2: the share of the market's new buyers who can pay, 1 - the exclusive shares of
+        the methods not offered."""
+        return 1.0 - self.unpayable.get(mk, 0.0)
+
+    def paid_with(self, rev: dict) -> dict:
+        """Row P3: revenue paid with each offered method, share_j * Rev[m]."""
+        return {(mk, j): self.methods[(mk, j)]["share"] * rev.get(mk, 0.0) for (mk, j) in self.O}
+
+    def orders_by_market(self) -> dict:
+        """Row P4's total: orders per market, sum_p q / units_per_order."""
+        orders = defaultdict(float)
+        for (p, mk), q in self.Z.items():
+            orders[mk] += q / self.products[p]["units_per_order"]
+        return orders
+
+    def return_terms(self, p, mk) -> tuple[float, float, float | None]:
+        """(return rate, value of a returned unit sent back or liquidated, what restocking adds to
+        it or None) of a pair, from its `returns` row (docs/model.md, "Returns")."""
+        row = self.returns.get((mk, self.products[p]["category"]))
+        if row is None:
+            return 0.0, 0.0, None
+        cost = self.products[p]["unit_cost"]
+        value = row["liquidate_recovery"] * cost - row["liquidate_cost"]
+        if given(row["origin_cost"]):
+            value = max(value, row["origin_recovery"] * cost - row["origin_cost"])
+        gain = row["restock_recovery"] * cost - row["restock_cost"] - value if given(row["restock_cost"]) else None
+        return row["return_rate"], value, gain
+
+    def check_returns(self):
+        """Rows RT1-RT2: returned units restocked only where restocking is possible, in an open
+        warehouse with a last-mile lane into the market, and no more than come back per period."""
+        by_pair = defaultdict(float)
+        for (p, mk, w, t), units in self.restocked.items():
+            where_ = f"{p}@{mk}/{w}" + (f"/{t}" if self.calendar.named else "")
+            if units < -REL_TOL:
+                self.flag("row RT1 restocked units must be >= 0", where_, -units)
+            _, _, gain = self.return_terms(p, mk)
+            if gain is None and units > REL_TOL:
+                self.flag("row RT1 restocking not possible for the pair", where_, units)
+            if w not in self.Y and units > REL_TOL:
+                self.flag("row RT2 restocked in a closed warehouse", where_, units)
+            if not any(l["from"] == w and l["to"] == mk for l in self.lanes_into.get(mk, ())) and units > REL_TOL:
+                self.flag("row RT2 restocked in a warehouse without a last mile into the market", where_, units)
+            by_pair[(p, mk, t)] += units
+        for (p, mk, t), units in by_pair.items():
+            rate, _, _ = self.return_terms(p, mk)
+            self.leq("row RT1 restocked within returns", f"{p}@{mk}" + (f"/{t}" if self.calendar.named else ""),
+                     units, rate * self.q[(p, mk, t)])
+
+    def returns_cost(self) -> float:
+        """The refunds, less what the returned units are worth sent back or liquidated, less what
+        restocking adds where the plan restocks."""
+        total = 0.0
+        for (p, mk), q in self.Z.items():
+            rate, value, _ = self.return_terms(p, mk)
+            total += rate * q * (self.price(p, mk) - value)
+        for (p, mk, _, _), units in self.restocked.items():
+            _, _, gain = self.return_terms(p, mk)
+            total -= (gain or 0.0) * units
+        return total
+
+    def check_payment_methods(self, rev: dict):
+        """Rows P3-P4 as the plan reports them: the revenue (and orders) paid with each method
+        offered are its share of the market's."""
+        paid, orders = self.paid_with(rev), self.orders_by_market()
+        for key, record in self.O.items():
+            where = "/".join(key)
+            if "revenue" in record:
+                self.eq("row P3 revenue paid with the method", where, as_number(record["revenue"]), paid[key])
+            if "orders" in record:
+                self.eq("row P4 orders paid with the method", where, as_number(record["orders"]),
+                        self.methods[key]["share"] * orders.get(key[0], 0.0))
+
     def check_payment_risk(self, rev: dict):
-        """Rows 17-21: mitigation coverage, portfolio loss cap, revenue concentration."""
+        """Rows 17-21: mitigation coverage (of the default checkout's revenue), portfolio loss cap,
+        revenue concentration."""
+        self.check_payment_methods(rev)
+        default = self.default_checkout_revenue(rev)
         for mk, covered in self.V.items():
             rev_max = sum(self.price(p, mk) * self.upper(p, mk) for p in self.products if self.offerable(p, mk))
-            self.leq("row 18 Rv <= Rev", mk, covered, rev.get(mk, 0.0))
+            self.leq("row 18 Rv <= Rev", mk, covered, default.get(mk, 0.0))
             self.leq("row 18 Rv <= RevMax v", mk, covered, rev_max)
             if covered < -REL_TOL:
                 self.flag("row 18 Rv >= 0", mk, -covered)
@@ -456,10 +560,21 @@ class PlanChecker:
                 return True
         return False
 
+    def default_checkout_revenue(self, rev: dict) -> dict:
+        """Rev[m] - sum_j Rpay[m,j]: the revenue paid with the market's default checkout."""
+        default = dict(rev)
+        for (mk, _), paid in self.paid_with(rev).items():
+            default[mk] = default.get(mk, 0.0) - paid
+        return default
+
     def loss(self, mk, rev) -> float:
-        """Row 19: Loss[m] = loss_rate Rev - (loss_rate - mitigated_loss_rate) Rv."""
+        """Row 19: Loss[m] = loss_rate (Rev - sum_j Rpay_j) - (loss_rate - mitigated_loss_rate) Rv
+        + sum_j loss_j Rpay_j."""
         row = self.markets[mk]
-        return row["payment_loss_rate"] * rev.get(mk, 0.0) - (row["payment_loss_rate"] - row["mitigated_loss_rate"]) * self.V.get(mk, 0.0)
+        paid = {key: value for key, value in self.paid_with(rev).items() if key[0] == mk}
+        default = rev.get(mk, 0.0) - sum(paid.values())
+        return (row["payment_loss_rate"] * default - (row["payment_loss_rate"] - row["mitigated_loss_rate"]) * self.V.get(mk, 0.0)
+                + sum(self.methods[key]["loss_rate"] * value for key, value in paid.items()))
 
     # ---- objective (section 5) and budgets (rows 13-16) ----------------------------------------
 
@@ -497,6 +612,14 @@ class PlanChecker:
         terms["mitigation"] = sum(self.markets[mk]["mitigation_cost"] for mk in self.V if mk in self.markets)
         terms["payment_loss"] = sum(self.loss(mk, rev) for mk in self.markets)
         terms["fx"] = sum(self.markets[mk]["fx_cost_rate"] * r for mk, r in rev.items())
+        terms["returns"] = self.returns_cost()
+        terms["payment_integration"] = sum(self.methods[key]["integration_cost"] for key in self.O)
+        terms["payment_fees"] = sum(self.methods[key]["fee_rate"] * paid for key, paid in self.paid_with(rev).items())
+        orders = self.orders_by_market()
+        for key in self.O:
+            row = self.methods[key]
+            refused = row["refusal_rate"] / (1.0 - row["refusal_rate"]) * row["share"] * orders.get(key[0], 0.0)
+            terms["refused_orders"] += row["refusal_cost_per_order"] * refused
         return terms
 
     def period_terms(self) -> tuple[float, float, float]:
@@ -534,6 +657,7 @@ class PlanChecker:
         self.check_demand()
         self.check_lanes_used()
         self.check_balances()
+        self.check_returns()
         self.check_capacities()
         self.check_service()
         rev = self.revenue_by_market()

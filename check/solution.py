@@ -28,11 +28,13 @@ RECORDS = {  # record list -> (required fields, optional fields)
     "portfolio": (("product", "market", "units"), ("price", "period")),
     "certifications": (("product", "certification"), ()),
     "mitigations": (("market", "covered_revenue"), ()),
+    "payment_methods": (("market", "method"), ("revenue", "orders")),
+    "restocked": (("product", "market", "warehouse", "units"), ("period",)),
     "stock": (("product", "warehouse", "period", "units"), ()),
     "flows": (("product", "lane", "units"), ("kind", "from", "to", "period")),
 }
-OPTIONAL_DECISIONS = {"stock"}  # multi-period plans only
-QUANTITIES = {"units", "covered_revenue", "price"}
+OPTIONAL_DECISIONS = {"stock", "payment_methods", "restocked"}  # multi-period plans only; plans without the newer records
+QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders"}
 
 
 def read_solution(doc, objective_kind: str) -> tuple[dict, float]:

@@ -95,7 +95,9 @@ def _with_scenario(inst, scenario_file, name):
 @click.option("--out", "target", type=click.Path(), required=True, help="A .json file, a .xlsx workbook or a folder (CSV).")
 @click.option("--scenarios", "scenario_count", type=click.IntRange(min=1), default=None,
               help="Also draw an uncertainty set of this many scenarios, written beside as <name>-scenarios.csv.")
-def generate(size, products, markets, warehouses, seed, objective, target, scenario_count):
+@click.option("--mechanic", "mechanics", type=click.Choice(["payment_methods", "returns"]), multiple=True,
+              help="Also fill this optional table from the catalogue (repeatable); without it, today's presets.")
+def generate(size, products, markets, warehouses, seed, objective, target, scenario_count, mechanics):
     """Write a realistic, reproducible instance (same seed and sizes, same file).
 
     Explicit --products/--markets/--warehouses override the --size preset.
@@ -112,7 +114,8 @@ def generate(size, products, markets, warehouses, seed, objective, target, scena
 
     check_target(target)
     preset = SIZES[size] if size else SIZES["s"]
-    spec = GeneratorSpec(products or preset[0], markets or preset[1], preset[2] if warehouses is None else warehouses, seed, objective)
+    spec = GeneratorSpec(products or preset[0], markets or preset[1], preset[2] if warehouses is None else warehouses, seed, objective,
+                         tuple(dict.fromkeys(mechanics)))
     try:
         spec.check()
     except ValueError as err:

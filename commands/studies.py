@@ -145,14 +145,15 @@ def _range(text):
 @click.option("--within", type=click.FloatRange(min=0), default=None, metavar="PCT",
               help="Only plans at most PCT percent behind the best.")
 @click.option("--differ-in", default="markets,channels,warehouses,mitigation", show_default=True,
-              help="The decisions in which each plan must differ from all before it (comma-separated).")
+              help="The decisions in which each plan must differ from all before it (comma-separated; "
+                   "also payment_methods).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: out/<instance>-alternatives).")
 @click.option("--report", "html", is_flag=True, help="Also write report.html comparing the plans.")
 @study_options
 def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, mip_gap, threads, formulation_text, solver):
     """The K best plans that differ in their strategic decisions (markets, channels, warehouses,
-    mitigation), each checked, with how far each is behind the best and what it changes.
+    mitigation, payment methods), each checked, with how far each is behind the best and what it changes.
 
     Writes OUT/alternatives.csv and OUT/plan-<rank>/ (each plan's solution files).
 
@@ -192,7 +193,8 @@ def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, 
 @click.command(name="explain")
 @click.argument("instance", type=click.Path())
 @click.option("--why", "question", default=None, metavar="DECISION",
-              help="market=M, warehouse=W, channel=M/C or product=P/M: re-solve with it the other way.")
+              help="market=M, warehouse=W, channel=M/C, product=P/M or payment=M/METHOD: re-solve with it "
+                   "the other way.")
 @study_options
 def explain_command(instance, question, time_limit, mip_gap, threads, formulation_text, solver):
     """Explain a plan in plain words.
@@ -206,6 +208,7 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
     Example:
       xborder explain instances/demo.json --why market=DE
       xborder explain instances/demo.json --why channel=US/instagram
+      xborder explain instances/demo.json --why payment=SA/cod
       xborder explain instances/demo.json
     """
     from ..report.studies import why_lines

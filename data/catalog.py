@@ -228,3 +228,89 @@ MORE_DIRECT_TRANSIT = {
     "express": {"CA": 4, "AU": 4, "IT": 4, "ES": 4, "NL": 3, "PL": 4, "KR": 2, "SG": 2, "MY": 3, "PH": 3,
                 "VN": 2, "AE": 4, "CL": 6, "CO": 6, "TR": 5},
 }
+
+# ---- payment methods (the `payment_methods` table) ------------------------------------------------
+# Checkout options beside each market's default card checkout (whose fraud and chargeback rate is
+# the market's payment_loss_rate above). Shares follow the order of magnitude of public 2024-2025
+# payment reports (e.g. the Worldpay Global Payments Report, regional PSP reports): cash on delivery
+# still pays for a quarter to a third of e-commerce in the Gulf and South-East Asia, with 10-20% of
+# its parcels refused at the door; Pix pays for about 40% in Brazil, iDEAL for over half in the
+# Netherlands, BLIK for about 40% in Poland; invoice and BNPL are large in Germany and growing in the
+# Gulf (Tabby, Tamara), though most BNPL users also hold a card; convenience-store payment (konbini) is a cash habit in Japan. Exclusive
+# shares (buyers who do not buy without the method) are rough guesses at the unbanked or
+# card-averse part of that share. Fees are typical merchant rates (BNPL 4-6%, wallets 1.5-3.5%,
+# bank transfers under 1%); a refused COD parcel costs the two-way last mile and handling.
+# market, method, kind, integration cost, share, exclusive share, fee rate, loss rate, refusal rate, refusal cost / order
+PAYMENT_METHODS = [
+    ("US", "wallet", "e-wallet", 1000, 0.30, 0.05, 0.035, 0.005, 0.0, 0.0),
+    ("US", "bnpl", "buy-now-pay-later", 3000, 0.08, 0.01, 0.050, 0.003, 0.0, 0.0),
+    ("UK", "wallet", "e-wallet", 1000, 0.30, 0.04, 0.035, 0.005, 0.0, 0.0),
+    ("UK", "bnpl", "buy-now-pay-later", 2500, 0.10, 0.01, 0.050, 0.003, 0.0, 0.0),
+    ("DE", "invoice", "buy-now-pay-later", 3000, 0.25, 0.10, 0.045, 0.003, 0.0, 0.0),
+    ("DE", "wallet", "e-wallet", 1000, 0.30, 0.05, 0.035, 0.004, 0.0, 0.0),
+    ("FR", "wallet", "e-wallet", 1000, 0.20, 0.03, 0.035, 0.005, 0.0, 0.0),
+    ("JP", "konbini", "bank transfer", 2000, 0.12, 0.06, 0.030, 0.000, 0.0, 0.0),
+    ("JP", "wallet", "e-wallet", 1500, 0.15, 0.04, 0.030, 0.003, 0.0, 0.0),
+    ("BR", "pix", "bank transfer", 1500, 0.40, 0.15, 0.010, 0.002, 0.0, 0.0),
+    ("BR", "boleto", "bank transfer", 1500, 0.10, 0.05, 0.020, 0.000, 0.0, 0.0),
+    ("MX", "oxxo", "cash voucher", 1500, 0.15, 0.08, 0.030, 0.000, 0.0, 0.0),
+    ("ID", "cod", "cash on delivery", 2000, 0.25, 0.15, 0.020, 0.000, 0.12, 4.0),
+    ("ID", "wallet", "e-wallet", 1500, 0.40, 0.10, 0.020, 0.008, 0.0, 0.0),
+    ("TH", "cod", "cash on delivery", 2000, 0.30, 0.15, 0.020, 0.000, 0.10, 3.5),
+    ("TH", "wallet", "e-wallet", 1000, 0.30, 0.05, 0.015, 0.005, 0.0, 0.0),
+    ("SA", "cod", "cash on delivery", 2500, 0.35, 0.20, 0.020, 0.000, 0.18, 6.0),
+    ("SA", "bnpl", "buy-now-pay-later", 3000, 0.12, 0.02, 0.060, 0.003, 0.0, 0.0),
+    ("AE", "cod", "cash on delivery", 2500, 0.25, 0.12, 0.020, 0.000, 0.15, 6.0),
+    ("AE", "bnpl", "buy-now-pay-later", 3000, 0.12, 0.02, 0.060, 0.003, 0.0, 0.0),
+    ("MY", "cod", "cash on delivery", 1500, 0.20, 0.10, 0.020, 0.000, 0.10, 3.0),
+    ("MY", "wallet", "e-wallet", 1000, 0.30, 0.08, 0.015, 0.005, 0.0, 0.0),
+    ("PH", "cod", "cash on delivery", 1500, 0.35, 0.20, 0.020, 0.000, 0.15, 3.0),
+    ("PH", "wallet", "e-wallet", 1000, 0.30, 0.08, 0.020, 0.006, 0.0, 0.0),
+    ("VN", "cod", "cash on delivery", 1500, 0.40, 0.25, 0.020, 0.000, 0.15, 2.5),
+    ("VN", "wallet", "e-wallet", 1000, 0.20, 0.05, 0.015, 0.006, 0.0, 0.0),
+    ("NL", "ideal", "bank transfer", 1000, 0.50, 0.25, 0.005, 0.001, 0.0, 0.0),
+    ("PL", "blik", "bank transfer", 1000, 0.40, 0.15, 0.010, 0.002, 0.0, 0.0),
+    ("KR", "wallet", "e-wallet", 2000, 0.40, 0.15, 0.025, 0.003, 0.0, 0.0),
+    ("CL", "cash_voucher", "cash voucher", 1500, 0.12, 0.06, 0.030, 0.000, 0.0, 0.0),
+    ("CO", "cash_voucher", "cash voucher", 1500, 0.12, 0.06, 0.030, 0.000, 0.0, 0.0),
+]
+PAYMENT_METHOD_COLUMNS = ("market", "method", "kind", "integration_cost", "share", "exclusive_share", "fee_rate",
+                          "loss_rate", "refusal_rate", "refusal_cost_per_order")
+
+
+def payment_methods_of(markets) -> list[dict]:
+    """The catalogue's payment methods of the given markets, as table rows."""
+    wanted = set(markets)
+    return [dict(zip(PAYMENT_METHOD_COLUMNS, row)) for row in PAYMENT_METHODS if row[0] in wanted]
+
+# ---- returns (the `returns` table) ----------------------------------------------------------------
+# Share of units sent back, by category, and how much more or less a market returns. Fashion is
+# the category with the most returns (a fifth to a third of online apparel in the US and Europe,
+# more in Germany, where free returns are the norm), electronics and home goods a few percent,
+# beauty the fewest (opened cosmetics are rarely taken back); buyers in Asia and Latin America send
+# back far less than in the US and Europe (rules of thumb from published e-commerce return
+# statistics, e.g. the NRF/Appriss and Statista series). A returned unit can be restocked in a
+# local warehouse (inspection and repacking, about 1 USD, resold as new at 90% of its cost),
+# shipped back to the origin (cross-border return postage) or sold off to a local liquidator
+# (half its cost, less handling).
+RETURN_RATES = {"fashion": 0.20, "electronics": 0.07, "home": 0.06, "toys": 0.05, "beauty": 0.03}
+RETURN_MARKET_FACTOR = {
+    "US": 1.0, "UK": 1.0, "DE": 1.5, "FR": 1.0, "IT": 0.9, "ES": 0.9, "NL": 1.2, "PL": 0.8, "CA": 0.9, "AU": 0.8,
+    "JP": 0.4, "KR": 0.6, "SG": 0.5, "MY": 0.5, "PH": 0.5, "VN": 0.5, "ID": 0.5, "TH": 0.5,
+    "BR": 0.6, "MX": 0.6, "CL": 0.6, "CO": 0.6, "SA": 0.5, "AE": 0.6, "TR": 0.7,
+}
+RETURN_ORIGIN_COST = {"North America": 8.0, "Europe": 7.0, "Oceania": 8.0, "Asia": 4.0, "Southeast Asia": 3.0,
+                      "Latin America": 9.0, "Middle East": 7.0}
+
+
+def returns_of(markets) -> list[dict]:
+    """The catalogue's returns rows (market x category) of the given markets, as table rows."""
+    region = {m[0]: m[2] for m in MARKETS + MORE_MARKETS}
+    rows = []
+    for market in markets:
+        for category, rate in RETURN_RATES.items():
+            rows.append({"market": market, "category": category,
+                         "return_rate": round(min(rate * RETURN_MARKET_FACTOR.get(market, 1.0), 0.5), 3),
+                         "restock_cost": 1.0, "restock_recovery": 0.9, "origin_cost": RETURN_ORIGIN_COST[region[market]],
+                         "origin_recovery": 1.0, "liquidate_cost": 0.3, "liquidate_recovery": 0.5})
+    return rows

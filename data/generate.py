@@ -16,6 +16,10 @@ import numpy as np
 
 from . import catalog as c
 
+MECHANICS = {  # optional table -> its rows for the chosen markets (from the catalogue, no random draw)
+    "payment_methods": c.payment_methods_of,
+    "returns": c.returns_of,
+}
 SIZES = {"s": (50, 6, 4), "m": (300, 10, 6), "l": (1000, 15, 10), "xl": (2000, 20, 15)}
 
 ALL_MARKETS = c.MARKETS + c.MORE_MARKETS
@@ -48,8 +52,12 @@ class GeneratorSpec:
     warehouses: int
     seed: int = 0
     objective: str = "profit"
+    mechanics: tuple[str, ...] = ()  # optional tables to fill (MECHANICS); none keeps today's presets
 
     def check(self):
+        unknown = sorted(set(self.mechanics) - set(MECHANICS))
+        if unknown:
+            raise ValueError(f"unknown mechanic(s) {', '.join(unknown)} (known: {', '.join(MECHANICS)})")
         if not 1 <= self.markets <= len(ALL_MARKETS):
             raise ValueError(f"markets must be between 1 and {len(ALL_MARKETS)} (the catalogue's real markets)")
         if not 0 <= self.warehouses <= len(ALL_WAREHOUSES):
@@ -92,6 +100,8 @@ def generate(spec: GeneratorSpec) -> dict:
         ],
         "lanes": _lanes(markets, warehouses),
     }
+    for name in spec.mechanics:
+        doc[name] = MECHANICS[name](market_ids)
     return doc
 
 

@@ -8,6 +8,7 @@
   into transport, holding, handling and duty and its customer lead time;
 - `potentials`: pot[p,m,c] > 0 for the pairs' markets' channels;
 - `cert_needs`: (p, m, k) rows for constraint 3;
+- `methods`: the payment methods (docs/model.md, "Payment methods");
 - `lanes`, `warehouses`, `markets`: the tables with derived columns (kind, lead time, usable).
 """
 
@@ -35,6 +36,7 @@ class Network:
     arcs: pd.DataFrame
     potentials: pd.DataFrame
     cert_needs: pd.DataFrame
+    methods: pd.DataFrame  # the payment_methods table (positional)
 
     @property
     def fulfilment_arcs(self) -> pd.DataFrame:
@@ -73,7 +75,9 @@ def build_network(tables: dict[str, pd.DataFrame], settings: dict) -> Network:
     cert_needs = pairs[["product", "market", "category"]].merge(
         tables["certification_rules"][["market", "category", "certification"]], on=["market", "category"]
     )[["product", "market", "certification"]]
-    return Network(settings["objective"], markets, warehouses, lanes, candidates, pairs, arcs, potentials, cert_needs)
+    methods = tables["payment_methods"].drop(columns="_row").reset_index(drop=True)
+    return Network(settings["objective"], markets, warehouses, lanes, candidates, pairs, arcs, potentials, cert_needs,
+                   methods)
 
 
 def _warehouses(tables, markets) -> pd.DataFrame:
@@ -133,12 +137,28 @@ def _candidate_pairs(tables, products, markets) -> pd.DataFrame:
         pairs[col] = pairs[col].fillna(default)
     for col in ("banned", "must_offer"):
         pairs[col] = pairs[col].astype("boolean").fillna(False).astype(bool)
+    pairs = _returns(pairs, tables["returns"])
     keep = [
         "product", "market", "category", "unit_cost", "price", "duty_rate", "duty_direct", "duty_bulk",
         "promise", "base_demand", "demand", "min_units", "listing_cost", "banned", "must_offer",
-        "popularity", "units_per_order", "weight_kg", "volume_m3",
+        "popularity", "units_per_order", "weight_kg", "volume_m3", "return_rate", "return_value", "restock_gain",
     ]
     return pairs[keep]
+
+
+def _returns(pairs: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+    """Per pair (docs/model.md, "Returns"): the return rate, the value of a returned unit under
+    the better of sending it back to the origin and liquidating it locally (recovery * unit cost
+    - cost), and what restocking it in a local warehouse adds to that (NaN where not possible)."""
+    table = returns.drop(columns="_row")
+    pairs = pairs.merge(table, on=["market", "category"], how="left")
+    cost = pairs["unit_cost"]
+    liquidate = pairs["liquidate_recovery"].fillna(0.0) * cost - pairs["liquidate_cost"].fillna(0.0)
+    origin = pairs["origin_recovery"].fillna(1.0) * cost - pairs["origin_cost"]
+    pairs["return_rate"] = pairs["return_rate"].fillna(0.0)
+    pairs["return_value"] = np.fmax(liquidate, origin)
+    pairs["restock_gain"] = pairs["restock_recovery"].fillna(1.0) * cost - pairs["restock_cost"] - pairs["return_value"]
+    return pairs
 
 
 def _serving_arcs(candidates: pd.DataFrame, lanes: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,8 @@ Three reductions of the derived `Network`, each provably safe:
    Shifting flow to it keeps every capacity, budget, service target and single-sourcing row
    satisfied and costs no more.
 3. Unprofitable pairs (profit mode): a pair whose best unit margin over every route, net of the
-   lowest possible payment loss and FX, is <= 0 is never worth offering, unless something could
+   lowest possible payment loss (or fee and loss of a payment method), FX and the refunds of its
+   returns less the most a returned unit can be worth, is <= 0 is never worth offering, unless something could
    make a loss-making sale useful: `must_offer`, a service target or level in its market, a revenue-share
    cap or a portfolio payment-loss cap anywhere (those reward revenue itself).
 """
@@ -117,9 +118,14 @@ def _drop_unprofitable_pairs(net: Network, arcs: pd.DataFrame, settings: dict) -
     cost = route_costs(arcs)
     best_route = pd.Series(cost.to_numpy(), index=arcs.loc[cost.index, "pair"].to_numpy()).groupby(level=0).min()
     mitigated = markets["mitigated_loss_rate"].where(markets["mitigation_cost"].notna(), markets["payment_loss_rate"])
-    loss = np.minimum(markets["payment_loss_rate"], mitigated) + markets["fx_cost_rate"]
+    lowest = np.minimum(markets["payment_loss_rate"], mitigated)
+    methods = net.methods[net.methods["share"] > 0]
+    by_method = (methods["fee_rate"] + methods["loss_rate"]).groupby(methods["market"]).min()
+    lowest = np.minimum(lowest, by_method.reindex(markets.index).fillna(np.inf))
+    loss = lowest + markets["fx_cost_rate"]
+    returned = pairs["return_value"] + pairs["restock_gain"].clip(lower=0).fillna(0.0)  # the best a returned unit is worth
     margin = (pairs["price"] * (1 - loss.reindex(pairs["market"]).to_numpy()) - pairs["unit_cost"]
-              - best_route.reindex(pairs.index).to_numpy())
+              - best_route.reindex(pairs.index).to_numpy() - pairs["return_rate"] * (pairs["price"] - returned))
     served = markets["target_avg_lead_time_days"].notna() | markets["service_days"].notna()
     protected = pairs["must_offer"] | pairs["market"].map(served)
     keep = protected | (margin > TOL)

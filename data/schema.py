@@ -231,6 +231,38 @@ TABLES: dict[str, Table] = {
             required=True,
         ),
         Table(
+            "payment_methods",
+            ("market", "method"),
+            (
+                _id("market"),
+                _id("method"),
+                _text("kind"),
+                _num("integration_cost", default=0.0),
+                _num("share", Range.UNIT, REQUIRED),
+                _num("exclusive_share", Range.UNIT, 0.0),
+                _num("fee_rate", Range.UNIT_OPEN_RIGHT, 0.0),
+                _num("loss_rate", Range.UNIT_OPEN_RIGHT, 0.0),
+                _num("refusal_rate", Range.UNIT_OPEN_RIGHT, 0.0),
+                _num("refusal_cost_per_order", default=0.0),
+                _bool("must_offer"),
+            ),
+        ),
+        Table(
+            "returns",
+            ("market", "category"),
+            (
+                _id("market"),
+                _id("category"),
+                _num("return_rate", Range.UNIT_OPEN_RIGHT, REQUIRED),
+                _num("restock_cost"),
+                _num("restock_recovery", Range.UNIT, 1.0),
+                _num("origin_cost"),
+                _num("origin_recovery", Range.UNIT, 1.0),
+                _num("liquidate_cost", default=0.0),
+                _num("liquidate_recovery", Range.UNIT, 0.0),
+            ),
+        ),
+        Table(
             "periods",
             ("period",),
             (
@@ -317,12 +349,14 @@ REFERENCES = [
     ("seasonality", "product", "products", "product"),
     ("seasonality", "period", "periods", "period"),
     ("period_freight", "period", "periods", "period"),
+    ("payment_methods", "market", "markets", "market"),
+    ("returns", "market", "markets", "market"),
 ]
 # (table, column) -> the key list its values come from (grid drop-downs, template workbooks)
 REFERENCES_OF = {(table, column): key for table, column, _, key in REFERENCES}
 REFERENCES_OF.update({("lanes", "from"): "place", ("lanes", "to"): "place", ("duties", "category"): "category",
                       ("channel_fit", "category"): "category", ("certification_rules", "category"): "category",
-                      ("seasonality", "category"): "category"})
+                      ("seasonality", "category"): "category", ("returns", "category"): "category"})
 
 SETTING_NOTES = {
     "name": "instance name (default: the file name)",
@@ -408,6 +442,24 @@ COLUMN_NOTES = {
     ("lanes", "dim_factor_kg_per_m3"): "volumetric weight factor (e.g. 167 air, 200 express)",
     ("lanes", "customs_days"): "extra clearance days on this lane",
     ("lanes", "capacity_kg"): "chargeable kg per horizon (blank: uncapacitated)",
+    ("payment_methods", "method"): "a checkout option of the market, e.g. card, wallet, cod, bnpl",
+    ("payment_methods", "kind"): "card, e-wallet, cash on delivery, buy-now-pay-later or bank transfer (a label)",
+    ("payment_methods", "integration_cost"): "one-off cost of offering it in the market (PSP set-up, contract)",
+    ("payment_methods", "share"): "share of the market's revenue paid with it when offered",
+    ("payment_methods", "exclusive_share"): "share of the market's new buyers who buy only if it is offered (<= share)",
+    ("payment_methods", "fee_rate"): "processing fee per unit of revenue paid with it",
+    ("payment_methods", "loss_rate"): "fraud + chargeback loss per unit of revenue paid with it",
+    ("payment_methods", "refusal_rate"): "cash on delivery: share of orders refused at the door",
+    ("payment_methods", "refusal_cost_per_order"): "two-way shipping and handling of one refused order",
+    ("payment_methods", "must_offer"): "the plan must offer it if the market is entered",
+    ("returns", "category"): "the product category the row covers in the market",
+    ("returns", "return_rate"): "share of the units sold that come back, refunded at their price",
+    ("returns", "restock_cost"): "cost per returned unit restocked in an open local warehouse (blank: not possible)",
+    ("returns", "restock_recovery"): "value of a restocked unit as a share of its unit cost (default 1)",
+    ("returns", "origin_cost"): "cost per returned unit sent back to the origin (blank: not possible)",
+    ("returns", "origin_recovery"): "value of a unit back at the origin as a share of its unit cost (default 1)",
+    ("returns", "liquidate_cost"): "cost per returned unit sold off locally (default 0)",
+    ("returns", "liquidate_recovery"): "what a liquidated unit fetches as a share of its unit cost (default 0: written off)",
     ("periods", "order"): "the period's place in the calendar",
     ("periods", "length_days"): "days; the periods add up to horizon_days",
     ("periods", "demand_multiplier"): "demand weight of the period (default 1)",

@@ -93,6 +93,23 @@ class Checker:
                                       f"(at least service_share of the volume within service_days days)",
                            row["_row"], other)
 
+    def check_payment_methods(self):
+        """A method's exclusive buyers are among its users (exclusive_share <= share), and the
+        methods of a market take at most all of its revenue (their shares add up to <= 1; the
+        rest is paid with the market's default checkout)."""
+        methods = self.tables["payment_methods"]
+        if methods.empty:
+            return
+        for _, row in methods[methods["exclusive_share"] > methods["share"] + 1e-12].iterrows():
+            self.error("payment_methods", f"exclusive_share {row['exclusive_share']:g} is more than share {row['share']:g}: "
+                                          "the buyers who pay only with a method are among the ones who use it",
+                       row["_row"], "exclusive_share")
+        totals = methods.groupby("market", sort=False)["share"].sum()
+        for market, total in totals[totals > 1 + 1e-9].items():
+            last = methods[methods["market"] == market]["_row"].max()
+            self.error("payment_methods", f"the shares of market {market}'s methods add up to {total:g}, more than 1",
+                       last, "share")
+
     def check_periods(self, settings: dict):
         """The periods add up to the horizon and have distinct orders; a seasonality row names a
         category or a product, not both; period_freight names known modes."""
@@ -244,6 +261,7 @@ def run_table_checks(checker: Checker, objective: str, settings: dict | None = N
     checker.check_lanes()
     checker.check_warehouse_flags()
     checker.check_service_levels()
+    checker.check_payment_methods()
     if settings is not None:
         checker.check_periods(settings)
     checker.check_cost_mode_columns(objective)

@@ -145,6 +145,8 @@ def build_document() -> dict:
             for w, n, r, fc, cap, h, pd_, cd in c.WAREHOUSES
         ],
         "lanes": lanes,
+        "payment_methods": c.payment_methods_of(m[0] for m in c.MARKETS),
+        "returns": c.returns_of(m[0] for m in c.MARKETS),
     }
 
 

@@ -9,15 +9,15 @@ import pyomo.environ as pyo
 
 from ..data.instance import Instance
 from ..data.presolve import presolve as presolve_network
-from . import parts
+from . import parts, payments, returns
 from .axis import period_axis
 from .columns import structure_of
 from .cuts import active_separators
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from .index import build_index
 
-STRATEGIC = ("e", "r", "s", "y", "v")  # markets, regimes, channels, warehouses, mitigation: rounded first
-FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s")  # decided before the uncertainty resolves (docs/uncertainty.md)
+STRATEGIC = ("e", "r", "s", "y", "v", "o")  # markets, regimes, channels, warehouses, mitigation, payment methods: rounded first
+FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s", "o")  # decided before the uncertainty resolves (docs/uncertainty.md)
 
 
 class FormulationError(ValueError):
@@ -63,6 +63,7 @@ def build_model(instance: Instance, form: Formulation | None = None, presolve: b
 def _portfolio_rows(m, ix, form: Formulation):
     """Rows 1-3 and, in profit mode, 5-7 with the carry-over rows of several periods."""
     parts.add_entry_links(m, ix)
+    payments.add_method_links(m, ix)
     parts.add_regime_links(m, ix)
     parts.add_certification_links(m, ix)
     if ix.cost_mode:
@@ -72,6 +73,7 @@ def _portfolio_rows(m, ix, form: Formulation):
     else:
         parts.add_channel_demand(m, ix)
         parts.add_carried_channel_sales(m, ix)
+    payments.add_exclusive_buyers(m, ix)
     parts.add_demand_bound(m, ix)
     parts.add_committed_volume(m, ix)
 
@@ -82,6 +84,7 @@ def _fulfilment_rows(m, ix, form: Formulation):
     if form.flow is Flow.ARC:
         parts.add_warehouse_balance(m, ix)
     parts.add_warehouse_capacity(m, ix)
+    returns.add_restock_rows(m, ix)
     if form.linking is Linking.STRONG:
         parts.add_strong_linking(m, ix)
     parts.add_lane_capacity(m, ix)
@@ -92,7 +95,8 @@ def _fulfilment_rows(m, ix, form: Formulation):
 
 
 def _money_and_risk_rows(m, ix):
-    """Rows 13-21."""
+    """Rows 13-21 and the payment methods' shares (P3, P4)."""
+    payments.add_method_shares(m, ix)
     parts.add_budgets(m, ix)
     parts.add_count_limits(m, ix)
     parts.add_mitigation(m, ix)

@@ -72,6 +72,8 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
                            for k in _chosen(m, values, "kappa")],
         "warehouses": _chosen(m, values, "y"),
         "mitigations": [{"market": mk, "covered_revenue": float(max(covered[mk], 0.0))} for mk in _chosen(m, values, "v")],
+        "payment_methods": _payment_methods(m, values),
+        "restocked": _restocked(m, values, when),
         "flows": [{"product": arcs.at[a, "product"], "lane": arcs.at[a, "lane"], "kind": arcs.at[a, "kind"],
                    "from": lanes.at[arcs.at[a, "lane"], "from"], "to": lanes.at[arcs.at[a, "lane"], "to"],
                    "units": float(flows[t, a]), **when(t)}
@@ -80,6 +82,32 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
     if axis.named:
         plan["stock"] = _stock(m, values)
     return plan
+
+
+def _payment_methods(m, values: np.ndarray) -> list[dict]:
+    """The payment methods offered, with the revenue and (where refusals cost) the orders paid with them."""
+    methods = m.ix.methods
+    paid = dict(zip(m.cols.keys["Rpay"], values[m.cols.span("Rpay")]))
+    orders = dict(zip(m.cols.keys["Opay"], values[m.cols.span("Opay")]))
+    out = []
+    for j in _chosen(m, values, "o"):
+        record = {"market": methods.at[j, "market"], "method": methods.at[j, "method"], "revenue": float(paid.get(j, 0.0))}
+        if j in orders:
+            record["orders"] = float(orders[j])
+        out.append(record)
+    return out
+
+
+def _restocked(m, values: np.ndarray, when) -> list[dict]:
+    """Returned units restocked per product, market, warehouse (and period): docs/model.md, "Returns"."""
+    options, T = m.ix.restock, m.axis.count
+    if not len(options):
+        return []
+    rs = _per_period(m, values, "rs", len(options), T)
+    pairs = m.ix.pairs
+    return [{"product": pairs.at[options.at[k, "pair"], "product"], "market": pairs.at[options.at[k, "pair"], "market"],
+             "warehouse": options.at[k, "warehouse"], "units": float(rs[t, k]), **when(t)}
+            for t, k in zip(*np.nonzero(rs > 0))]
 
 
 def _stock(m, values: np.ndarray) -> list[dict]:
@@ -93,12 +121,12 @@ def _stock(m, values: np.ndarray) -> list[dict]:
             for t, g in zip(*np.nonzero(stock > 0))]
 
 
-HORIZON_DECISIONS = ("e", "r", "z", "kappa", "y", "v")  # markets, regimes, portfolio, certifications, warehouses, mitigation
+HORIZON_DECISIONS = ("e", "r", "z", "kappa", "y", "v", "o")  # markets, regimes, portfolio, certifications, warehouses, mitigation, payment methods
 
 
 def horizon_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarray, np.ndarray]:
     """The columns of the horizon decisions (markets, regimes, portfolio, certifications,
-    warehouses, mitigation) and their values in `plan` (a plan in `extract_plan`'s layout, e.g. of
+    warehouses, mitigation, payment methods) and their values in `plan` (a plan in `extract_plan`'s layout, e.g. of
     another model of the same tables): 1 where the plan takes the decision, 0 elsewhere. The
     inverse of `extract_plan` for those decisions; channels, sales and flows are left out."""
     ix = m.ix
@@ -110,6 +138,7 @@ def horizon_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarr
                            ("product", "certification")),
         "y": m.cols.keys["y"].isin(plan["warehouses"]),
         "v": m.cols.keys["v"].isin([r["market"] for r in plan["mitigations"]]),
+        "o": _pairs_in(ix.methods, ((r["market"], r["method"]) for r in plan.get("payment_methods", [])), ("market", "method")),
     }
     columns = np.concatenate([m.cols.span(name) for name in HORIZON_DECISIONS])
     values = np.concatenate([np.asarray(chosen[name], dtype=float) for name in HORIZON_DECISIONS])

@@ -29,6 +29,9 @@ class ModelIndex:
     cert_links: pd.DataFrame  # (pair, cert) rows for constraint 3
     lanes: pd.DataFrame  # index: lane id, with capacity_kg
     routes: pd.DataFrame  # positional; pair, last (fulfilment arc), first (linehaul arc or -1)
+    methods: pd.DataFrame  # positional payment_methods rows
+    method_links: pd.DataFrame  # positional; pair, method (row of methods with exclusive buyers), exclusive_share
+    restock: pd.DataFrame  # positional; pair, warehouse with a usable last mile into its market, where restocking returns pays
 
     @property
     def cost_mode(self) -> bool:
@@ -84,7 +87,27 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
         cert_links=cert_links,
         lanes=lanes,
         routes=routes,
+        methods=net.methods,
+        method_links=_method_links(pairs, net.methods),
+        restock=_restock_options(pairs, net.lanes, warehouses.index),
     )
+
+
+def _restock_options(pairs: pd.DataFrame, lanes: pd.DataFrame, warehouses: pd.Index) -> pd.DataFrame:
+    """(pair, warehouse) where the pair's returns are worth restocking (restock_gain > 0) and the
+    warehouse can open and has a usable last-mile lane into the pair's market."""
+    worth = pairs[(pairs["return_rate"] > 0) & (pairs["restock_gain"] > 0)]
+    last = lanes[(lanes["kind"] == LASTMILE) & lanes["usable"] & lanes["from"].isin(warehouses)]
+    local = last[["from", "to"]].drop_duplicates().rename(columns={"from": "warehouse", "to": "market"})
+    options = worth[["market"]].reset_index(names="pair").merge(local, on="market")
+    return options[["pair", "warehouse"]].reset_index(drop=True)
+
+
+def _method_links(pairs: pd.DataFrame, methods: pd.DataFrame) -> pd.DataFrame:
+    """(pair, method, exclusive_share) for every offerable pair and every method of its market with exclusive buyers."""
+    held = methods.loc[methods["exclusive_share"] > 0, ["market", "exclusive_share"]].reset_index(names="method")
+    links = pairs[["market"]].reset_index(names="pair").merge(held, on="market")
+    return links[["pair", "method", "exclusive_share"]].reset_index(drop=True)
 
 
 def _routes(arcs: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,16 @@ from .axis import PeriodAxis
 from .columns import INF, Columns, ModelStructure, add_rows, structure_of
 from .formulation import Demand, Flow, Formulation, Sourcing
 from .index import ModelIndex
+from .payments import (
+    declare_payment_columns,
+    default_checkout_terms,
+    exclusive_terms,
+    loss_shift,
+    method_share_terms,
+    paid_methods,
+    payment_objective,
+)
+from .returns import declare_return_columns, restock_volume_terms, returns_objective
 from .rows import RowBuilder
 
 PER_PERIOD = ("s", "q", "x")  # decided anew in every period; the rest hold for the horizon
@@ -107,12 +117,14 @@ def declare_variables(m, ix: ModelIndex, axis: PeriodAxis, form: Formulation):
     mitigable = markets.index[markets["mitigation_cost"].notna()]
     cols.declare("v", mitigable, pyo.Binary)
     cols.declare("Rv", mitigable, pyo.NonNegativeReals)
+    declare_payment_columns(m, ix, T)
     if form.flow is Flow.ARC:
         cols.declare("x", range(len(ix.arcs)), pyo.NonNegativeReals, T)
     else:
         cols.declare("xr", range(len(ix.routes)), pyo.NonNegativeReals)
         m.ix_route_ptr, m.ix_route_ids = _route_index(ix)
     cols.declare("stock", range(len(axis.stock_keys)), pyo.NonNegativeReals, T - 1)
+    declare_return_columns(m, ix, T)
     if form.sourcing is Sourcing.SINGLE:
         cols.declare("a", ix.arcs.index[ix.arcs["kind"] != LINEHAUL], pyo.Binary)
     m.structure = ModelStructure(tuple(cols.vars), cols)
@@ -174,9 +186,10 @@ def add_certification_links(m, ix: ModelIndex):
 
 
 def add_channel_demand(m, ix: ModelIndex):
-    """Row 5_t: q[i,t] - base_i W[i,t] z_i - sum_k pot_ik W[i,t] s[k,t]
+    """Row 5_t: q[i,t] + lost[i,t] - base_i W[i,t] z_i - sum_k pot_ik W[i,t] s[k,t]
     - sum_{k carried} rho_k carry[ik,t-1] - retention_m q[i,t-1] <= 0
-    (one period: q - base z - sum_c pot s <= 0)."""
+    (one period: q - base z - sum_c pot s <= 0; lost: the exclusive buyers of the payment methods
+    not offered, row P2, `exclusive_terms`)."""
     c, axis, T = m.cols, m.axis, m.axis.count
     n, pot = len(ix.pairs), ix.potentials
     pp, pk, pv = pot["pair"].to_numpy(dtype=np.int64), pot["k"].to_numpy(dtype=np.int64), pot["pot"].to_numpy()
@@ -190,6 +203,9 @@ def add_channel_demand(m, ix: ModelIndex):
     for period in range(1, T):
         b.add(period * n + pp[carry], c.at("carry", np.arange(len(carry)), period - 1), -axis.rho[carry])
         b.add(period * n + np.arange(n), c.at("q", np.arange(n), period - 1), -axis.retention)
+    for t in range(T):
+        lost_pair, lost_cols, lost_coefs = exclusive_terms(m, ix, t)
+        b.add(t * n + lost_pair, lost_cols, lost_coefs)
     add_rows(m, "demand_from_channels", b, -INF, 0.0)
 
 
@@ -215,11 +231,13 @@ def add_carried_channel_sales(m, ix: ModelIndex):
 
 
 def add_channel_demand_split(m, ix: ModelIndex):
-    """Formulation demand = by_channel (one period): q = qb + sum_c qc, qc <= pot s, qc <= pot z,
-    qb <= base z."""
+    """Formulation demand = by_channel (one period): q + lost = qb + sum_c qc, qc <= pot s,
+    qc <= pot z, qb <= base z (lost: row P2, `exclusive_terms`)."""
     c, n, pot = m.cols, len(ix.pairs), ix.potentials
     rows, j = np.arange(n), np.arange(len(pot))
     b = RowBuilder(n).add(rows, c.at("q", rows), 1.0).add(rows, c.at("qb", rows), -1.0).add(pot["pair"], c.at("qc", j), -1.0)
+    lost_pair, lost_cols, lost_coefs = exclusive_terms(m, ix, 0)
+    b.add(lost_pair, lost_cols, lost_coefs)
     add_rows(m, "demand_split", b, 0.0, 0.0)
     b = RowBuilder(n).add(rows, c.at("qb", rows), 1.0).add(rows, c.at("z", rows), -ix.pairs["base_demand"].to_numpy())
     add_rows(m, "organic_demand", b, -INF, 0.0)
@@ -300,8 +318,9 @@ def _period_keys(ids, axis: PeriodAxis) -> list:
 
 
 def add_warehouse_capacity(m, ix: ModelIndex):
-    """Row 10_t: sum_p volume[p] (stock[p,w,t-1] + linehaul arriving in t) - capacity_m3[w] len_t y[w] <= 0
-    (one period: sum_p volume[p] sum_{linehaul into w} h - capacity_m3[w] y[w] <= 0).
+    """Row 10_t: sum_p volume[p] (stock[p,w,t-1] + linehaul arriving in t + returns restocked in t)
+    - capacity_m3[w] len_t y[w] <= 0 (one period: sum_p volume[p] (sum_{linehaul into w} h + rs)
+    - capacity_m3[w] y[w] <= 0; restocked returns, row RT3, count where a capacity is given).
 
     The row is also written for uncapacitated warehouses, with the capacity replaced by the valid
     bound of `warehouse_volume_bound` in every period: it is the whole of the weak linking, and
@@ -333,6 +352,10 @@ def add_warehouse_capacity(m, ix: ModelIndex):
         keys.get_level_values("product")).to_numpy()
     for t in range(1, T):
         b.add(t * nw + stock_row[held].astype(np.int64), c.at("stock", np.flatnonzero(held), t - 1), stock_volume[held])
+    w, t_rs, rs_cols, rs_volume = restock_volume_terms(m, ix)
+    rs_row = row_of.reindex(w).to_numpy()
+    capacitated = ~np.isnan(rs_row) & capacity.reindex(w).notna().to_numpy()
+    b.add(t_rs[capacitated] * nw + rs_row[capacitated].astype(np.int64), rs_cols[capacitated], rs_volume[capacitated])
     for t in range(T):
         b.add(t * nw + np.arange(nw), c.of("y", whs), -per_period[:, t])
     add_rows(m, "warehouse_capacity", b, -INF, 0.0, _period_keys(whs, axis))
@@ -483,32 +506,52 @@ def revenue_cap(m, ix: ModelIndex) -> pd.Series:
 
 
 def add_mitigation(m, ix: ModelIndex):
-    """Row 18 with row 17 substituted: Rv[m] - sum_t sum_p price q <= 0 and Rv[m] - RevMax[m] v[m] <= 0."""
+    """Row 18 with row 17 substituted: Rv[m] + sum_j Rpay[m,j] - sum_t sum_p price q <= 0 (the
+    default checkout's revenue: what the payment methods do not take) and Rv[m] - RevMax[m] v[m] <= 0;
+    in markets with payment methods also Rv - RevMax (1 - sum_j share_j) v + RevMax sum_j share_j o_j
+    <= RevMax sum_j share_j: with v = 1 it bounds Rv by the default checkout's most revenue,
+    RevMax (1 - the shares of the methods offered), with v = 0 it is implied, so it is valid and
+    tightens the LP where a fractional v covered revenue the methods take."""
     c = m.cols
     mit = c.keys["v"]
     row_of = pd.Series(np.arange(len(mit)), index=mit)
     pairs = ix.pairs[ix.pairs["market"].isin(mit)]
     b = (RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("Rv", mit), 1.0)
-         .add(*all_period_sales(m, row_of[pairs["market"]].to_numpy(), pairs.index, -pairs["price"].to_numpy())))
+         .add(*all_period_sales(m, row_of[pairs["market"]].to_numpy(), pairs.index, -pairs["price"].to_numpy()))
+         .add(*default_checkout_terms(m, ix, mit)))
     add_rows(m, "mitigation_within_revenue", b, -INF, 0.0)
     rev_max = revenue_cap(m, ix).reindex(mit).fillna(0.0).to_numpy()
     b = RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("Rv", mit), 1.0).add(np.arange(len(mit)), c.of("v", mit), -rev_max)
     add_rows(m, "mitigation_needs_purchase", b, -INF, 0.0)
+    method_row, method_col, method_share = method_share_terms(m, ix, mit)
+    with_methods = np.unique(method_row)
+    taken = np.bincount(method_row, weights=method_share, minlength=len(mit))[with_methods]  # sum_j share_j
+    local = pd.Series(np.arange(len(with_methods)), index=with_methods).reindex(method_row).to_numpy()
+    rows = np.arange(len(with_methods))
+    b = (RowBuilder(len(with_methods)).add(rows, c.of("Rv", mit[with_methods]), 1.0)
+         .add(rows, c.of("v", mit[with_methods]), -rev_max[with_methods] * (1.0 - taken))
+         .add(local, method_col, rev_max[method_row] * method_share))
+    add_rows(m, "mitigation_of_default_checkout", b, -INF, rev_max[with_methods] * taken)
 
 
-def add_payment_risk_cap(m, ix: ModelIndex):
-    """Row 20 with rows 17 and 19 substituted:
-    sum_m loss[m] Rev[m] - (loss[m] - mitigated[m]) Rv[m] - cap * sum_m Rev[m] <= 0."""
-    cap = ix.settings["max_payment_loss_rate"]
-    if cap is None:
-        return
+def payment_loss_terms(m, ix: ModelIndex) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(columns, coefficients) of the expected payment loss, rows 17 and 19 substituted:
+    sum_m loss[m] Rev[m] - (loss[m] - mitigated[m]) Rv[m] + sum_j (loss_j - loss[m]) Rpay_j."""
     c, markets = m.cols, ix.markets
     loss = markets["payment_loss_rate"].reindex(ix.pairs["market"]).to_numpy()
     mit = c.keys["v"]
     relief = (markets["payment_loss_rate"] - markets["mitigated_loss_rate"]).reindex(mit).to_numpy()
-    _, q_cols, q_vals = all_period_sales(m, np.zeros(len(ix.pairs)), np.arange(len(ix.pairs)),
-                                         ix.pairs["price"].to_numpy() * (loss - cap))
-    _one_row(m, "payment_risk_cap", [(q_cols, q_vals), (c.of("Rv", mit), -relief)], -INF, 0.0)
+    _, q_cols, q_vals = all_period_sales(m, np.zeros(len(ix.pairs)), np.arange(len(ix.pairs)), ix.pairs["price"].to_numpy() * loss)
+    return [(q_cols, q_vals), (c.of("Rv", mit), -relief), (c.of("Rpay", paid_methods(ix)), loss_shift(ix))]
+
+
+def add_payment_risk_cap(m, ix: ModelIndex):
+    """Row 20: payment_loss_terms - cap * sum_m Rev[m] <= 0."""
+    cap = ix.settings["max_payment_loss_rate"]
+    if cap is None:
+        return
+    _, q_cols, q_vals = all_period_sales(m, np.zeros(len(ix.pairs)), np.arange(len(ix.pairs)), -cap * ix.pairs["price"].to_numpy())
+    _one_row(m, "payment_risk_cap", [*payment_loss_terms(m, ix), (q_cols, q_vals)], -INF, 0.0)
 
 
 def add_concentration(m, ix: ModelIndex):
@@ -548,6 +591,8 @@ def objective_vector(m, ix: ModelIndex) -> np.ndarray:
     np.add.at(vec, c.of("e", markets.index), -markets["entry_cost"].to_numpy())
     np.add.at(vec, c.of("r", ix.regimes.index), -ix.regimes["compliance_cost"].to_numpy())
     np.add.at(vec, c.at("kappa", np.arange(len(ix.certs))), -ix.certs["cost"].to_numpy())
+    payment_objective(m, ix, vec)
+    returns_objective(m, ix, vec)
     return vec
 
 

@@ -307,6 +307,7 @@ def plan_sections(view: PlanView) -> str:
         parts += ["<h2>Warehouses</h2>", utilisation(view)]
     if lead:
         parts += ["<h2>Lead times</h2>", lead_times(view)]
+    parts += mechanics_sections(view)
     if "stock" in view.plan:
         parts += ["<h2>Periods</h2>", *period_charts(view)]
     if view.marginal is not None and len(view.marginal):
@@ -320,6 +321,25 @@ def plan_sections(view: PlanView) -> str:
         shown = view.marginal.assign(unit=view.marginal["unit"].str.replace("{cur}", cur, regex=False))
         parts.append(_table(shown[["setting", "key", "unit", "slack", "value_per_unit"]]))
     return "\n".join(parts)
+
+
+def mechanics_sections(view: PlanView) -> list[str]:
+    """The payment methods (offered or not, revenue, fees, refused orders) and the returns
+    restocked per warehouse, for instances with those tables."""
+    from .solution import payment_method_table
+
+    parts = []
+    if not view.instance.tables["payment_methods"].empty:
+        table = payment_method_table(view.instance, view.plan)
+        parts += ["<h2>Payment methods</h2>", _table(table, money={"integration_cost", "revenue", "fees"},
+                                                     percent={"share", "exclusive_share"})]
+    if not view.instance.tables["returns"].empty:
+        restocked = pd.DataFrame(view.plan.get("restocked", []), columns=["market", "warehouse", "units"])
+        by = restocked.groupby(["market", "warehouse"], as_index=False)["units"].sum()
+        parts += ["<h2>Returns</h2>", f"<p>Net cost of returns (refunds less what the returned units are worth): "
+                  f"{view.evaluation.terms.get('returns', 0.0):,.0f} {_esc(view.currency)}. Units restocked in a local "
+                  "warehouse:</p>", _table(by) if len(by) else "<p>None restocked.</p>"]
+    return parts
 
 
 def page(title: str, subtitle: str, body: str) -> str:

@@ -13,8 +13,8 @@ import pandas as pd
 from ..check import MONEY_TERMS
 from ..data.atomic import atomic_path
 from ..data.cells import write_csv, write_workbook
-from .workbook import NUMBER_FORMATS, workbook_tables
 from ..pipeline import Run
+from .workbook import NUMBER_FORMATS, workbook_tables
 
 SOLUTION_FORMAT = 1
 COST_TERMS = [t for t in MONEY_TERMS if t != "revenue"]
@@ -107,7 +107,10 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     warehouses = inst.table("warehouses")[["warehouse", "name", "capacity_m3"]].copy()
     flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", *period, "units"])
     volume = inst.table("products").set_index("product")["volume_m3"]
-    inbound = flows[flows["kind"] == "linehaul"].assign(m3=lambda f: f["units"] * f["product"].map(volume))
+    restocked = pd.DataFrame(plan.get("restocked", []), columns=["product", "warehouse", "units"])
+    inbound = pd.concat([flows.loc[flows["kind"] == "linehaul", ["product", "to", "units"]],
+                         restocked.rename(columns={"warehouse": "to"})[["product", "to", "units"]]])
+    inbound = inbound.assign(m3=lambda f: f["units"] * f["product"].map(volume))  # linehaul in and returns restocked
     warehouses["open"] = warehouses["warehouse"].isin(plan["warehouses"])
     warehouses["inbound_m3"] = warehouses["warehouse"].map(inbound.groupby("to")["m3"].sum()).fillna(0.0)
     warehouses["utilisation"] = warehouses["warehouse"].map(ev.utilisation)  # inbound_m3 / capacity_m3
@@ -129,10 +132,31 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     }
     if seasonal:
         tables["stock"] = pd.DataFrame(plan["stock"], columns=["product", "warehouse", "period", "units"])
+    if not inst.tables["payment_methods"].empty:
+        tables["payment_methods"] = payment_method_table(inst, plan)
+    if not inst.tables["returns"].empty:
+        tables["restocked"] = pd.DataFrame(plan.get("restocked", []), columns=["product", "market", "warehouse", *period, "units"])
     if run.marginal is not None:
         currency = inst.settings["currency"]
         tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
     return tables
+
+
+def payment_method_table(instance, plan: dict) -> pd.DataFrame:
+    """Every payment method of the instance: offered or not, and for the offered ones the revenue
+    and orders paid with it, its fees and the orders refused at the door (docs/model.md,
+    "Payment methods")."""
+    methods = instance.table("payment_methods")
+    frame = methods[["market", "method", "kind", "share", "exclusive_share", "integration_cost"]].copy()
+    records = {(r["market"], r["method"]): r for r in plan.get("payment_methods", [])}
+    keys = list(zip(methods["market"], methods["method"]))
+    frame["offered"] = [key in records for key in keys]
+    frame["revenue"] = [records[key]["revenue"] if key in records else 0.0 for key in keys]
+    frame["fees"] = frame["revenue"] * methods["fee_rate"]
+    rate = methods["refusal_rate"]
+    frame["orders"] = [records.get(key, {}).get("orders", float("nan")) for key in keys]
+    frame["refused_orders"] = frame["orders"] * rate / (1.0 - rate)
+    return frame
 
 
 def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False, words: list[str] | None = None) -> list[Path]:

@@ -106,9 +106,10 @@ def why_lines(answer, currency: str, kind: str) -> list[str]:
     shown = effects[effects["effect"].abs() > 0.005]
     if len(shown):
         lines.append(f"What accounts for it (each term's effect on the {kind}, forced plan minus optimal plan):")
-        lines += [f"  {t.term:<16} {'+' if t.effect >= 0 else ''}{money(t.effect, currency)}" for t in shown.itertuples()]
+        width = max(16, *(len(t) for t in shown["term"]))
+        lines += [f"  {t.term:<{width}} {'+' if t.effect >= 0 else ''}{money(t.effect, currency)}" for t in shown.itertuples()]
         total = effects["effect"].sum()
-        lines.append(f"  {'total':<16} {'+' if total >= 0 else ''}{money(total, currency)}")
+        lines.append(f"  {'total':<{width}} {'+' if total >= 0 else ''}{money(total, currency)}")
     lines.append(f"Decisions that change: {changes_text(answer.changes)}")
     return lines
 

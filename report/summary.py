@@ -86,7 +86,7 @@ def _headline(run: Run) -> str:
 
 def _decision_lines(run: Run) -> list[str]:
     """Markets, warehouses with their use, channels (with their periods), the calendar, the
-    portfolio and mitigation."""
+    portfolio, mitigation and payment methods."""
     inst, plan, ev = run.instance, run.plan, run.evaluation
     lines = [f"  markets entered ({len(plan['markets'])}/{len(inst.tables['markets'])}): {_listing(plan['markets'])}"]
     skipped = [m for m in inst.tables["markets"]["market"] if m not in plan["markets"]]
@@ -109,6 +109,45 @@ def _decision_lines(run: Run) -> list[str]:
     lines.append(f"  portfolio: {offered} product-markets, {units:,.0f} units ({share})")
     if plan["mitigations"]:
         lines.append(f"  payment-risk mitigation in: {', '.join(m['market'] for m in plan['mitigations'])}")
+    lines += _payment_lines(run)
+    lines += _returns_lines(run)
+    return lines
+
+
+def _returns_lines(run: Run) -> list[str]:
+    """How many units come back, where the restocked ones go, and the net cost (docs/model.md, "Returns")."""
+    if run.instance.tables["returns"].empty:
+        return []
+    net = run.instance.network.pairs
+    rate = dict(zip(zip(net["product"], net["market"]), net["return_rate"]))
+    sold = sum(o["units"] for o in run.plan["portfolio"])
+    back = sum(rate.get((o["product"], o["market"]), 0.0) * o["units"] for o in run.plan["portfolio"])
+    at: dict[str, float] = {}
+    for r in run.plan.get("restocked", []):
+        at[r["warehouse"]] = at.get(r["warehouse"], 0.0) + r["units"]
+    share = f" ({100 * back / sold:.1f}% of units sold)" if sold else ""
+    where = ", ".join(f"{w} {u:,.0f}" for w, u in at.items())
+    restocked = f"{sum(at.values()):,.0f} restocked ({where})" if at else "none restocked"
+    cost = run.evaluation.terms.get("returns", 0.0)
+    currency = run.instance.settings["currency"]
+    return [f"  returns: {back:,.0f} units come back{share}, {restocked}; net cost {cost:,.0f} {currency}"]
+
+
+def _payment_lines(run: Run) -> list[str]:
+    """The payment methods offered per market, and the ones left out that had exclusive buyers."""
+    methods = run.instance.tables["payment_methods"]
+    if methods.empty:
+        return []
+    offered: dict[str, list[str]] = {}
+    for r in run.plan.get("payment_methods", []):
+        offered.setdefault(r["market"], []).append(r["method"])
+    entered = set(run.plan["markets"])
+    left = [f"{r.market}/{r.method}" for r in methods.itertuples()
+            if r.market in entered and r.method not in offered.get(r.market, []) and r.exclusive_share > 0]
+    text = "; ".join(f"{m}: {', '.join(ms)}" for m, ms in offered.items()) if offered else "none beyond the default checkout"
+    lines = [f"  payment methods: {text}"]
+    if left:
+        lines.append(f"  not offered (their exclusive buyers do not buy): {_listing(left)}")
     return lines
 
 

@@ -3,8 +3,9 @@ with the numbers that decide it.
 
 - For what the plan chose, its own accounting: a market's contribution (revenue less the goods,
   freight, duties, handling and holding of what it sells, and its payment losses and FX) against
-  the fixed costs it carries (entry, channels, listings, mitigation, its regime's compliance
-  shared by the markets under the regime); a warehouse's savings (what the units it serves would
+  the fixed costs it carries (entry, channels, listings, mitigation, payment methods, its
+  regime's compliance shared by the markets under the regime); a payment method's fees,
+  refused orders and integration against the buyers who pay no other way; a warehouse's savings (what the units it serves would
   cost on the cheapest direct lane that meets their promise, less what they cost through it)
   against its fixed cost.
 - For what it did not choose, an estimate that needs no further solve, labelled as one: a market's
@@ -68,6 +69,31 @@ class Accounts:
         self.direct_cost = direct.groupby("pair")["unit_cost"].min()  # cheapest direct lane per pair (candidate index)
         self.arc_cost = {(p, lane): c for p, lane, c in zip(arcs["product"], arcs["lane"], arcs["unit_cost"])}
         self.lanes = instance.table("lanes").set_index("lane")
+
+    def payments(self, m: str, revenue: float, units, pairs) -> dict:
+        """The payment methods the plan offers in m (docs/model.md, "Payment methods"): the revenue
+        they take off the default checkout, their own loss, fees, refused-order cost and integration."""
+        methods = self.instance.table("payment_methods")
+        offered = {r["method"] for r in self.plan.get("payment_methods", []) if r["market"] == m}
+        chosen = methods[(methods["market"] == m) & methods["method"].isin(offered)]
+        orders = float((units / pairs["units_per_order"].to_numpy()).sum()) if len(units) else 0.0
+        paid = chosen["share"] * revenue
+        rate = chosen["refusal_rate"]
+        refused = (rate / (1.0 - rate) * chosen["share"] * orders * chosen["refusal_cost_per_order"]).sum()
+        return {"paid": float(paid.sum()), "method_loss": float((chosen["loss_rate"] * paid).sum()),
+                "fees": float((chosen["fee_rate"] * paid).sum()), "refused": float(refused),
+                "integration": float(chosen["integration_cost"].sum())}
+
+    def returns_cost(self, m: str, pairs: pd.DataFrame, units) -> float:
+        """The net cost of m's returns (docs/model.md, "Returns"): refunds less what the returned
+        units are worth, less what the plan's restocking adds."""
+        if not len(units):
+            return 0.0
+        cost = float((pairs["return_rate"] * (pairs["price"] - pairs["return_value"].fillna(0.0))).to_numpy() @ units)
+        gain = dict(zip(zip(pairs["product"], pairs["market"]), pairs["restock_gain"].fillna(0.0)))
+        restocked = sum(gain.get((r["product"], r["market"]), 0.0) * r["units"]
+                        for r in self.plan.get("restocked", []) if r["market"] == m)
+        return cost - float(restocked)
 
     def channel_spend(self, m: str) -> tuple[set, float]:
         """The channels the plan runs in m and their activation cost (`channel_spend`)."""
@@ -135,9 +161,10 @@ def market_lines(accounts: Accounts) -> list[str]:
 
 def market_account(accounts: Accounts, m: str, row, regimes, under_regime) -> dict:
     """An entered market's profit and loss from the plan's own numbers: revenue, goods, freight
-    (with duties, handling and holding), payment loss, FX, the contribution they leave, and the
-    fixed costs it carries (entry, channels, listings, mitigation, its share of its regime's
-    compliance, shared equally by the entered markets under the regime)."""
+    (with duties, handling and holding), payment loss, FX, payment-method fees and refused
+    orders, returns, the contribution they leave, and the fixed costs it carries (entry, channels,
+    listings, mitigation, payment-method integration, its share of its regime's compliance,
+    shared equally by the entered markets under the regime)."""
     plan, net = accounts.plan, accounts.net
     sold = {k: u for k, u in accounts.sold().items() if k[1] == m}
     index = [accounts.pair_of[(p, m)] for p, _ in sold if (p, m) in accounts.pair_of]
@@ -147,19 +174,25 @@ def market_account(accounts: Accounts, m: str, row, regimes, under_regime) -> di
     goods = float((pairs["unit_cost"].to_numpy() * units).sum()) if index else 0.0
     listing = float(pairs["listing_cost"].sum()) if index else 0.0
     covered = {x["market"]: x["covered_revenue"] for x in plan["mitigations"]}.get(m, 0.0)
-    loss = row["payment_loss_rate"] * revenue - (row["payment_loss_rate"] - row["mitigated_loss_rate"]) * covered
+    payments = accounts.payments(m, revenue, units, pairs)
+    loss = (row["payment_loss_rate"] * (revenue - payments["paid"]) + payments["method_loss"]
+            - (row["payment_loss_rate"] - row["mitigated_loss_rate"]) * covered)
     freight = accounts.market_flows_cost().get(m, 0.0)
     fx = row["fx_cost_rate"] * revenue
+    checkout = payments["fees"] + payments["refused"]
+    returns = accounts.returns_cost(m, pairs, units)
     running, spend = accounts.channel_spend(m)
     mitigation = float(row["mitigation_cost"]) if m in {x["market"] for x in plan["mitigations"]} else 0.0
     regime = row["regime"]
     share = float(regimes.get(regime, 0.0)) / under_regime[regime] if isinstance(regime, str) and regime in regimes.index else 0.0
-    contribution = revenue - goods - freight - loss - fx
-    fixed = float(row["entry_cost"]) + spend + listing + mitigation + share
+    contribution = revenue - goods - freight - loss - fx - checkout - returns
+    fixed = float(row["entry_cost"]) + spend + listing + mitigation + share + payments["integration"]
     return dict(market=m, products=len(sold), units=float(units.sum()) if index else 0.0, revenue=revenue, goods=goods,
-                freight=freight, payment_loss=float(loss), fx=float(fx), contribution=float(contribution),
+                freight=freight, payment_loss=float(loss), fx=float(fx), payment_fees=payments["fees"],
+                refused_orders=payments["refused"], returns=returns, contribution=float(contribution),
                 entry=float(row["entry_cost"]), channels=len(running), channel_spend=spend, listings=listing,
-                mitigation=mitigation, regime=regime if share else None, compliance_share=share, fixed=fixed,
+                mitigation=mitigation, payment_integration=payments["integration"], regime=regime if share else None,
+                compliance_share=share, fixed=fixed,
                 net=float(contribution) - fixed)
 
 
@@ -175,6 +208,8 @@ def _entered_market(accounts: Accounts, m: str, row, regimes, under_regime) -> s
         parts.append(f"listings {_money(a['listings'], cur)}")
     if a["mitigation"]:
         parts.append(f"mitigation {_money(a['mitigation'], cur)}")
+    if a["payment_integration"]:
+        parts.append(f"payment methods {_money(a['payment_integration'], cur)}")
     if a["compliance_share"]:
         parts.append(f"its share of {a['regime']} compliance {_money(a['compliance_share'], cur)}")
     return (f"{m} entered: contribution {_money(a['contribution'], cur)} from {a['products']} product(s) against fixed costs "
@@ -277,10 +312,53 @@ def _closed_warehouse(accounts: Accounts, w: str, fixed: float) -> str:
             "exact answer")
 
 
+def payment_lines(accounts: Accounts) -> list[str]:
+    """One line per payment method of an entered market: offered, what it costs against the
+    exclusive buyers it keeps; not offered, what offering it would cost against the buyers it
+    would bring. The buyers' worth is an estimate, labelled as one: the method's exclusive share
+    of the market's contribution (scaled up by the buyers already lost when it is not offered)."""
+    methods = accounts.instance.table("payment_methods")
+    if methods.empty:
+        return []
+    markets, regimes, under_regime = regime_context(accounts.instance, accounts.plan)
+    entered = set(accounts.plan["markets"])
+    offered = {(r["market"], r["method"]) for r in accounts.plan.get("payment_methods", [])}
+    cur, lines = accounts.currency, []
+    for m in [m for m in markets.index if m in entered]:
+        mine = methods[methods["market"] == m]
+        if mine.empty:
+            continue
+        a = market_account(accounts, m, markets.loc[m], regimes, under_regime)
+        reach = 1.0 - mine.loc[[(m, j) not in offered for j in mine["method"]], "exclusive_share"].sum()
+        for row in mine.itertuples():
+            lines.append(_payment_line(row, a, (m, row.method) in offered, reach, markets.loc[m], cur))
+    return lines
+
+
+def _payment_line(row, a: dict, is_offered: bool, reach: float, market, cur: str) -> str:
+    revenue = a["revenue"] / reach if not is_offered and reach > 0 else a["revenue"]
+    paid = row.share * revenue
+    orders = a["units"] / reach if not is_offered and reach > 0 else a["units"]
+    refused = row.refusal_rate / (1.0 - row.refusal_rate) * row.share * orders * row.refusal_cost_per_order
+    costs = row.integration_cost + (row.fee_rate + row.loss_rate - market["payment_loss_rate"]) * paid + refused
+    buyers = row.exclusive_share * a["contribution"] / max(reach, 1e-9)
+    cost_text = (f"integration {_money(row.integration_cost, cur)}, fees {_money(row.fee_rate * paid, cur)} on "
+                 f"{100 * row.share:.0f}% of the market's revenue" + (f", refused orders {_money(refused, cur)}" if refused else ""))
+    kind = f" ({row.kind})" if row.kind else ""
+    if is_offered:
+        keeps = (f"; without it its {100 * row.exclusive_share:.0f}% of buyers who pay no other way would not buy (about "
+                 f"{_money(buyers, cur)} of contribution, an estimate)" if row.exclusive_share > 0 else
+                 "; no buyer depends on it, it is offered for its lower fees and losses")
+        return f"{a['market']}/{row.method}{kind} offered: {cost_text}{keeps}"
+    return (f"{a['market']}/{row.method}{kind} not offered: it would cost about {_money(costs, cur)} ({cost_text}, with "
+            f"its fraud and chargeback loss instead of the card checkout's) against about {_money(buyers, cur)} from the {100 * row.exclusive_share:.0f}% of buyers who pay no other way (an estimate; "
+            f"xborder explain --why payment={a['market']}/{row.method} gives the exact answer)")
+
+
 def plan_in_words(instance, plan: dict) -> list[str]:
-    """The lines of the module docstring: markets, then warehouses."""
+    """The lines of the module docstring: markets, then payment methods, then warehouses."""
     accounts = Accounts(instance, plan)
-    return market_lines(accounts) + warehouse_lines(accounts)
+    return market_lines(accounts) + payment_lines(accounts) + warehouse_lines(accounts)
 
 
 def run_in_words(run) -> list[str] | None:

@@ -7,7 +7,7 @@ import math
 from ..check import MONEY_TERMS
 from ..pipeline import Run
 
-DECISION_KINDS = ("market", "regime", "channel", "warehouse", "mitigation", "product_market")
+DECISION_KINDS = ("market", "regime", "channel", "warehouse", "mitigation", "payment_method", "product_market")
 
 
 def decision_sets(plan: dict | None) -> dict[str, set[str]]:
@@ -20,6 +20,7 @@ def decision_sets(plan: dict | None) -> dict[str, set[str]]:
         "channel": {f"{c['market']}/{c['channel']}" for c in plan["channels"]},
         "warehouse": set(plan["warehouses"]),
         "mitigation": {m["market"] for m in plan["mitigations"]},
+        "payment_method": {f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])},
         "product_market": {f"{o['product']}@{o['market']}" for o in plan["portfolio"]},
     }
 
@@ -35,8 +36,8 @@ def plan_changes(base: dict | None, other: dict | None) -> list[dict]:
 
 
 def _follows_a_market(change: dict, markets: dict) -> bool:
-    """A channel, mitigation or regime change that comes with entering or leaving a market."""
-    if change["kind"] in ("channel", "mitigation"):
+    """A channel, mitigation, payment method or regime change that comes with entering or leaving a market."""
+    if change["kind"] in ("channel", "mitigation", "payment_method"):
         return markets.get(change["item"].split("/")[0]) == change["change"]
     return change["kind"] == "regime" and change["change"] in markets.values()
 

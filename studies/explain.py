@@ -201,7 +201,7 @@ def explain(diagnosis: Diagnosis) -> str:
 
 # ---- why: one decision forced the other way ----------------------------------------------------
 
-DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z"}
+DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z", "payment": "o"}
 
 
 class QuestionError(ValueError):
@@ -249,7 +249,8 @@ class WhyAnswer:
 def parse_question(question: str) -> tuple[str, str]:
     kind, sep, what = (s.strip() for s in question.partition("="))
     if not sep or kind not in DECISIONS or not what:
-        raise QuestionError(f"--why expects market=M, warehouse=W, channel=M/C or product=P/M, got '{question}'")
+        raise QuestionError(f"--why expects market=M, warehouse=W, channel=M/C, product=P/M or payment=M/METHOD, "
+                            f"got '{question}'")
     return kind, what
 
 
@@ -291,6 +292,14 @@ def _decision_index(model, instance: Instance, kind: str, what: str):
             raise QuestionError(f"no channel {second} in market {first} (market_channels)"
                                 + (key_hint(second, here) if len(here) else key_hint(first, ix.channels["market"].unique())))
         return model.s, int(rows[0])
+    if kind == "payment":
+        methods = ix.methods
+        rows = methods.index[(methods["market"] == first) & (methods["method"] == second)]
+        if not len(rows):
+            here = methods.loc[methods["market"] == first, "method"]
+            raise QuestionError(f"no payment method {second} in market {first} (payment_methods)"
+                                + (key_hint(second, here) if len(here) else ""))
+        return model.o, int(rows[0])
     rows = ix.pairs.index[(ix.pairs["product"] == first) & (ix.pairs["market"] == second)]
     if not len(rows):
         known = instance.tables["products"]["product"]

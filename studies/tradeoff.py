@@ -26,7 +26,7 @@ import pandas as pd
 from ..data.instance import Instance
 from ..models.formulation import Formulation
 from ..models.columns import add_rows
-from ..models.parts import all_period_flows, all_period_sales, fulfilment_arcs, marketing_terms
+from ..models.parts import all_period_flows, all_period_sales, fulfilment_arcs, marketing_terms, payment_loss_terms
 from ..models.rows import RowBuilder
 from ..pipeline import PlanModel, Run
 from ..solvers import SolveOptions
@@ -109,12 +109,8 @@ def set_limit(planning: PlanModel, measure: Measure, eps: float):
         b.add(*all_period_sales(m, one_row, pairs, -eps))
         lb, ub = 0.0, INF
     elif measure.name == "payment_loss":
-        markets = ix.markets
-        loss = markets["payment_loss_rate"].reindex(ix.pairs["market"]).to_numpy()
-        b.add(*all_period_sales(m, one_row, pairs, ix.pairs["price"].to_numpy() * loss))
-        mit = cols.keys["v"]
-        relief = (markets["payment_loss_rate"] - markets["mitigated_loss_rate"]).reindex(mit).to_numpy()
-        b.add(np.zeros(len(mit), dtype=np.int64), cols.of("Rv", mit), -relief)
+        for columns, coefs in payment_loss_terms(m, ix):
+            b.add(np.zeros(len(columns), dtype=np.int64), columns, coefs)
         ub = eps
     elif measure.name == "marketing":
         spend_cols, spend = marketing_terms(m, ix)

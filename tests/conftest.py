@@ -75,14 +75,15 @@ class Solved:
         return self.result.objective if self.result.has_solution else None
 
 
-def solve_doc(doc: dict, folder: Path, form: Formulation | None = None, drop: tuple[str, ...] = ()) -> Solved:
-    """Solve a tiny instance to a 1e-9 gap; `drop` deactivates named constraint families first."""
+def solve_doc(doc: dict, folder: Path, form: Formulation | None = None, drop: tuple[str, ...] = (),
+              options: SolveOptions = EXACT) -> Solved:
+    """Solve a tiny instance to a 1e-9 gap (or with `options`); `drop` deactivates named constraint families first."""
     instance = load_instance(write(doc, folder))
     form = form or Formulation()
     model = build_model(instance, form)
     for name in drop:
         model.component(name).deactivate()
-    result = get_solver("highs").solve(model, EXACT)
+    result = get_solver("highs").solve(model, options)
     plan = evaluation = None
     if result.has_solution:
         plan = extract_plan(model)

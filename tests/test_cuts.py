@@ -165,7 +165,8 @@ def test_root_lp_bound_is_reported_when_tighter_than_the_solvers():
 def test_dive_fixes_every_strategic_binary_and_stops_at_its_deadline():
     """On the demo's cut LP: the dive leaves no strategic binary fractional and never makes the
     LP better than before (fixing only restricts it); with a past deadline it changes nothing,
-    and the rounded start built from there is still a feasible plan."""
+    and the rounded start built from the dived point is a feasible plan (rounding the root LP
+    itself may not be: on the demo it runs channels over the marketing budget)."""
     from xborder.solvers.tree import _fractional, dive
 
     model = build_model(load_instance(DEMO))
@@ -178,7 +179,7 @@ def test_dive_fixes_every_strategic_binary_and_stops_at_its_deadline():
     assert dived is not None and len(_fractional(dived, strategic)) == 0
     assert relaxed.bound <= root.lp_bound_after + 1e-6
     assert dive(relaxed, root.lp_values, strategic, until=0.0) is root.lp_values
-    start = rounded_lp_plan(relaxed, root.lp_values, strategic, dive_until=0.0)
+    start = rounded_lp_plan(relaxed, dived, strategic, dive_until=0.0)
     activity = compiled.A @ start
     slack = 1e-6 * np.maximum(1.0, np.abs(activity))
     assert np.all(activity >= compiled.row_lower - slack) and np.all(activity <= compiled.row_upper + slack)

@@ -81,3 +81,19 @@ def test_slower_and_dearer_lane_is_removed(tmp_path):
     assert on.presolve.fulfilment_removed == 1 and close(on.result.objective, 700.0)
     model = build_model(on.instance)
     assert len(model.x) == 1
+
+
+def test_returns_and_payment_methods_count_in_a_pair_s_margin(tmp_path):
+    """Margin 10 - 2 - 1 = 7 a unit. With 80% of the units returned and written off the pair loses
+    0.8 x 10 - 7 = 1 a unit, so presolve drops it (profit 0); with a 90% default-checkout loss it
+    loses 2 a unit unless a wallet (share 1, no loss) takes the payment, so presolve keeps it:
+    100 x 7 = 700."""
+    doc = base_instance()
+    doc["returns"] = [{"market": "A", "category": "general", "return_rate": 0.8}]
+    on, _ = both(load_instance(write(doc, tmp_path)))
+    assert on.presolve.pairs_removed == 1 and close(on.result.objective, 0.0)
+    doc = base_instance()
+    doc["markets"][0]["payment_loss_rate"] = 0.9
+    doc["payment_methods"] = [{"market": "A", "method": "wallet", "share": 1.0}]
+    on, _ = both(load_instance(write(doc, tmp_path)))
+    assert on.presolve.pairs_removed == 0 and close(on.result.objective, 700.0)

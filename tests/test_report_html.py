@@ -175,7 +175,7 @@ def test_seasonal_stock_chart_is_the_stock_table(tmp_path):
     import pandas as pd
 
     out = tmp_path / "seasonal"
-    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "10", "--report",
+    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "20", "--report",
                                     "--out", str(out), "-q"])
     assert done.exit_code == 0, done.output
     stock = pd.read_csv(out / "stock.csv").groupby(["warehouse", "period"])["units"].sum()

@@ -179,6 +179,7 @@ def decisions_of(plan: dict) -> dict:
         "markets": sorted(plan["markets"]), "warehouses": sorted(plan["warehouses"]),
         "channels": sorted({f"{c['market']}/{c['channel']}" for c in plan["channels"]}),
         "mitigation": sorted(m["market"] for m in plan["mitigations"]),
+        "payment_methods": sorted(f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])),
         "product_markets": sorted({f"{o['product']}@{o['market']}" for o in plan["portfolio"]}),
     }
 

@@ -4,9 +4,10 @@ The uncertainty set is a scenario file with a `probability` column (data/scenari
 scenario changes numbers only (conversion, virality, base demand, FX, freight, payment loss, ...).
 
 - First stage, shared by every scenario (`FIRST_STAGE`, models/build.py): markets, regimes,
-  certifications, warehouses, the portfolio, and channel activation (campaigns are booked before
-  the season: a documented choice).
-- Second stage, per scenario: sales, flows, stock and payment-risk mitigation.
+  certifications, warehouses, the portfolio, channel activation (campaigns are booked before
+  the season: a documented choice) and the payment methods offered.
+- Second stage, per scenario: sales, flows, stock, the revenue paid with each method and
+  payment-risk mitigation.
 - Objective: the expected objective, or with `--risk cvar:alpha=A,weight=W` the risk-averse
   `(1 - W) E[objective] + W CVaR_A(objective)` (Rockafellar-Uryasev: the mean of the worst
   1 - A of outcomes, by probability), in the instance's own sense.
