@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..data.generate import MECHANICS
 from .common import check_target, fail_input, format_options, load
 
 
@@ -95,7 +96,7 @@ def _with_scenario(inst, scenario_file, name):
 @click.option("--out", "target", type=click.Path(), required=True, help="A .json file, a .xlsx workbook or a folder (CSV).")
 @click.option("--scenarios", "scenario_count", type=click.IntRange(min=1), default=None,
               help="Also draw an uncertainty set of this many scenarios, written beside as <name>-scenarios.csv.")
-@click.option("--mechanic", "mechanics", type=click.Choice(["payment_methods", "returns"]), multiple=True,
+@click.option("--mechanic", "mechanics", type=click.Choice(list(MECHANICS)), multiple=True,
               help="Also fill this optional table from the catalogue (repeatable); without it, today's presets.")
 def generate(size, products, markets, warehouses, seed, objective, target, scenario_count, mechanics):
     """Write a realistic, reproducible instance (same seed and sizes, same file).

@@ -203,9 +203,8 @@ def add_channel_demand(m, ix: ModelIndex):
     for period in range(1, T):
         b.add(period * n + pp[carry], c.at("carry", np.arange(len(carry)), period - 1), -axis.rho[carry])
         b.add(period * n + np.arange(n), c.at("q", np.arange(n), period - 1), -axis.retention)
-    for t in range(T):
-        lost_pair, lost_cols, lost_coefs = exclusive_terms(m, ix, t)
-        b.add(t * n + lost_pair, lost_cols, lost_coefs)
+    lost_pair, lost_t, lost_cols, lost_coefs = exclusive_terms(m, ix)
+    b.add(lost_t * n + lost_pair, lost_cols, lost_coefs)
     add_rows(m, "demand_from_channels", b, -INF, 0.0)
 
 
@@ -236,7 +235,7 @@ def add_channel_demand_split(m, ix: ModelIndex):
     c, n, pot = m.cols, len(ix.pairs), ix.potentials
     rows, j = np.arange(n), np.arange(len(pot))
     b = RowBuilder(n).add(rows, c.at("q", rows), 1.0).add(rows, c.at("qb", rows), -1.0).add(pot["pair"], c.at("qc", j), -1.0)
-    lost_pair, lost_cols, lost_coefs = exclusive_terms(m, ix, 0)
+    lost_pair, _, lost_cols, lost_coefs = exclusive_terms(m, ix)
     b.add(lost_pair, lost_cols, lost_coefs)
     add_rows(m, "demand_split", b, 0.0, 0.0)
     b = RowBuilder(n).add(rows, c.at("qb", rows), 1.0).add(rows, c.at("z", rows), -ix.pairs["base_demand"].to_numpy())

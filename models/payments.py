@@ -60,24 +60,27 @@ def channel_links(ix: ModelIndex) -> pd.DataFrame:
     return links[["k", "method", "exclusive_share"]].reset_index(drop=True)
 
 
-def exclusive_terms(m, ix: ModelIndex, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pair, column, coefficient) of the exclusive buyers lost in period t, which row 5_t adds to
-    the sales (row P2): sum_j excl_j (base_i W[i,t] h[ij] + sum_k pot_ik W[i,t] g[kj,t]) over the
-    links (pair i, method j); h = z and g = s when j is not offered, 0 when it is."""
-    links, W = ix.method_links, m.axis.W
+def exclusive_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(pair, period, column, coefficient) of the exclusive buyers lost in each period t, which
+    row 5_t adds to the sales (row P2): sum_j excl_j (base_i W[i,t] h[ij] + sum_k pot_ik W[i,t] g[kj,t])
+    over the links (pair i, method j); h = z and g = s when j is not offered, 0 when it is."""
+    links, W, T = ix.method_links, m.axis.W, m.axis.count
     if ix.cost_mode or not len(links):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
     pair = links["pair"].to_numpy(dtype=np.int64)
-    excl = links["exclusive_share"].to_numpy()
     base = ix.pairs["base_demand"].to_numpy()
     pot = ix.potentials
     chans = channel_links(ix).reset_index(names="g")
     terms = pd.DataFrame({"pair": pot["pair"].to_numpy(dtype=np.int64), "k": pot["k"].to_numpy(dtype=np.int64),
                           "pot": pot["pot"].to_numpy()}).merge(chans, on="k")
-    tp = terms["pair"].to_numpy(dtype=np.int64)
-    return (np.concatenate([pair, tp]),
-            np.concatenate([m.cols.at("h", np.arange(len(links))), m.cols.at("g", terms["g"].to_numpy(dtype=np.int64), t)]),
-            np.concatenate([excl * base[pair] * W[pair, t], terms["exclusive_share"].to_numpy() * terms["pot"].to_numpy() * W[tp, t]]))
+    pairs = np.concatenate([pair, terms["pair"].to_numpy(dtype=np.int64)])
+    size = np.concatenate([links["exclusive_share"].to_numpy() * base[pair],
+                           terms["exclusive_share"].to_numpy() * terms["pot"].to_numpy()])
+    h_cols, g_pos = m.cols.at("h", np.arange(len(links))), terms["g"].to_numpy(dtype=np.int64)
+    t = np.repeat(np.arange(T), len(pairs))
+    cols = np.concatenate([np.concatenate([h_cols, m.cols.at("g", g_pos, period)]) for period in range(T)])
+    return np.tile(pairs, T), t, cols, np.tile(size, T) * W[np.tile(pairs, T), t]
 
 
 def add_method_links(m, ix: ModelIndex):
