@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..data.instance import Instance
-from . import periods
+from . import periods, privacy
 from .calendar import Calendar
 from .solution import as_number
 
@@ -22,7 +22,7 @@ REL_TOL = 1e-6
 MONEY_TERMS = (
     "revenue", "cost_of_goods", "transport", "holding", "handling", "duties", "warehouse_fixed", "marketing",
     "listing", "market_entry", "regimes", "certifications", "mitigation", "payment_loss", "fx",
-    "payment_integration", "payment_fees", "refused_orders", "returns",
+    "payment_integration", "payment_fees", "refused_orders", "returns", "data_protection",
 )
 
 
@@ -93,6 +93,7 @@ class PlanChecker:
         self.cert_cost = {r["certification"]: r["cost"] for r in tables["certifications"].to_dict("records")}
         self.methods = {(r["market"], r["method"]): r for r in tables["payment_methods"].to_dict("records")}
         self.returns = {(r["market"], r["category"]): r for r in tables["returns"].to_dict("records")}
+        privacy.read_rules(self, tables)
         self.cert_rules = defaultdict(set)
         for r in tables["certification_rules"].to_dict("records"):
             self.cert_rules[(r["market"], r["category"])].add(r["certification"])
@@ -139,6 +140,7 @@ class PlanChecker:
         for key, row in self.methods.items():
             if key not in self.O:
                 self.unpayable[key[0]] += row["exclusive_share"]
+        privacy.read_plan(self, plan)
         flows = defaultdict(float)
         for f in plan.get("flows", []):
             flows[(f["product"], f["lane"])] += as_number(f["units"])
@@ -613,6 +615,7 @@ class PlanChecker:
         terms["payment_loss"] = sum(self.loss(mk, rev) for mk in self.markets)
         terms["fx"] = sum(self.markets[mk]["fx_cost_rate"] * r for mk, r in rev.items())
         terms["returns"] = self.returns_cost()
+        terms["data_protection"] = privacy.data_cost(self)
         terms["payment_integration"] = sum(self.methods[key]["integration_cost"] for key in self.O)
         terms["payment_fees"] = sum(self.methods[key]["fee_rate"] * paid for key, paid in self.paid_with(rev).items())
         orders = self.orders_by_market()
@@ -642,7 +645,8 @@ class PlanChecker:
         s = self.settings
         limits = [
             ("row 13 marketing budget", "marketing_budget", terms["marketing"]),
-            ("row 14 compliance budget", "compliance_budget", terms["market_entry"] + terms["regimes"] + terms["certifications"]),
+            ("row 14 compliance budget", "compliance_budget", terms["market_entry"] + terms["regimes"] + terms["certifications"]
+             + terms["data_protection"]),
             ("row 15 logistics budget", "logistics_budget", terms["transport"] + terms["holding"] + terms["handling"] + terms["duties"]),
             ("row 16 max warehouses", "max_warehouses", len(self.Y)),
             ("row 16 max markets", "max_markets", len(self.E)),
@@ -658,6 +662,7 @@ class PlanChecker:
         self.check_lanes_used()
         self.check_balances()
         self.check_returns()
+        privacy.check_data_rules(self)
         self.check_capacities()
         self.check_service()
         rev = self.revenue_by_market()

@@ -22,7 +22,7 @@ PLAN_STATUSES = ("optimal", "time_limit", "interrupted")
 STATUSES = (*PLAN_STATUSES, "infeasible", "unbounded", "infeasible_or_unbounded", "error")
 DOCUMENT_FIELDS = {"format", "instance", "source", "scenario", "objective_kind", "status", "has_plan", "objective", "bound",
                    "gap", "decisions", "flows", "kpis", "check", "marginal_values", "in_words", "run"}
-ID_LISTS = ("markets", "regimes", "warehouses")
+ID_LISTS = ("markets", "regimes", "warehouses", "data_transfers", "data_hosting")
 RECORDS = {  # record list -> (required fields, optional fields)
     "channels": (("market", "channel"), ("period",)),
     "portfolio": (("product", "market", "units"), ("price", "period")),
@@ -30,11 +30,12 @@ RECORDS = {  # record list -> (required fields, optional fields)
     "mitigations": (("market", "covered_revenue"), ()),
     "payment_methods": (("market", "method"), ("revenue", "orders")),
     "restocked": (("product", "market", "warehouse", "units"), ("period",)),
+    "data_obligations": (("regime", "obligation"), ("buyers",)),
     "stock": (("product", "warehouse", "period", "units"), ()),
     "flows": (("product", "lane", "units"), ("kind", "from", "to", "period")),
 }
-OPTIONAL_DECISIONS = {"stock", "payment_methods", "restocked"}  # multi-period plans only; plans without the newer records
-QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders"}
+OPTIONAL_DECISIONS = {"stock", "payment_methods", "restocked", "data_transfers", "data_hosting", "data_obligations"}  # multi-period plans only; plans without the newer records
+QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders", "buyers"}
 
 
 def read_solution(doc, objective_kind: str) -> tuple[dict, float]:
@@ -68,6 +69,8 @@ def read_solution(doc, objective_kind: str) -> tuple[dict, float]:
                             + (f"; unknown: {', '.join(extra)}" if extra else "") + (f"; missing: {', '.join(missing)}" if missing else ""))
     plan = {}
     for name in ID_LISTS:
+        if name in OPTIONAL_DECISIONS and name not in decisions:
+            continue
         ids = decisions[name]
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise SolutionError(f"decisions.{name} must be a list of ids (text)")

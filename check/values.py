@@ -3,13 +3,15 @@ that every scenario must share, the expectation and the conditional value at ris
 
 from __future__ import annotations
 
-FIRST_STAGE = ("markets", "regimes", "certifications", "warehouses", "channels", "offers", "payment_methods")
+FIRST_STAGE = ("markets", "regimes", "certifications", "warehouses", "channels", "offers", "payment_methods",
+               "data_transfers", "data_hosting")
 
 
 def first_stage_of(plan: dict) -> dict[str, frozenset]:
     """The decisions a two-stage plan takes once for every scenario (docs/uncertainty.md): markets,
     regimes, certifications, warehouses, the channels run (with their periods), the offered
-    product-markets and the payment methods offered."""
+    product-markets, the payment methods offered and where the customer data lives (transfer
+    mechanisms and local hosting)."""
     return {
         "markets": frozenset(plan["markets"]),
         "regimes": frozenset(plan["regimes"]),
@@ -18,6 +20,8 @@ def first_stage_of(plan: dict) -> dict[str, frozenset]:
         "channels": frozenset((c["market"], c["channel"], c.get("period")) for c in plan["channels"]),
         "offers": frozenset((o["product"], o["market"]) for o in plan["portfolio"]),
         "payment_methods": frozenset((r["market"], r["method"]) for r in plan.get("payment_methods", [])),
+        "data_transfers": frozenset(plan.get("data_transfers", [])),
+        "data_hosting": frozenset(plan.get("data_hosting", [])),
     }
 
 

@@ -314,3 +314,78 @@ def returns_of(markets) -> list[dict]:
                          "restock_cost": 1.0, "restock_recovery": 0.9, "origin_cost": RETURN_ORIGIN_COST[region[market]],
                          "origin_recovery": 1.0, "liquidate_cost": 0.3, "liquidate_recovery": 0.5})
     return rows
+
+# ---- data transfer and localisation (the `data_transfer` and `data_obligations` tables) -----------
+# How each regime lets a seller based in China keep its buyers' data, per horizon (a year). Most
+# regimes allow a transfer abroad under a mechanism: standard contractual clauses in the EU (with a
+# transfer impact assessment; counsel and set-up about 15,000 USD), the UK's IDTA, Brazil's ANPD
+# clauses (mandatory since August 2024), consent or contract in most of Asia and Latin America,
+# nothing specific under the CCPA (no mechanism, no cost); Vietnam's Decree 53 (2022) asks many online services to keep
+# Vietnamese users' data in Vietnam. Hosting a market's data in a local cloud region with its own
+# store instance costs a few thousand USD a year. Obligations that start at a buyer volume: an
+# Article 27 representative in the EU and UK once processing is more than occasional (taken as
+# 1,000 buyers); a data-protection impact assessment for large-scale processing (100,000); the
+# CCPA's 100,000-consumer threshold, counted on California residents (about 12% of US buyers, so
+# about 800,000 US buyers); a DPO under the LGPD and Indonesia's PDP Law (taken as 10,000 and
+# 20,000 buyers) and under Thailand's PDPA at 100,000 data subjects (PDPC notification, 2023), which
+# also asks a foreign controller for a local representative from the first buyer; Korea's domestic
+# agent at 1 million users; Turkey's VERBIS registration. Thresholds count buyers: a buyer places
+# 1.2 orders a year (a rough repeat-purchase rate for a social seller). Costs are rough estimates.
+# regime, mechanism, must localise, transfer cost, hosting cost per market
+DATA_TRANSFER = [
+    ("CCPA", "", False, 0, 9000),
+    ("UK_GDPR", "IDTA", False, 8000, 7000),
+    ("GDPR", "SCC", False, 15000, 7000),
+    ("APPI", "consent", False, 5000, 4000),
+    ("LGPD", "ANPD clauses", False, 8000, 9000),
+    ("LFPDPPP", "notice", False, 2000, 6000),
+    ("PDP_ID", "consent", False, 5000, 6000),
+    ("PDPA_TH", "contract", False, 4000, 5000),
+    ("PDPL_SA", "safeguards", False, 10000, 8000),
+    ("PIPEDA", "contract", False, 2000, 7000),
+    ("APP_AU", "contract", False, 3000, 7000),
+    ("PIPA_KR", "consent", False, 6000, 6000),
+    ("PDPA_SG", "contract", False, 3000, 5000),
+    ("PDPA_MY", "consent", False, 2000, 4000),
+    ("DPA_PH", "contract", False, 3000, 4000),
+    ("PDPD_VN", "", True, 0, 6000),
+    ("PDPL_AE", "safeguards", False, 5000, 7000),
+    ("LPDP_CL", "contract", False, 2000, 5000),
+    ("HABEAS_CO", "contract", False, 3000, 5000),
+    ("KVKK", "undertaking", False, 8000, 5000),
+]
+# regime, obligation, buyer threshold, cost
+DATA_OBLIGATIONS = [
+    ("GDPR", "representative", 1000, 4000),
+    ("GDPR", "assessment", 100000, 15000),
+    ("UK_GDPR", "representative", 1000, 3000),
+    ("CCPA", "consumer_rights", 800000, 20000),
+    ("LGPD", "dpo", 10000, 8000),
+    ("PDP_ID", "dpo", 20000, 6000),
+    ("PDPA_TH", "representative", 0, 4000),
+    ("PDPA_TH", "dpo", 100000, 6000),
+    ("PIPA_KR", "domestic_agent", 1000000, 10000),
+    ("PDPL_SA", "assessment", 50000, 8000),
+    ("PDPD_VN", "assessment", 0, 3000),
+    ("KVKK", "registration", 0, 2000),
+]
+ORDERS_PER_BUYER = 1.2
+
+
+def _regimes_of(markets) -> list[str]:
+    regime = {m[0]: m[3] for m in MARKETS + MORE_MARKETS}
+    return list(dict.fromkeys(regime[m] for m in markets if m in regime))
+
+
+def data_transfer_of(markets) -> list[dict]:
+    """The catalogue's data_transfer rows of the regimes of the given markets."""
+    wanted = set(_regimes_of(markets))
+    return [{"regime": g, "mechanism": how, "must_localise": local, "transfer_cost": send, "hosting_cost": host}
+            for g, how, local, send, host in DATA_TRANSFER if g in wanted]
+
+
+def data_obligations_of(markets) -> list[dict]:
+    """The catalogue's data_obligations rows of the regimes of the given markets."""
+    wanted = set(_regimes_of(markets))
+    return [{"regime": g, "obligation": name, "buyer_threshold": threshold, "orders_per_buyer": ORDERS_PER_BUYER,
+             "cost": cost} for g, name, threshold, cost in DATA_OBLIGATIONS if g in wanted]

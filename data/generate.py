@@ -19,6 +19,8 @@ from . import catalog as c
 MECHANICS = {  # optional table -> its rows for the chosen markets (from the catalogue, no random draw)
     "payment_methods": c.payment_methods_of,
     "returns": c.returns_of,
+    "data_transfer": c.data_transfer_of,
+    "data_obligations": c.data_obligations_of,
 }
 SIZES = {"s": (50, 6, 4), "m": (300, 10, 6), "l": (1000, 15, 10), "xl": (2000, 20, 15)}
 

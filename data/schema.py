@@ -263,6 +263,28 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "data_transfer",
+            ("regime",),
+            (
+                _id("regime"),
+                _text("mechanism"),
+                _bool("must_localise"),
+                _num("transfer_cost", default=0.0),
+                _num("hosting_cost"),
+            ),
+        ),
+        Table(
+            "data_obligations",
+            ("regime", "obligation"),
+            (
+                _id("regime"),
+                _id("obligation"),
+                _num("buyer_threshold", default=REQUIRED),
+                _num("orders_per_buyer", Range.POSITIVE, 1.0),
+                _num("cost", default=REQUIRED),
+            ),
+        ),
+        Table(
             "periods",
             ("period",),
             (
@@ -351,6 +373,8 @@ REFERENCES = [
     ("period_freight", "period", "periods", "period"),
     ("payment_methods", "market", "markets", "market"),
     ("returns", "market", "markets", "market"),
+    ("data_transfer", "regime", "regimes", "regime"),
+    ("data_obligations", "regime", "regimes", "regime"),
 ]
 # (table, column) -> the key list its values come from (grid drop-downs, template workbooks)
 REFERENCES_OF = {(table, column): key for table, column, _, key in REFERENCES}
@@ -459,6 +483,16 @@ COLUMN_NOTES = {
     ("returns", "origin_cost"): "cost per returned unit sent back to the origin (blank: not possible)",
     ("returns", "origin_recovery"): "value of a unit back at the origin as a share of its unit cost (default 1)",
     ("returns", "liquidate_cost"): "cost per returned unit sold off locally (default 0)",
+    ("data_transfer", "regime"): "the data-protection regime the row covers (a key of regimes)",
+    ("data_transfer", "mechanism"): "how customer data may leave its market, e.g. SCC, adequacy, consent (a label)",
+    ("data_transfer", "must_localise"): "customer data must be hosted in each market (no transfer allowed)",
+    ("data_transfer", "transfer_cost"): "one-off cost of the transfer mechanism, covering every market of the regime",
+    ("data_transfer", "hosting_cost"): "cost of hosting one market's customer data in that market (blank: not offered)",
+    ("data_obligations", "regime"): "the data-protection regime whose buyers are counted (a key of regimes)",
+    ("data_obligations", "obligation"): "e.g. representative, assessment, dpo",
+    ("data_obligations", "buyer_threshold"): "applies when the regime's buyers over the horizon exceed this",
+    ("data_obligations", "orders_per_buyer"): "orders one buyer places over the horizon (default 1: every order a buyer)",
+    ("data_obligations", "cost"): "cost of meeting the obligation for the horizon",
     ("returns", "liquidate_recovery"): "what a liquidated unit fetches as a share of its unit cost (default 0: written off)",
     ("periods", "order"): "the period's place in the calendar",
     ("periods", "length_days"): "days; the periods add up to horizon_days",

@@ -110,6 +110,13 @@ class Checker:
             self.error("payment_methods", f"the shares of market {market}'s methods add up to {total:g}, more than 1",
                        last, "share")
 
+    def check_data_transfer(self):
+        """A regime whose data must stay in each market offers local hosting (a hosting_cost)."""
+        rules = self.tables["data_transfer"]
+        for _, row in rules[rules["must_localise"] & rules["hosting_cost"].isna()].iterrows():
+            self.error("data_transfer", f"regime {row['regime']} must host its customer data in each market "
+                                        "(must_localise) but has no hosting_cost", row["_row"], "hosting_cost")
+
     def check_periods(self, settings: dict):
         """The periods add up to the horizon and have distinct orders; a seasonality row names a
         category or a product, not both; period_freight names known modes."""
@@ -262,6 +269,7 @@ def run_table_checks(checker: Checker, objective: str, settings: dict | None = N
     checker.check_warehouse_flags()
     checker.check_service_levels()
     checker.check_payment_methods()
+    checker.check_data_transfer()
     if settings is not None:
         checker.check_periods(settings)
     checker.check_cost_mode_columns(objective)

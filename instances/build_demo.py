@@ -147,6 +147,8 @@ def build_document() -> dict:
         "lanes": lanes,
         "payment_methods": c.payment_methods_of(m[0] for m in c.MARKETS),
         "returns": c.returns_of(m[0] for m in c.MARKETS),
+        "data_transfer": c.data_transfer_of(m[0] for m in c.MARKETS),
+        "data_obligations": c.data_obligations_of(m[0] for m in c.MARKETS),
     }
 
 

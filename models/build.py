@@ -9,15 +9,15 @@ import pyomo.environ as pyo
 
 from ..data.instance import Instance
 from ..data.presolve import presolve as presolve_network
-from . import parts, payments, returns
+from . import parts, payments, privacy, returns
 from .axis import period_axis
 from .columns import structure_of
 from .cuts import active_separators
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from .index import build_index
 
-STRATEGIC = ("e", "r", "s", "y", "v", "o")  # markets, regimes, channels, warehouses, mitigation, payment methods: rounded first
-FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s", "o")  # decided before the uncertainty resolves (docs/uncertainty.md)
+STRATEGIC = ("e", "r", "s", "y", "v", "o", "dt", "dh")  # markets, regimes, channels, warehouses, mitigation, payment methods, data transfer and hosting: rounded first
+FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s", "o", "dt", "dh")  # decided before the uncertainty resolves (docs/uncertainty.md)
 
 
 class FormulationError(ValueError):
@@ -61,10 +61,11 @@ def build_model(instance: Instance, form: Formulation | None = None, presolve: b
 
 
 def _portfolio_rows(m, ix, form: Formulation):
-    """Rows 1-3 and, in profit mode, 5-7 with the carry-over rows of several periods."""
+    """Rows 1-3, D1-D2 and, in profit mode, 5-7 with the carry-over rows of several periods."""
     parts.add_entry_links(m, ix)
     payments.add_method_links(m, ix)
     parts.add_regime_links(m, ix)
+    privacy.add_data_transfer_rows(m, ix)
     parts.add_certification_links(m, ix)
     if ix.cost_mode:
         return

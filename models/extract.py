@@ -5,8 +5,10 @@ periods (docs/model.md, "The solution file"): with a `periods` table the per-per
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
+from . import privacy
 from .columns import structure_of
 from .formulation import Flow
 from .parts import over_periods
@@ -74,6 +76,9 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
         "mitigations": [{"market": mk, "covered_revenue": float(max(covered[mk], 0.0))} for mk in _chosen(m, values, "v")],
         "payment_methods": _payment_methods(m, values),
         "restocked": _restocked(m, values, when),
+        "data_transfers": _chosen(m, values, "dt"),
+        "data_hosting": _chosen(m, values, "dh"),
+        "data_obligations": _data_obligations(m, values),
         "flows": [{"product": arcs.at[a, "product"], "lane": arcs.at[a, "lane"], "kind": arcs.at[a, "kind"],
                    "from": lanes.at[arcs.at[a, "lane"], "from"], "to": lanes.at[arcs.at[a, "lane"], "to"],
                    "units": float(flows[t, a]), **when(t)}
@@ -96,6 +101,22 @@ def _payment_methods(m, values: np.ndarray) -> list[dict]:
             record["orders"] = float(orders[j])
         out.append(record)
     return out
+
+
+def _data_obligations(m, values: np.ndarray) -> list[dict]:
+    """The data-protection obligations the plan meets (docs/model.md, row D2), with the regime's
+    buyers over the horizon that set them off."""
+    ix = m.ix
+    met = [int(b) for b in _chosen(m, values, "dw")]
+    if not met:
+        return []
+    links = privacy.regime_orders(ix)
+    q = _per_period(m, values, "q", len(ix.pairs), m.axis.count).sum(axis=0)
+    orders = pd.Series(q[links["pair"].to_numpy(dtype=np.int64)] * links["per_unit"].to_numpy()).groupby(
+        links["regime"].to_numpy()).sum()
+    duties = ix.obligations
+    return [{"regime": duties.at[b, "regime"], "obligation": duties.at[b, "obligation"],
+             "buyers": float(orders.get(duties.at[b, "regime"], 0.0) / duties.at[b, "orders_per_buyer"])} for b in met]
 
 
 def _restocked(m, values: np.ndarray, when) -> list[dict]:
@@ -121,12 +142,12 @@ def _stock(m, values: np.ndarray) -> list[dict]:
             for t, g in zip(*np.nonzero(stock > 0))]
 
 
-HORIZON_DECISIONS = ("e", "r", "z", "kappa", "y", "v", "o")  # markets, regimes, portfolio, certifications, warehouses, mitigation, payment methods
+HORIZON_DECISIONS = ("e", "r", "z", "kappa", "y", "v", "o", "dt", "dh", "dw")  # markets, regimes, portfolio, certifications, warehouses, mitigation, payment methods, data protection
 
 
 def horizon_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarray, np.ndarray]:
     """The columns of the horizon decisions (markets, regimes, portfolio, certifications,
-    warehouses, mitigation, payment methods) and their values in `plan` (a plan in `extract_plan`'s layout, e.g. of
+    warehouses, mitigation, payment methods, data protection) and their values in `plan` (a plan in `extract_plan`'s layout, e.g. of
     another model of the same tables): 1 where the plan takes the decision, 0 elsewhere. The
     inverse of `extract_plan` for those decisions; channels, sales and flows are left out."""
     ix = m.ix
@@ -139,6 +160,10 @@ def horizon_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarr
         "y": m.cols.keys["y"].isin(plan["warehouses"]),
         "v": m.cols.keys["v"].isin([r["market"] for r in plan["mitigations"]]),
         "o": _pairs_in(ix.methods, ((r["market"], r["method"]) for r in plan.get("payment_methods", [])), ("market", "method")),
+        "dt": m.cols.keys["dt"].isin(plan.get("data_transfers", [])),
+        "dh": m.cols.keys["dh"].isin(plan.get("data_hosting", [])),
+        "dw": _pairs_in(ix.obligations, ((r["regime"], r["obligation"]) for r in plan.get("data_obligations", [])),
+                        ("regime", "obligation")),
     }
     columns = np.concatenate([m.cols.span(name) for name in HORIZON_DECISIONS])
     values = np.concatenate([np.asarray(chosen[name], dtype=float) for name in HORIZON_DECISIONS])

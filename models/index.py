@@ -32,6 +32,9 @@ class ModelIndex:
     methods: pd.DataFrame  # positional payment_methods rows
     method_links: pd.DataFrame  # positional; pair, method (row of methods with exclusive buyers), exclusive_share
     restock: pd.DataFrame  # positional; pair, warehouse with a usable last mile into its market, where restocking returns pays
+    transfers: pd.DataFrame  # index: regimes with a data_transfer row; mechanism, must_localise, transfer_cost, hosting_cost
+    data_markets: pd.DataFrame  # index: markets under those regimes; regime, can_transfer, can_host, hosting_cost
+    obligations: pd.DataFrame  # positional data_obligations rows of regimes a market has; threshold in orders
 
     @property
     def cost_mode(self) -> bool:
@@ -90,7 +93,25 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
         methods=net.methods,
         method_links=_method_links(pairs, net.methods),
         restock=_restock_options(pairs, net.lanes, warehouses.index),
+        **_data_rules(tables, markets, regimes.index),
     )
+
+
+def _data_rules(tables: dict, markets: pd.DataFrame, regimes: pd.Index) -> dict:
+    """The data-transfer rules of the regimes a market has (docs/model.md, "Data transfer and
+    localisation"): per regime, per market under it, and the buyer-volume obligations with their
+    threshold in orders (buyer_threshold * orders_per_buyer)."""
+    rules = tables["data_transfer"].drop(columns="_row").set_index("regime")
+    transfers = rules.loc[rules.index.intersection(regimes, sort=False)]
+    under = markets.loc[markets["regime"].isin(transfers.index), ["regime"]]
+    rule = transfers.reindex(under["regime"])
+    data_markets = under.assign(can_transfer=~rule["must_localise"].to_numpy(dtype=bool),
+                                can_host=rule["hosting_cost"].notna().to_numpy(),
+                                hosting_cost=rule["hosting_cost"].to_numpy())
+    duties = tables["data_obligations"].drop(columns="_row")
+    obligations = duties[duties["regime"].isin(regimes)].reset_index(drop=True)
+    obligations["threshold"] = obligations["buyer_threshold"] * obligations["orders_per_buyer"]
+    return {"transfers": transfers, "data_markets": data_markets, "obligations": obligations}
 
 
 def _restock_options(pairs: pd.DataFrame, lanes: pd.DataFrame, warehouses: pd.Index) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from .payments import (
     paid_methods,
     payment_objective,
 )
+from .privacy import data_cost_terms, declare_data_columns
 from .returns import declare_return_columns, restock_volume_terms, returns_objective
 from .rows import RowBuilder
 
@@ -118,6 +119,7 @@ def declare_variables(m, ix: ModelIndex, axis: PeriodAxis, form: Formulation):
     cols.declare("v", mitigable, pyo.Binary)
     cols.declare("Rv", mitigable, pyo.NonNegativeReals)
     declare_payment_columns(m, ix, T)
+    declare_data_columns(m, ix)
     if form.flow is Flow.ARC:
         cols.declare("x", range(len(ix.arcs)), pyo.NonNegativeReals, T)
     else:
@@ -473,14 +475,16 @@ def marketing_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
 
 
 def add_budgets(m, ix: ModelIndex):
-    """Rows 13-15: marketing, compliance and logistics budgets (each only if given)."""
+    """Rows 13-15: marketing, compliance (with the data-protection costs of rows D1-D2) and
+    logistics budgets (each only if given)."""
     s, c = ix.settings, m.cols
     if s["marketing_budget"] is not None:
         _one_row(m, "marketing_budget", [marketing_terms(m, ix)], -INF, s["marketing_budget"])
     if s["compliance_budget"] is not None:
         terms = [(c.of("e", ix.markets.index), ix.markets["entry_cost"].to_numpy()),
                  (c.of("r", ix.regimes.index), ix.regimes["compliance_cost"].to_numpy()),
-                 (c.at("kappa", np.arange(len(ix.certs))), ix.certs["cost"].to_numpy())]
+                 (c.at("kappa", np.arange(len(ix.certs))), ix.certs["cost"].to_numpy()),
+                 data_cost_terms(m, ix)]
         _one_row(m, "compliance_budget", terms, -INF, s["compliance_budget"])
     if s["logistics_budget"] is not None:
         _one_row(m, "logistics_budget", [logistics_cost_terms(m, ix)], -INF, s["logistics_budget"])
@@ -590,6 +594,8 @@ def objective_vector(m, ix: ModelIndex) -> np.ndarray:
     np.add.at(vec, c.of("e", markets.index), -markets["entry_cost"].to_numpy())
     np.add.at(vec, c.of("r", ix.regimes.index), -ix.regimes["compliance_cost"].to_numpy())
     np.add.at(vec, c.at("kappa", np.arange(len(ix.certs))), -ix.certs["cost"].to_numpy())
+    cols, vals = data_cost_terms(m, ix)
+    np.add.at(vec, cols, -vals)
     payment_objective(m, ix, vec)
     returns_objective(m, ix, vec)
     return vec

@@ -324,9 +324,9 @@ def plan_sections(view: PlanView) -> str:
 
 
 def mechanics_sections(view: PlanView) -> list[str]:
-    """The payment methods (offered or not, revenue, fees, refused orders) and the returns
-    restocked per warehouse, for instances with those tables."""
-    from .solution import payment_method_table
+    """The payment methods (offered or not, revenue, fees, refused orders), the returns
+    restocked per warehouse and where the customer data lives, for instances with those tables."""
+    from .solution import data_protection_table, payment_method_table
 
     parts = []
     if not view.instance.tables["payment_methods"].empty:
@@ -339,6 +339,10 @@ def mechanics_sections(view: PlanView) -> list[str]:
         parts += ["<h2>Returns</h2>", f"<p>Net cost of returns (refunds less what the returned units are worth): "
                   f"{view.evaluation.terms.get('returns', 0.0):,.0f} {_esc(view.currency)}. Units restocked in a local "
                   "warehouse:</p>", _table(by) if len(by) else "<p>None restocked.</p>"]
+    if not view.instance.tables["data_transfer"].empty or not view.instance.tables["data_obligations"].empty:
+        parts += ["<h2>Customer data</h2>", f"<p>Transfer mechanisms, local hosting and obligations: "
+                  f"{view.evaluation.terms.get('data_protection', 0.0):,.0f} {_esc(view.currency)}.</p>",
+                  _table(data_protection_table(view.instance, view.plan), money={"cost"})]
     return parts
 
 

@@ -136,6 +136,8 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
         tables["payment_methods"] = payment_method_table(inst, plan)
     if not inst.tables["returns"].empty:
         tables["restocked"] = pd.DataFrame(plan.get("restocked", []), columns=["product", "market", "warehouse", *period, "units"])
+    if not inst.tables["data_transfer"].empty or not inst.tables["data_obligations"].empty:
+        tables["data_protection"] = data_protection_table(inst, plan)
     if run.marginal is not None:
         currency = inst.settings["currency"]
         tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
@@ -157,6 +159,45 @@ def payment_method_table(instance, plan: dict) -> pd.DataFrame:
     frame["orders"] = [records.get(key, {}).get("orders", float("nan")) for key in keys]
     frame["refused_orders"] = frame["orders"] * rate / (1.0 - rate)
     return frame
+
+
+def data_protection_table(instance, plan: dict) -> pd.DataFrame:
+    """Where each market's customer data lives (hosted locally, sent out under the regime's
+    mechanism, or not entered) and each obligation (met or not, with the regime's buyers and the
+    threshold), with what the plan pays for it (docs/model.md, "Data transfer and localisation")."""
+    rules = instance.table("data_transfer").set_index("regime")
+    markets = instance.table("markets")
+    hosted, sent, entered = set(plan.get("data_hosting", [])), set(plan.get("data_transfers", [])), set(plan["markets"])
+    rows = []
+    for regime, rule in rules.iterrows():
+        for m in markets.loc[markets["regime"] == regime, "market"]:
+            decision = ("hosted locally" if m in hosted else "not entered" if m not in entered
+                        else "sent out" + (f" under {rule['mechanism']}" if rule["mechanism"] else ""))
+            rows.append({"regime": regime, "item": m, "decision": decision,
+                         "cost": float(rule["hosting_cost"]) if m in hosted else 0.0})
+        if regime in sent:
+            rows.append({"regime": regime, "item": "transfer mechanism", "decision": rule["mechanism"] or "used",
+                         "cost": float(rule["transfer_cost"])})
+    met = {(r["regime"], r["obligation"]) for r in plan.get("data_obligations", [])}
+    orders = _regime_orders(instance, plan)
+    for duty in instance.table("data_obligations").itertuples():
+        key = (duty.regime, duty.obligation)
+        rows.append({"regime": duty.regime, "item": duty.obligation, "decision": "met" if key in met else "not needed",
+                     "buyers": orders.get(duty.regime, 0.0) / duty.orders_per_buyer, "threshold": duty.buyer_threshold,
+                     "cost": float(duty.cost) if key in met else 0.0})
+    return pd.DataFrame(rows, columns=["regime", "item", "decision", "buyers", "threshold", "cost"])
+
+
+def _regime_orders(instance, plan: dict) -> dict:
+    """Orders over the horizon per regime: the plan's units / units_per_order over its markets."""
+    regime = dict(zip(instance.tables["markets"]["market"], instance.tables["markets"]["regime"]))
+    per_order = dict(zip(instance.tables["products"]["product"], instance.tables["products"]["units_per_order"]))
+    orders: dict = {}
+    for o in plan["portfolio"]:
+        g = regime.get(o["market"])
+        if isinstance(g, str):
+            orders[g] = orders.get(g, 0.0) + o["units"] / per_order[o["product"]]
+    return orders
 
 
 def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False, words: list[str] | None = None) -> list[Path]:

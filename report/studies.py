@@ -212,7 +212,10 @@ def stochastic_lines(result, study, uncertain, risk) -> list[str]:
                      f"{_number(result.objective, currency)}")
     lines.append(f"  bound {_number(result.bound, currency)}, gap {gap}" + (f" ({result.message})" if result.method == "ph" else ""))
     lines.append(f"  first stage: markets {' '.join(first['markets']) or '-'}; warehouses {' '.join(first['warehouses']) or '-'}; "
-                 f"{len(first['channels'])} channels; {first['product_markets']} product-markets")
+                 f"{len(first['channels'])} channels; {first['product_markets']} product-markets"
+                 + (f"; {len(first['payment_methods'])} payment methods" if first.get("payment_methods") else "")
+                 + (f"; customer data hosted in {' '.join(first['data_hosting'])}" if first.get("data_hosting") else "")
+                 + (f", sent out under {' '.join(first['data_transfers'])}" if first.get("data_transfers") else ""))
     if study is not None:
         lines.append(f"  wait-and-see (each scenario known in advance): {_number(study.wait_and_see, currency)}; "
                      f"EVPI {_number(study.evpi, currency)}")

@@ -111,6 +111,37 @@ def _decision_lines(run: Run) -> list[str]:
         lines.append(f"  payment-risk mitigation in: {', '.join(m['market'] for m in plan['mitigations'])}")
     lines += _payment_lines(run)
     lines += _returns_lines(run)
+    lines += _data_lines(run)
+    return lines
+
+
+def _data_lines(run: Run) -> list[str]:
+    """Where the customer data of each regime lives, the obligations met and the cost
+    (docs/model.md, "Data transfer and localisation")."""
+    rules = run.instance.tables["data_transfer"]
+    if rules.empty:
+        return []
+    plan, markets = run.plan, run.instance.tables["markets"]
+    mechanism = dict(zip(rules["regime"], rules["mechanism"]))
+    hosted = set(plan.get("data_hosting", []))
+    parts = []
+    for regime in rules["regime"]:
+        entered = [m for m in markets.loc[markets["regime"] == regime, "market"] if m in plan["markets"]]
+        if not entered:
+            continue
+        local = [m for m in entered if m in hosted]
+        text = f"{regime}: " + (f"hosted in {', '.join(local)}" if local else "")
+        if regime in plan.get("data_transfers", []):
+            sent = [m for m in entered if m not in hosted]
+            text += ("; " if local else "") + f"{', '.join(sent)} sent out" + (f" under {mechanism[regime]}" if mechanism[regime] else "")
+        parts.append(text)
+    duties = [f"{r['regime']}/{r['obligation']} ({r['buyers']:,.0f} buyers)" if "buyers" in r else f"{r['regime']}/{r['obligation']}"
+              for r in plan.get("data_obligations", [])]
+    cost = run.evaluation.terms.get("data_protection", 0.0)
+    currency = run.instance.settings["currency"]
+    lines = [f"  customer data: {'; '.join(parts) if parts else 'no market under these regimes'}; cost {cost:,.0f} {currency}"]
+    if duties:
+        lines.append(f"  data obligations met: {', '.join(duties)}")
     return lines
 
 

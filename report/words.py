@@ -4,7 +4,8 @@ with the numbers that decide it.
 - For what the plan chose, its own accounting: a market's contribution (revenue less the goods,
   freight, duties, handling and holding of what it sells, and its payment losses and FX) against
   the fixed costs it carries (entry, channels, listings, mitigation, payment methods, its
-  regime's compliance shared by the markets under the regime); a payment method's fees,
+  regime's compliance shared by the markets under the regime, where its customer data lives);
+  where each regime's customer data lives and which buyer-volume obligations apply; a payment method's fees,
   refused orders and integration against the buyers who pay no other way; a warehouse's savings (what the units it serves would
   cost on the cheapest direct lane that meets their promise, less what they cost through it)
   against its fixed cost.
@@ -95,6 +96,50 @@ class Accounts:
                         for r in self.plan.get("restocked", []) if r["market"] == m)
         return cost - float(restocked)
 
+    def regime_buyers(self) -> dict:
+        """Orders over the horizon per regime (sum of units / units_per_order over its markets)."""
+        if not hasattr(self, "orders"):
+            markets = self.instance.table("markets").set_index("market")["regime"]
+            upo = self.net.pairs.drop_duplicates("product").set_index("product")["units_per_order"]
+            self.orders = defaultdict(float)
+            for (p, m), units in self.sold().items():
+                if isinstance(markets.get(m), str):
+                    self.orders[markets[m]] += units / upo[p]
+        return self.orders
+
+    def data_protection(self, m: str, regime) -> float:
+        """What m carries of the data-protection costs (docs/model.md, "Data transfer and
+        localisation"): its own local hosting, an equal share of its regime's transfer mechanism
+        among the entered markets that send their data out, and an equal share of the regime's
+        obligations met among its entered markets."""
+        rules = self.instance.table("data_transfer").set_index("regime")
+        if not isinstance(regime, str) or regime not in rules.index:
+            return 0.0
+        markets = self.instance.table("markets").set_index("market")["regime"]
+        under = [e for e in self.plan["markets"] if markets[e] == regime]
+        hosted = set(self.plan.get("data_hosting", []))
+        cost = float(rules.at[regime, "hosting_cost"]) if m in hosted else 0.0
+        senders = [e for e in under if e not in hosted]
+        if m not in hosted and regime in self.plan.get("data_transfers", []):
+            cost += float(rules.at[regime, "transfer_cost"]) / len(senders)
+        duties = self.instance.table("data_obligations").set_index(["regime", "obligation"])["cost"]
+        met = sum(float(duties[(r["regime"], r["obligation"])]) for r in self.plan.get("data_obligations", [])
+                  if r["regime"] == regime)
+        return cost + met / len(under)
+
+    def data_to_enter(self, m: str, regime) -> float:
+        """The cheapest way for a market not entered to hold its customer data: local hosting, or
+        its regime's transfer mechanism unless the plan already pays for it (0 without a rule)."""
+        rules = self.instance.table("data_transfer").set_index("regime")
+        if not isinstance(regime, str) or regime not in rules.index:
+            return 0.0
+        rule = rules.loc[regime]
+        ways = [] if rule["must_localise"] else [
+            0.0 if regime in self.plan.get("data_transfers", []) else float(rule["transfer_cost"])]
+        if rule["hosting_cost"] == rule["hosting_cost"]:
+            ways.append(float(rule["hosting_cost"]))
+        return min(ways)
+
     def channel_spend(self, m: str) -> tuple[set, float]:
         """The channels the plan runs in m and their activation cost (`channel_spend`)."""
         if not hasattr(self, "spend"):
@@ -164,7 +209,7 @@ def market_account(accounts: Accounts, m: str, row, regimes, under_regime) -> di
     (with duties, handling and holding), payment loss, FX, payment-method fees and refused
     orders, returns, the contribution they leave, and the fixed costs it carries (entry, channels,
     listings, mitigation, payment-method integration, its share of its regime's compliance,
-    shared equally by the entered markets under the regime)."""
+    shared equally by the entered markets under the regime, and its data-protection costs)."""
     plan, net = accounts.plan, accounts.net
     sold = {k: u for k, u in accounts.sold().items() if k[1] == m}
     index = [accounts.pair_of[(p, m)] for p, _ in sold if (p, m) in accounts.pair_of]
@@ -186,13 +231,14 @@ def market_account(accounts: Accounts, m: str, row, regimes, under_regime) -> di
     regime = row["regime"]
     share = float(regimes.get(regime, 0.0)) / under_regime[regime] if isinstance(regime, str) and regime in regimes.index else 0.0
     contribution = revenue - goods - freight - loss - fx - checkout - returns
-    fixed = float(row["entry_cost"]) + spend + listing + mitigation + share + payments["integration"]
+    data = accounts.data_protection(m, regime)
+    fixed = float(row["entry_cost"]) + spend + listing + mitigation + share + payments["integration"] + data
     return dict(market=m, products=len(sold), units=float(units.sum()) if index else 0.0, revenue=revenue, goods=goods,
                 freight=freight, payment_loss=float(loss), fx=float(fx), payment_fees=payments["fees"],
                 refused_orders=payments["refused"], returns=returns, contribution=float(contribution),
                 entry=float(row["entry_cost"]), channels=len(running), channel_spend=spend, listings=listing,
                 mitigation=mitigation, payment_integration=payments["integration"], regime=regime if share else None,
-                compliance_share=share, fixed=fixed,
+                compliance_share=share, data_protection=data, fixed=fixed,
                 net=float(contribution) - fixed)
 
 
@@ -212,6 +258,8 @@ def _entered_market(accounts: Accounts, m: str, row, regimes, under_regime) -> s
         parts.append(f"payment methods {_money(a['payment_integration'], cur)}")
     if a["compliance_share"]:
         parts.append(f"its share of {a['regime']} compliance {_money(a['compliance_share'], cur)}")
+    if a["data_protection"]:
+        parts.append(f"customer data {_money(a['data_protection'], cur)}")
     return (f"{m} entered: contribution {_money(a['contribution'], cur)} from {a['products']} product(s) against fixed costs "
             f"{_money(a['fixed'], cur)} ({', '.join(parts)}); it {verdict}")
 
@@ -245,12 +293,14 @@ def _skipped_market(accounts: Accounts, m: str, row, regimes, entered: set, mark
     regime = row["regime"]
     regime_paid = isinstance(regime, str) and any(markets.at[e, "regime"] == regime for e in entered)
     regime_cost = 0.0 if regime_paid or not isinstance(regime, str) else float(regimes.get(regime, 0.0))
-    fixed = float(row["entry_cost"]) + regime_cost
+    data_cost = accounts.data_to_enter(m, regime)
+    fixed = float(row["entry_cost"]) + regime_cost + data_cost
     if best <= fixed:
         why = "not worth it even in the best case"
     else:
         why = "the best case would pay, so limits or shared costs decide (budgets, capacities, certifications)"
     regime_text = f", {regime} compliance {_money(regime_cost, cur)}" if regime_cost else ""
+    regime_text += f", customer data {_money(data_cost, cur)}" if data_cost else ""
     return (f"{m} not entered: estimate, at most {_money(best, cur)} of contribution against "
             f"{_money(fixed, cur)} to enter (entry {_money(row['entry_cost'], cur)}{regime_text}): {why}; "
             f"xborder explain --why market={m} gives the exact answer")
@@ -355,10 +405,60 @@ def _payment_line(row, a: dict, is_offered: bool, reach: float, market, cur: str
             f"xborder explain --why payment={a['market']}/{row.method} gives the exact answer)")
 
 
+def data_lines(accounts: Accounts) -> list[str]:
+    """Per regime with a data_transfer row and an entered market: where its customer data lives
+    and what the other way would cost; per obligation of such a regime, met or not, with the
+    regime's buyers against its threshold (docs/model.md, "Data transfer and localisation")."""
+    rules = accounts.instance.table("data_transfer")
+    plan, cur, lines = accounts.plan, accounts.currency, []
+    markets = accounts.instance.table("markets").set_index("market")["regime"]
+    hosted = set(plan.get("data_hosting", []))
+    for rule in rules.itertuples():
+        under = [m for m in plan["markets"] if markets[m] == rule.regime]
+        if not under:
+            continue
+        local = [m for m in under if m in hosted]
+        if local:
+            other = ("the regime allows no transfer" if rule.must_localise else
+                     f"its transfer mechanism would cost {_money(rule.transfer_cost, cur)} for them all")
+            lines.append(f"{rule.regime} customer data hosted in {', '.join(local)}: {len(local)} x "
+                         f"{_money(rule.hosting_cost, cur)} ({other})")
+        sent = [m for m in under if m not in hosted]
+        if sent:
+            other = (f"hosting it in each would cost {len(sent)} x {_money(rule.hosting_cost, cur)}"
+                     if rule.hosting_cost == rule.hosting_cost else "the regime offers no local hosting")
+            how = f" under {rule.mechanism}" if rule.mechanism else ""
+            lines.append(f"{rule.regime} customer data of {', '.join(sent)} leaves the market{how}: "
+                         f"{_money(rule.transfer_cost, cur)} for them all ({other})")
+    lines += _obligation_lines(accounts, markets)
+    return lines
+
+
+def _obligation_lines(accounts: Accounts, markets: pd.Series) -> list[str]:
+    duties = accounts.instance.table("data_obligations")
+    plan, cur, lines = accounts.plan, accounts.currency, []
+    met = {(r["regime"], r["obligation"]) for r in plan.get("data_obligations", [])}
+    orders = accounts.regime_buyers()
+    for duty in duties.itertuples():
+        if not any(markets[m] == duty.regime for m in plan["markets"]):
+            continue
+        buyers = orders.get(duty.regime, 0.0) / duty.orders_per_buyer
+        name = f"{duty.regime}/{duty.obligation}"
+        if (duty.regime, duty.obligation) in met:
+            lines.append(f"{name} met for {_money(duty.cost, cur)}: the plan's {buyers:,.0f} buyers exceed its threshold "
+                         f"of {duty.buyer_threshold:,.0f}")
+        elif buyers >= duty.buyer_threshold * (1 - 1e-6) and duty.buyer_threshold > 0:
+            lines.append(f"{name} not needed: the plan holds the regime's buyers at its threshold of "
+                         f"{duty.buyer_threshold:,.0f}; more would cost {_money(duty.cost, cur)}")
+        else:
+            lines.append(f"{name} not needed: {buyers:,.0f} buyers, under its threshold of {duty.buyer_threshold:,.0f}")
+    return lines
+
+
 def plan_in_words(instance, plan: dict) -> list[str]:
-    """The lines of the module docstring: markets, then payment methods, then warehouses."""
+    """The lines of the module docstring: markets, payment methods, customer data, then warehouses."""
     accounts = Accounts(instance, plan)
-    return market_lines(accounts) + payment_lines(accounts) + warehouse_lines(accounts)
+    return market_lines(accounts) + payment_lines(accounts) + data_lines(accounts) + warehouse_lines(accounts)
 
 
 def run_in_words(run) -> list[str] | None:

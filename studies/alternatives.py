@@ -23,7 +23,7 @@ from ..pipeline import PlanModel, Run
 from ..solvers import SolveOptions
 from .compare import changes_text, kpi_row, plan_changes
 
-STRATEGIC = {"markets": "e", "channels": "s", "warehouses": "y", "mitigation": "v", "payment_methods": "o"}
+STRATEGIC = {"markets": "e", "channels": "s", "warehouses": "y", "mitigation": "v", "payment_methods": "o", "data_hosting": "dh"}
 
 
 @dataclass

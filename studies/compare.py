@@ -7,7 +7,8 @@ import math
 from ..check import MONEY_TERMS
 from ..pipeline import Run
 
-DECISION_KINDS = ("market", "regime", "channel", "warehouse", "mitigation", "payment_method", "product_market")
+DECISION_KINDS = ("market", "regime", "channel", "warehouse", "mitigation", "payment_method", "data_hosting",
+                  "data_transfer", "data_obligation", "product_market")
 
 
 def decision_sets(plan: dict | None) -> dict[str, set[str]]:
@@ -21,6 +22,9 @@ def decision_sets(plan: dict | None) -> dict[str, set[str]]:
         "warehouse": set(plan["warehouses"]),
         "mitigation": {m["market"] for m in plan["mitigations"]},
         "payment_method": {f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])},
+        "data_hosting": set(plan.get("data_hosting", [])),
+        "data_transfer": set(plan.get("data_transfers", [])),
+        "data_obligation": {f"{r['regime']}/{r['obligation']}" for r in plan.get("data_obligations", [])},
         "product_market": {f"{o['product']}@{o['market']}" for o in plan["portfolio"]},
     }
 
@@ -36,15 +40,17 @@ def plan_changes(base: dict | None, other: dict | None) -> list[dict]:
 
 
 def _follows_a_market(change: dict, markets: dict) -> bool:
-    """A channel, mitigation, payment method or regime change that comes with entering or leaving a market."""
-    if change["kind"] in ("channel", "mitigation", "payment_method"):
+    """A channel, mitigation, payment method or local hosting change of a market entered or left, or
+    a regime's change (its compliance, transfer mechanism, obligations) when a market is entered or
+    left the same way."""
+    if change["kind"] in ("channel", "mitigation", "payment_method", "data_hosting"):
         return markets.get(change["item"].split("/")[0]) == change["change"]
-    return change["kind"] == "regime" and change["change"] in markets.values()
+    return change["kind"] in ("regime", "data_transfer", "data_obligation") and change["change"] in markets.values()
 
 
 def changes_text(changes: list[dict], limit: int = 6) -> str:
-    """'+market DE, -warehouse DUS, ...': the channels, mitigation and regimes that come with a
-    market entered or left are implied; product-markets are counted, not listed."""
+    """'+market DE, -warehouse DUS, ...': the channels, mitigation, payment methods, regimes and
+    data decisions that come with a market entered or left are implied; product-markets are counted, not listed."""
     markets = {c["item"]: c["change"] for c in changes if c["kind"] == "market"}
     strategic = [c for c in changes if c["kind"] != "product_market" and not _follows_a_market(c, markets)]
     parts = [f"{'+' if c['change'] == 'added' else '-'}{c['kind']} {c['item']}" for c in strategic[:limit]]

@@ -201,7 +201,9 @@ def explain(diagnosis: Diagnosis) -> str:
 
 # ---- why: one decision forced the other way ----------------------------------------------------
 
-DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z", "payment": "o"}
+DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z", "payment": "o", "hosting": "dh",
+             "obligation": "dw"}
+QUESTIONS = "market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M or obligation=REGIME/OBLIGATION"
 
 
 class QuestionError(ValueError):
@@ -249,8 +251,7 @@ class WhyAnswer:
 def parse_question(question: str) -> tuple[str, str]:
     kind, sep, what = (s.strip() for s in question.partition("="))
     if not sep or kind not in DECISIONS or not what:
-        raise QuestionError(f"--why expects market=M, warehouse=W, channel=M/C, product=P/M or payment=M/METHOD, "
-                            f"got '{question}'")
+        raise QuestionError(f"--why expects {QUESTIONS}, got '{question}'")
     return kind, what
 
 
@@ -282,6 +283,12 @@ def _decision_index(model, instance: Instance, kind: str, what: str):
         if what not in model.cols.keys["y"]:
             raise QuestionError(f"warehouse {what} cannot open (forbidden, or without a usable linehaul in and last mile out)")
         return model.y, what
+    if kind == "hosting":
+        if what not in model.cols.keys["dh"]:
+            hostable = list(model.cols.keys["dh"])
+            raise QuestionError(f"market '{what}' cannot host its customer data locally (its regime has no data_transfer "
+                                "row with a hosting_cost)" + (key_hint(what, hostable) if hostable else ""))
+        return model.dh, what
     first, slash, second = what.partition("/")
     if not slash:
         raise QuestionError(f"{kind}= expects two ids separated by '/', got '{what}'")
@@ -300,6 +307,13 @@ def _decision_index(model, instance: Instance, kind: str, what: str):
             raise QuestionError(f"no payment method {second} in market {first} (payment_methods)"
                                 + (key_hint(second, here) if len(here) else ""))
         return model.o, int(rows[0])
+    if kind == "obligation":
+        duties = ix.obligations
+        rows = duties.index[(duties["regime"] == first) & (duties["obligation"] == second)]
+        if not len(rows):
+            raise QuestionError(f"no obligation {second} of regime {first} (data_obligations)"
+                                + key_hint(second, duties.loc[duties["regime"] == first, "obligation"]))
+        return model.dw, int(rows[0])
     rows = ix.pairs.index[(ix.pairs["product"] == first) & (ix.pairs["market"] == second)]
     if not len(rows):
         known = instance.tables["products"]["product"]

@@ -88,9 +88,12 @@ def test_solve_writes_the_words_everywhere(tmp_path):
     instance = load_instance(DEMO)
     plan, _ = read_solution(doc, instance.objective)
     assert doc["in_words"] == plan_in_words(instance, plan)
-    entered = set(plan["markets"])  # a line per market, per payment method of an entered market, per warehouse
-    methods = instance.tables["payment_methods"]["market"].isin(entered).sum()
-    assert len(doc["in_words"]) == len(instance.tables["markets"]) + methods + len(instance.tables["warehouses"])
+    entered = set(plan["markets"])  # a line per market, per payment method of an entered market, per warehouse,
+    methods = instance.tables["payment_methods"]["market"].isin(entered).sum()  # and per regime of an entered market
+    markets = instance.tables["markets"]  # (where its data lives; the demo does not mix hosting and transfer) and its obligations
+    regimes = set(markets.loc[markets["market"].isin(entered), "regime"]) & set(instance.tables["data_transfer"]["regime"])
+    duties = instance.tables["data_obligations"]["regime"].isin(regimes).sum()
+    assert len(doc["in_words"]) == (len(markets) + methods + len(regimes) + duties + len(instance.tables["warehouses"]))
     assert "the plan in words:" in result.output and doc["in_words"][0] in result.output
     page = (out / "report.html").read_text()
     assert "The plan in words" in page and doc["in_words"][-1].split(":")[0] in page

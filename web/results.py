@@ -180,6 +180,8 @@ def decisions_of(plan: dict) -> dict:
         "channels": sorted({f"{c['market']}/{c['channel']}" for c in plan["channels"]}),
         "mitigation": sorted(m["market"] for m in plan["mitigations"]),
         "payment_methods": sorted(f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])),
+        "data_hosting": sorted(plan.get("data_hosting", [])),
+        "data_transfers": sorted(plan.get("data_transfers", [])),
         "product_markets": sorted({f"{o['product']}@{o['market']}" for o in plan["portfolio"]}),
     }
 

@@ -5,9 +5,10 @@ scenario changes numbers only (conversion, virality, base demand, FX, freight, p
 
 - First stage, shared by every scenario (`FIRST_STAGE`, models/build.py): markets, regimes,
   certifications, warehouses, the portfolio, channel activation (campaigns are booked before
-  the season: a documented choice) and the payment methods offered.
-- Second stage, per scenario: sales, flows, stock, the revenue paid with each method and
-  payment-risk mitigation.
+  the season: a documented choice), the payment methods offered and where the customer data
+  lives (transfer mechanisms, local hosting).
+- Second stage, per scenario: sales, flows, stock, the revenue paid with each method,
+  payment-risk mitigation and the data-protection obligations the scenario's buyers set off.
 - Objective: the expected objective, or with `--risk cvar:alpha=A,weight=W` the risk-averse
   `(1 - W) E[objective] + W CVaR_A(objective)` (Rockafellar-Uryasev: the mean of the worst
   1 - A of outcomes, by probability), in the instance's own sense.

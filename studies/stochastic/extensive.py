@@ -118,7 +118,9 @@ def first_stage_summary(run: Run) -> dict:
     return {"markets": plan["markets"], "regimes": plan["regimes"], "warehouses": plan["warehouses"],
             "channels": sorted({f"{c['market']}/{c['channel']}" for c in plan["channels"]}),
             "certifications": [f"{c['product']}/{c['certification']}" for c in plan["certifications"]],
-            "product_markets": len({(o["product"], o["market"]) for o in plan["portfolio"]})}
+            "product_markets": len({(o["product"], o["market"]) for o in plan["portfolio"]}),
+            "payment_methods": [f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])],
+            "data_transfers": plan.get("data_transfers", []), "data_hosting": plan.get("data_hosting", [])}
 
 
 def gap(objective, bound) -> float | None:

@@ -548,7 +548,7 @@ function marketTable(plan) {
   const cols = [["market", "market"], ["revenue", "revenue"], ["goods", "goods"], ["freight, duties, handling", "freight"], ["payment loss", "payment_loss"],
     ["FX", "fx"], ["payment fees", "payment_fees"], ["refused orders", "refused_orders"], ["returns", "returns"],
     ["contribution", "contribution"], ["entry", "entry"], ["channels", "channel_spend"], ["listings", "listings"],
-    ["mitigation", "mitigation"], ["payment methods", "payment_integration"], ["compliance share", "compliance_share"], ["net", "net"]];
+    ["mitigation", "mitigation"], ["payment methods", "payment_integration"], ["compliance share", "compliance_share"], ["customer data", "data_protection"], ["net", "net"]];
   const rows = [...m.rows, { market: "shared", net: -m.shared, _class: "shared" }, { market: "profit", net: m.profit, _class: "total" }];
   return el("div", {}, table(cols.map(([title, field]) => ({ title, text: field === "market",
     render: (r) => field === "market" ? r.market : (r[field] === undefined ? "" : money(r[field])) })), rows, { name: "markets" }),
