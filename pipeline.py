@@ -206,8 +206,8 @@ class PlanModel:
         serial, so on two cores the other one is free): (1) the whole-horizon aggregate
         (data/aggregate.py) solved within WHOLE_HORIZON_SHARE of the limit to CALENDAR_START_GAP;
         (2) this model's matrices with the aggregate's horizon decisions fixed (markets, regimes,
-        portfolio, certifications, warehouses, mitigation; the campaign calendar, sales, flows
-        and stock free), solved until FIXED_CALENDAR_END of the limit. Its plan is feasible for
+        portfolio, certifications, warehouses, mitigation, payment methods, data decisions; the
+        campaign calendar, sales, flows and stock free), solved until FIXED_CALENDAR_END of the limit. Its plan is feasible for
         the full model, which takes it as a start when it arrives (solvers/prepare.py,
         `ArrivingStart`). Returns the full solve's options and the running `CalendarStart`."""
         found = CalendarStart(compiled=CompiledModel(self.model))
@@ -228,6 +228,11 @@ class PlanModel:
             found.seconds = time.perf_counter() - started
 
     def _calendar_steps(self, options: SolveOptions, solver_name: str, found: CalendarStart) -> np.ndarray | None:
+        """The two steps themselves: the whole-horizon plan (kept only when it passes the checker),
+        then this model's matrices with its horizon decisions fixed (`horizon_decision_columns`:
+        markets, regimes, portfolio, certifications, warehouses, mitigation, payment methods and the
+        data decisions) solved in the time left. The rounded plan, or None when a step finds none
+        or no time is left; the step times and objectives go to `found`."""
         limit, started = options.time_limit, time.perf_counter()
         sub = replace(options, time_limit=None if limit is None else WHOLE_HORIZON_SHARE * limit,
                       mip_gap=max(options.mip_gap, CALENDAR_START_GAP), calendar_start=False, start=None, progress=SILENT)

@@ -117,24 +117,24 @@ class PlanChecker:
         """The plan's decisions as sets and maps. A decision naming an id the instance does not
         have is a violation and is left out of every other check (it has no data to check)."""
         known_pair = lambda p, mk: p in self.products and mk in self.markets  # noqa: E731
-        self.E = self._known("markets", plan.get("markets", []), lambda mk: mk in self.markets)
-        self.R = self._known("regimes", plan.get("regimes", []), lambda g: g in self.regime_cost)
-        self.Y = self._known("warehouses", plan.get("warehouses", []), lambda w: w in self.warehouses)
+        self.E = self.known("markets", plan.get("markets", []), lambda mk: mk in self.markets)
+        self.R = self.known("regimes", plan.get("regimes", []), lambda g: g in self.regime_cost)
+        self.Y = self.known("warehouses", plan.get("warehouses", []), lambda w: w in self.warehouses)
         channels = list(dict.fromkeys((c["market"], c["channel"]) for c in plan.get("channels", [])))
-        self.S = self._known("channels", channels, lambda key: key in self.market_channels)
+        self.S = self.known("channels", channels, lambda key: key in self.market_channels)
         certs = [(c["product"], c["certification"]) for c in plan.get("certifications", [])]
-        self.K = self._known("certifications", certs, lambda key: key[0] in self.products and key[1] in self.cert_cost)
+        self.K = self.known("certifications", certs, lambda key: key[0] in self.products and key[1] in self.cert_cost)
         portfolio = defaultdict(float)
         for o in plan.get("portfolio", []):
             portfolio[(o["product"], o["market"])] += as_number(o["units"])  # per-period records add up
-        offered = self._known("portfolio", portfolio, lambda k: known_pair(*k))
+        offered = self.known("portfolio", portfolio, lambda k: known_pair(*k))
         self.Z = {k: v for k, v in portfolio.items() if k in offered}
         self.plan = plan
         covered = {x["market"]: as_number(x["covered_revenue"]) for x in plan.get("mitigations", [])}
-        mitigable = self._known("mitigations", covered, lambda mk: mk in self.markets)
+        mitigable = self.known("mitigations", covered, lambda mk: mk in self.markets)
         self.V = {k: v for k, v in covered.items() if k in mitigable}
         reported = {(x["market"], x["method"]): x for x in plan.get("payment_methods", [])}
-        offered_methods = self._known("payment_methods", reported, lambda key: key in self.methods)
+        offered_methods = self.known("payment_methods", reported, lambda key: key in self.methods)
         self.O = {k: v for k, v in reported.items() if k in offered_methods}
         self.unpayable = defaultdict(float)  # market -> exclusive shares of the methods not offered
         for key, row in self.methods.items():
@@ -144,7 +144,7 @@ class PlanChecker:
         flows = defaultdict(float)
         for f in plan.get("flows", []):
             flows[(f["product"], f["lane"])] += as_number(f["units"])
-        usable = self._known("flows", flows, lambda k: k[0] in self.products and k[1] in self.lanes)
+        usable = self.known("flows", flows, lambda k: k[0] in self.products and k[1] in self.lanes)
         self.flows = defaultdict(float, {k: v for k, v in flows.items() if k in usable})
         for (p, lane), units in self.flows.items():
             if units < -REL_TOL * max(1.0, abs(units)):
@@ -208,7 +208,7 @@ class PlanChecker:
             self.flag("row 9 stock after the last period", f"{p}@{w}", units)
         self.stock[(p, w, period)] += units
 
-    def _known(self, what: str, keys, is_known) -> set:
+    def known(self, what: str, keys, is_known) -> set:
         """The keys the instance knows; each unknown one is flagged."""
         known = set()
         for key in keys:

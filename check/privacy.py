@@ -20,10 +20,10 @@ def read_rules(c, tables: dict):
 def read_plan(c, plan: dict):
     """The plan's transfer mechanisms (regimes), locally hosted markets and met obligations;
     unknown ids are flagged and left out."""
-    c.DT = c._known("data_transfers", plan.get("data_transfers", []), lambda g: g in c.data_rules)
-    c.DH = c._known("data_hosting", plan.get("data_hosting", []), lambda mk: mk in c.markets)
+    c.DT = c.known("data_transfers", plan.get("data_transfers", []), lambda g: g in c.data_rules)
+    c.DH = c.known("data_hosting", plan.get("data_hosting", []), lambda mk: mk in c.markets)
     reported = {(r["regime"], r["obligation"]): r for r in plan.get("data_obligations", [])}
-    met = c._known("data_obligations", reported, lambda key: key in c.data_duties)
+    met = c.known("data_obligations", reported, lambda key: key in c.data_duties)
     c.DW = {key: reported[key] for key in met}
 
 
