@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..data.instance import Instance
-from . import periods, privacy
+from . import containers, periods, privacy
 from .calendar import Calendar
 from .solution import as_number
 
@@ -94,6 +94,7 @@ class PlanChecker:
         self.methods = {(r["market"], r["method"]): r for r in tables["payment_methods"].to_dict("records")}
         self.returns = {(r["market"], r["category"]): r for r in tables["returns"].to_dict("records")}
         privacy.read_rules(self, tables)
+        containers.read_rules(self, tables)
         self.cert_rules = defaultdict(set)
         for r in tables["certification_rules"].to_dict("records"):
             self.cert_rules[(r["market"], r["category"])].add(r["certification"])
@@ -110,6 +111,7 @@ class PlanChecker:
         self._servable: dict = {}
         self._read_plan(plan)
         self._read_periods(plan)
+        containers.read_plan(self, plan)
 
     # ---- plan ------------------------------------------------------------------------------
 
@@ -267,6 +269,9 @@ class PlanChecker:
         return max(prod["weight_kg"], prod["volume_m3"] * lane["dim_factor_kg_per_m3"])
 
     def transport_cost(self, p, lane) -> float:
+        """cost_per_unit plus the freight: per chargeable kg and m3, or on a container lane at LCL."""
+        if lane["lane"] in self.container_rules:
+            return lane["cost_per_unit"] + containers.lcl_freight(self, p, lane["lane"])
         return (lane["cost_per_unit"] + lane["cost_per_kg"] * self.chargeable_kg(p, lane)
                 + lane["cost_per_m3"] * self.products[p]["volume_m3"])
 
@@ -605,7 +610,7 @@ class PlanChecker:
                 terms["handling"] += w["handling_cost_per_unit"] * units
                 terms["duties"] += self.duty_rate(p, lane["to"]) * self.products[p]["unit_cost"] * units
         transport, marketing, stock_holding = self.period_terms()
-        terms["transport"], terms["marketing"] = transport, marketing
+        terms["transport"], terms["marketing"] = transport + containers.container_freight(self), marketing
         terms["holding"] += stock_holding
         terms["warehouse_fixed"] = sum(self.warehouses[w]["fixed_cost"] for w in self.Y if w in self.warehouses)
         terms["market_entry"] = sum(self.markets[mk]["entry_cost"] for mk in self.E if mk in self.markets)
@@ -663,6 +668,7 @@ class PlanChecker:
         self.check_balances()
         self.check_returns()
         privacy.check_data_rules(self)
+        containers.check_containers(self)
         self.check_capacities()
         self.check_service()
         rev = self.revenue_by_market()

@@ -32,10 +32,12 @@ RECORDS = {  # record list -> (required fields, optional fields)
     "restocked": (("product", "market", "warehouse", "units"), ("period",)),
     "data_obligations": (("regime", "obligation"), ("buyers",)),
     "stock": (("product", "warehouse", "period", "units"), ()),
-    "flows": (("product", "lane", "units"), ("kind", "from", "to", "period")),
+    "containers": (("lane", "count"), ("container", "m3", "kg", "period")),
+    "flows": (("product", "lane", "units"), ("kind", "from", "to", "in_containers", "period")),
 }
-OPTIONAL_DECISIONS = {"stock", "payment_methods", "restocked", "data_transfers", "data_hosting", "data_obligations"}  # multi-period plans only; plans without the newer records
-QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders", "buyers"}
+OPTIONAL_DECISIONS = {"stock", "payment_methods", "restocked", "data_transfers", "data_hosting", "data_obligations",
+                      "containers"}  # multi-period plans only; plans without the newer records
+QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders", "buyers", "count", "m3", "kg", "in_containers"}
 
 
 def read_solution(doc, objective_kind: str) -> tuple[dict, float]:

@@ -193,8 +193,8 @@ def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, 
 @click.command(name="explain")
 @click.argument("instance", type=click.Path())
 @click.option("--why", "question", default=None, metavar="DECISION",
-              help="market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M or "
-                   "obligation=REGIME/OBLIGATION: re-solve with it the other way.")
+              help="market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M, "
+                   "obligation=REGIME/OBLIGATION or containers=LANE: re-solve with it the other way.")
 @study_options
 def explain_command(instance, question, time_limit, mip_gap, threads, formulation_text, solver):
     """Explain a plan in plain words.
@@ -209,6 +209,7 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
       xborder explain instances/demo.json --why market=DE
       xborder explain instances/demo.json --why channel=US/instagram
       xborder explain instances/demo.json --why payment=SA/cod
+      xborder explain instances/demo.json --why containers=CN-SAO-sea_freight
       xborder explain instances/demo.json
     """
     from ..report.studies import why_lines

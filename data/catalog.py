@@ -389,3 +389,34 @@ def data_obligations_of(markets) -> list[dict]:
     wanted = set(_regimes_of(markets))
     return [{"regime": g, "obligation": name, "buyer_threshold": threshold, "orders_per_buyer": ORDERS_PER_BUYER,
              "cost": cost} for g, name, threshold, cost in DATA_OBLIGATIONS if g in wanted]
+
+
+# ---- containers (the `containers` table) ------------------------------------------------------------
+# Sea and rail linehaul from South China in 40-foot high-cube containers (40HC): 76 m3 inside, of
+# which about 68 m3 is usable with cartons, and a payload of about 26,000 kg. The freight of one
+# container per lane is a rounded planning value within the range the Drewry World Container Index
+# and the Freightos Baltic Index reported for 2024-2025 (spot rates moved two- to three-fold over
+# those years: a scenario away): transpacific to the US West Coast about 3,000 USD, Asia to North
+# Europe about 3,500, China-Europe rail about 6,500 (China Railway Express quotes), intra-Asia 600-900,
+# to Santos about 4,500, to Jebel Ali about 2,000, to Sydney about 2,200. LCL is charged per freight
+# tonne (m3, or 1,000 kg if heavier) at the lane's own per-m3 rate (`LINEHAUL`, `LINEHAUL_BY_REGION`),
+# so with the table a lane keeps today's cost for light goods shipped LCL and gains the full
+# container: at 68 m3 a transpacific box is about 44 USD a m3 against 120-125 LCL.
+CONTAINER = ("40HC", 68.0, 26000.0)  # type, usable m3, payload kg
+CONTAINER_COST = {  # (warehouse region, mode) -> USD per 40HC
+    ("North America", "sea_freight"): 3000.0, ("Europe", "sea_freight"): 3500.0, ("Europe", "rail_freight"): 6500.0,
+    ("Asia", "sea_freight"): 900.0, ("Latin America", "sea_freight"): 4500.0, ("Southeast Asia", "sea_freight"): 600.0,
+    ("Middle East", "sea_freight"): 2000.0, ("Oceania", "sea_freight"): 2200.0,
+}
+
+
+def containers_of(lanes: list[dict], warehouses: list[dict]) -> list[dict]:
+    """The containers rows of the sea and rail linehaul lanes (origin to a warehouse) among `lanes`:
+    a 40HC at the catalogue's cost for the warehouse's region, LCL at the lane's cost_per_m3."""
+    region = {w["warehouse"]: w.get("region") for w in warehouses}
+    kind, m3, kg = CONTAINER
+    return [{"lane": lane["lane"], "container": kind, "capacity_m3": m3, "capacity_kg": kg,
+             "cost_per_container": CONTAINER_COST[(region[lane["to"]], lane["mode"])],
+             "lcl_rate_per_m3": lane.get("cost_per_m3", 0.0)}
+            for lane in lanes
+            if lane["from"] == "origin" and lane["to"] in region and (region[lane["to"]], lane["mode"]) in CONTAINER_COST]

@@ -16,11 +16,18 @@ import numpy as np
 
 from . import catalog as c
 
-MECHANICS = {  # optional table -> its rows for the chosen markets (from the catalogue, no random draw)
-    "payment_methods": c.payment_methods_of,
-    "returns": c.returns_of,
-    "data_transfer": c.data_transfer_of,
-    "data_obligations": c.data_obligations_of,
+
+def _of_markets(rows_of):
+    """A mechanic whose rows follow the document's markets."""
+    return lambda doc: rows_of([m["market"] for m in doc["markets"]])
+
+
+MECHANICS = {  # optional table -> its rows for the document's markets or lanes (from the catalogue, no random draw)
+    "payment_methods": _of_markets(c.payment_methods_of),
+    "returns": _of_markets(c.returns_of),
+    "data_transfer": _of_markets(c.data_transfer_of),
+    "data_obligations": _of_markets(c.data_obligations_of),
+    "containers": lambda doc: c.containers_of(doc["lanes"], doc["warehouses"]),
 }
 SIZES = {"s": (50, 6, 4), "m": (300, 10, 6), "l": (1000, 15, 10), "xl": (2000, 20, 15)}
 
@@ -103,7 +110,7 @@ def generate(spec: GeneratorSpec) -> dict:
         "lanes": _lanes(markets, warehouses),
     }
     for name in spec.mechanics:
-        doc[name] = MECHANICS[name](market_ids)
+        doc[name] = MECHANICS[name](doc)
     return doc
 
 

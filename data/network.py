@@ -5,7 +5,8 @@
 - `pairs`: the product-market pairs that can be offered (not banned, servable within the
   promise; in cost mode exactly those with demand > 0), with price, duties, U and costs;
 - `arcs`: one row per (product, usable lane) that can carry flow, with its unit cost split
-  into transport, holding, handling and duty and its customer lead time;
+  into transport, holding, handling and duty and its customer lead time; on a container lane
+  the transport is at the LCL rate (`lcl`), and `fcl_saving` is the most a full container saves;
 - `potentials`: pot[p,m,c] > 0 for the pairs' markets' channels;
 - `cert_needs`: (p, m, k) rows for constraint 3;
 - `methods`: the payment methods (docs/model.md, "Payment methods");
@@ -63,7 +64,7 @@ def build_network(tables: dict[str, pd.DataFrame], settings: dict) -> Network:
     markets = tables["markets"].set_index("market")
     products = tables["products"].set_index("product")
     warehouses = _warehouses(tables, markets)
-    lanes = _lanes(tables["lanes"], markets, warehouses, settings)
+    lanes = _with_containers(_lanes(tables["lanes"], markets, warehouses, settings), tables["containers"])
     warehouses["usable"] = warehouses.index.isin(lanes.loc[lanes["usable"] & (lanes["kind"] == LASTMILE), "from"])
     candidates = _candidate_pairs(tables, products, markets)
     serving = _serving_arcs(candidates, lanes)
@@ -116,6 +117,20 @@ def _lanes(lanes: pd.DataFrame, markets, warehouses, settings) -> pd.DataFrame:
     lanes["market"] = np.where(direct | last, lanes["to"], None)
     lanes["warehouse"] = np.where(last, lanes["from"], np.where(line, lanes["to"], None))
     return lanes
+
+
+def _with_containers(lanes: pd.DataFrame, containers: pd.DataFrame) -> pd.DataFrame:
+    """The lanes with their containers row (docs/model.md, "Containers"): container, container_m3,
+    container_kg, container_cost and lcl_rate, blank on lanes without one."""
+    rows = containers.drop(columns="_row").set_index("lane").rename(columns={
+        "capacity_m3": "container_m3", "capacity_kg": "container_kg", "cost_per_container": "container_cost",
+        "lcl_rate_per_m3": "lcl_rate"})
+    return lanes.join(rows[["container", "container_m3", "container_kg", "container_cost", "lcl_rate"]])
+
+
+def freight_tonnes(weight_kg, volume_m3):
+    """W/M: the freight tonnes LCL is charged on, the volume in m3 or the weight in tonnes, whichever is more."""
+    return np.maximum(volume_m3, np.asarray(weight_kg) / 1000.0)
 
 
 def _candidate_pairs(tables, products, markets) -> pd.DataFrame:
@@ -220,12 +235,16 @@ def _arcs(serving, pairs, lanes, products, warehouses, settings) -> pd.DataFrame
     prod = products.loc[arcs["product"]]
     weight, volume = prod["weight_kg"].to_numpy(), prod["volume_m3"].to_numpy()
     arcs["chargeable_kg"] = np.maximum(weight, volume * lane["dim_factor_kg_per_m3"].to_numpy())
-    arcs["volume_m3"] = volume
-    arcs["transport"] = (
-        lane["cost_per_unit"].to_numpy()
-        + lane["cost_per_kg"].to_numpy() * arcs["chargeable_kg"]
-        + lane["cost_per_m3"].to_numpy() * volume
-    )
+    arcs["volume_m3"], arcs["weight_kg"] = volume, weight
+    lcl_rate = lane["lcl_rate"].to_numpy(dtype=float)
+    boxed = ~np.isnan(lcl_rate)
+    arcs["lcl"] = np.where(boxed, lcl_rate * freight_tonnes(weight, volume), 0.0)
+    full = lane["container_cost"].to_numpy(dtype=float) * np.maximum(volume / lane["container_m3"].to_numpy(dtype=float),
+                                                                    weight / lane["container_kg"].to_numpy(dtype=float))
+    arcs["fcl_saving"] = np.where(boxed, np.maximum(arcs["lcl"].to_numpy() - full, 0.0), 0.0)
+    freight = np.where(boxed, arcs["lcl"].to_numpy(),
+                       lane["cost_per_kg"].to_numpy() * arcs["chargeable_kg"] + lane["cost_per_m3"].to_numpy() * volume)
+    arcs["transport"] = lane["cost_per_unit"].to_numpy() + freight
     kind = arcs["kind"].to_numpy()
     wh = warehouses.reindex(arcs["warehouse"].fillna(""))
     cover = wh["cover_days"].to_numpy()

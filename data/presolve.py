@@ -4,7 +4,9 @@ Three reductions of the derived `Network`, each provably safe:
 
 1. Dominated linehaul arcs: for a product and warehouse, keep only the cheapest linehaul arc
    among the uncapacitated ones (a linehaul's transit time reaches no customer; holding is in
-   its unit cost). A pricier arc can always be replaced by the uncapacitated cheapest one.
+   its unit cost). A pricier arc can always be replaced by the uncapacitated cheapest one. A
+   container lane is never dropped (full containers may make it cheaper than its LCL cost), and
+   counts as the dearest it can be, at LCL, when it dominates another.
 2. Dominated fulfilment arcs: an arc (direct, or last mile plus its cheapest linehaul) is
    dropped when an uncapacitated direct arc of the same product-market is no dearer and no slower.
    Shifting flow to it keeps every capacity, budget, service target and single-sourcing row
@@ -75,15 +77,17 @@ def _drop_dominated_linehaul(arcs: pd.DataFrame, capped: set) -> tuple[pd.DataFr
     best_cost = best.set_index(["product", "warehouse"])["unit_cost"]
     key = pd.MultiIndex.from_frame(line[["product", "warehouse"]])
     threshold = best_cost.reindex(key).to_numpy()
-    dominated = (line["unit_cost"].to_numpy() >= threshold - TOL) & ~line.index.isin(best.index)
+    boxed = line["fcl_saving"].to_numpy() > 0
+    dominated = (line["unit_cost"].to_numpy() >= threshold - TOL) & ~line.index.isin(best.index) & ~boxed
     drop = line.index[np.nan_to_num(dominated, nan=0).astype(bool)]
     return arcs.drop(index=drop), len(drop)
 
 
 def route_costs(arcs: pd.DataFrame) -> pd.Series:
-    """Cheapest cost per unit of reaching the customer through each fulfilment arc."""
+    """Cheapest cost per unit of reaching the customer through each fulfilment arc (a container
+    lane's linehaul at its cost in full containers)."""
     line = arcs[arcs["kind"] == LINEHAUL]
-    cheapest_in = line.groupby(["product", "warehouse"])["unit_cost"].min()
+    cheapest_in = (line["unit_cost"] - line["fcl_saving"]).groupby([line["product"], line["warehouse"]]).min()
     fulfil = arcs[arcs["kind"] != LINEHAUL]
     extra = np.zeros(len(fulfil))
     last = (fulfil["kind"] == LASTMILE).to_numpy()

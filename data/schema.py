@@ -285,6 +285,18 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "containers",
+            ("lane",),
+            (
+                _id("lane"),
+                _text("container"),
+                _num("capacity_m3", Range.POSITIVE, REQUIRED),
+                _num("capacity_kg", Range.POSITIVE, REQUIRED),
+                _num("cost_per_container", default=REQUIRED),
+                _num("lcl_rate_per_m3", default=REQUIRED),
+            ),
+        ),
+        Table(
             "periods",
             ("period",),
             (
@@ -323,6 +335,8 @@ LANE_MODES = (
     "truck",
     "courier",
 )
+
+CONTAINER_MODES = ("sea_freight", "rail_freight")  # the modes that ship full containers or LCL
 
 ORIGIN = "origin"
 
@@ -375,6 +389,7 @@ REFERENCES = [
     ("returns", "market", "markets", "market"),
     ("data_transfer", "regime", "regimes", "regime"),
     ("data_obligations", "regime", "regimes", "regime"),
+    ("containers", "lane", "lanes", "lane"),
 ]
 # (table, column) -> the key list its values come from (grid drop-downs, template workbooks)
 REFERENCES_OF = {(table, column): key for table, column, _, key in REFERENCES}
@@ -493,6 +508,12 @@ COLUMN_NOTES = {
     ("data_obligations", "buyer_threshold"): "applies when the regime's buyers over the horizon exceed this",
     ("data_obligations", "orders_per_buyer"): "orders one buyer places over the horizon (default 1: every order a buyer)",
     ("data_obligations", "cost"): "cost of meeting the obligation for the horizon",
+    ("containers", "lane"): "a sea or rail linehaul lane (origin to warehouse) that ships in full containers or LCL",
+    ("containers", "container"): "the container type, e.g. 40HC (a label)",
+    ("containers", "capacity_m3"): "usable volume of one container, m3",
+    ("containers", "capacity_kg"): "payload of one container, kg",
+    ("containers", "cost_per_container"): "freight of one full container on the lane, per shipment period",
+    ("containers", "lcl_rate_per_m3"): "less-than-container-load freight per freight tonne (m3, or 1,000 kg if heavier)",
     ("returns", "liquidate_recovery"): "what a liquidated unit fetches as a share of its unit cost (default 0: written off)",
     ("periods", "order"): "the period's place in the calendar",
     ("periods", "length_days"): "days; the periods add up to horizon_days",

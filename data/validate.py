@@ -10,7 +10,7 @@ import pandas as pd
 
 from .errors import IssueLog, key_hint
 from .network import DIRECT, LASTMILE, LINEHAUL, Network, lane_kinds
-from .schema import LANE_MODES, ORIGIN, REFERENCES, TABLES
+from .schema import CONTAINER_MODES, LANE_MODES, ORIGIN, REFERENCES, TABLES
 
 
 
@@ -116,6 +116,19 @@ class Checker:
         for _, row in rules[rules["must_localise"] & rules["hosting_cost"].isna()].iterrows():
             self.error("data_transfer", f"regime {row['regime']} must host its customer data in each market "
                                         "(must_localise) but has no hosting_cost", row["_row"], "hosting_cost")
+
+    def check_containers(self):
+        """A containers row names a sea or rail linehaul lane (origin to a warehouse)."""
+        lanes = self.tables["lanes"].drop_duplicates("lane").set_index("lane")
+        warehouses = set(self.tables["warehouses"]["warehouse"])
+        for _, row in self.tables["containers"].iterrows():
+            if row["lane"] not in lanes.index:
+                continue  # reported by check_references
+            lane = lanes.loc[row["lane"]]
+            if lane["from"] != ORIGIN or lane["to"] not in warehouses or lane["mode"] not in CONTAINER_MODES:
+                self.error("containers", f"lane {row['lane']} is not a sea or rail linehaul lane from origin to a "
+                                         f"warehouse (it goes {lane['from']} -> {lane['to']} by {lane['mode']})",
+                           row["_row"], "lane")
 
     def check_periods(self, settings: dict):
         """The periods add up to the horizon and have distinct orders; a seasonality row names a
@@ -270,6 +283,7 @@ def run_table_checks(checker: Checker, objective: str, settings: dict | None = N
     checker.check_service_levels()
     checker.check_payment_methods()
     checker.check_data_transfer()
+    checker.check_containers()
     if settings is not None:
         checker.check_periods(settings)
     checker.check_cost_mode_columns(objective)

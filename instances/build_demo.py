@@ -113,7 +113,7 @@ def build_document() -> dict:
             if len(row) > 2:
                 product_markets.append(row)
 
-    return {
+    doc = {
         "settings": {
             "name": "demo", "currency": "USD", "objective": "profit", "holding_rate": 0.25,
             "marketing_budget": 450000, "max_warehouses": 4, "max_payment_loss_rate": 0.02,
@@ -150,6 +150,8 @@ def build_document() -> dict:
         "data_transfer": c.data_transfer_of(m[0] for m in c.MARKETS),
         "data_obligations": c.data_obligations_of(m[0] for m in c.MARKETS),
     }
+    doc["containers"] = c.containers_of(lanes, doc["warehouses"])
+    return doc
 
 
 def main(folder: Path = HERE):

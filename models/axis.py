@@ -40,6 +40,7 @@ class PeriodAxis:
     rho: np.ndarray  # word of mouth per potential row
     retention: np.ndarray  # repeat purchase per pair
     unit_cost: np.ndarray  # (arcs, T) cost per unit on each arc in each period
+    freight: np.ndarray  # (arcs, T) the freight multiplier of each arc's mode in each period
     line: np.ndarray  # positions of the linehaul arcs
     arrival: np.ndarray  # (linehaul arcs, T): the period a shipment sent in t arrives in, -1 past the horizon
     stock_keys: pd.MultiIndex  # (product, warehouse) with a last mile out: the warehouse balance rows
@@ -64,8 +65,8 @@ def period_axis(instance: Instance, ix: ModelIndex) -> PeriodAxis:
     if not instance.seasonal:
         return PeriodAxis([HORIZON], False, np.ones(1), np.array([float(instance.settings["horizon_days"])]),
                           np.ones((len(pairs), 1)), ix.pairs["U"].to_numpy()[:, None], np.flatnonzero(rho > 0), rho,
-                          retention, arcs["unit_cost"].to_numpy()[:, None], line, np.zeros((len(line), 1), dtype=np.int64),
-                          stock_keys)
+                          retention, arcs["unit_cost"].to_numpy()[:, None], np.ones((len(arcs), 1)), line,
+                          np.zeros((len(line), 1), dtype=np.int64), stock_keys)
     seasons = seasons_of(instance.tables, instance.settings)
     W = demand_shares(seasons, instance.tables, pairs)
     carry = np.flatnonzero(rho > 0)
@@ -75,7 +76,7 @@ def period_axis(instance: Instance, ix: ModelIndex) -> PeriodAxis:
     arrival = arrival_periods(seasons, transit) if seasons.count > 1 else np.zeros((len(line), 1), dtype=np.int64)
     return PeriodAxis(seasons.names, True, seasons.length_share, seasons.periods["length_days"].to_numpy(dtype=float),
                       W, _demand_bounds(ix, W, rho, carry, retention), carry, rho, retention, _unit_costs(arcs, freight),
-                      line, arrival, stock_keys)
+                      freight, line, arrival, stock_keys)
 
 
 def _demand_bounds(ix: ModelIndex, W: np.ndarray, rho: np.ndarray, carry: np.ndarray, retention: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 
 from ..data.instance import Instance
 from ..data.presolve import presolve as presolve_network
-from . import parts, payments, privacy, returns
+from . import containers, parts, payments, privacy, returns
 from .axis import period_axis
 from .columns import structure_of
 from .cuts import active_separators
@@ -80,7 +80,7 @@ def _portfolio_rows(m, ix, form: Formulation):
 
 
 def _fulfilment_rows(m, ix, form: Formulation):
-    """Rows 8-12b, strong linking and single sourcing as the formulation asks."""
+    """Rows 8-12b, C1-C4, strong linking and single sourcing as the formulation asks."""
     parts.add_market_balance(m, ix)
     if form.flow is Flow.ARC:
         parts.add_warehouse_balance(m, ix)
@@ -89,6 +89,7 @@ def _fulfilment_rows(m, ix, form: Formulation):
     if form.linking is Linking.STRONG:
         parts.add_strong_linking(m, ix)
     parts.add_lane_capacity(m, ix)
+    containers.add_container_rows(m, ix)
     parts.add_average_service(m, ix)
     parts.add_service_level(m, ix)
     if form.sourcing is Sourcing.SINGLE:

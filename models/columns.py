@@ -75,6 +75,8 @@ class Columns:
             end = start + len(self.keys[name])
             if self.domains[name] is pyo.Binary:
                 upper[start:end], integer[start:end] = 1.0, True
+            elif self.domains[name] is pyo.NonNegativeIntegers:
+                integer[start:end] = True
         fixed = np.fromiter((v.fixed for v in self.vars), dtype=bool, count=n)
         for j in np.flatnonzero(fixed):
             lower[j] = upper[j] = self.vars[j].value

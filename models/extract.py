@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from . import privacy
+from . import containers, privacy
 from .columns import structure_of
 from .formulation import Flow
 from .parts import over_periods
@@ -60,6 +60,7 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
     q = _per_period(m, values, "q", n, T)
     s = _per_period(m, values, "s", K, T) > 0.5
     flows = arc_flows(m, values)
+    boxed = _in_containers(m, values)
     when = (lambda t: {"period": names[t]}) if axis.named else (lambda t: {})  # noqa: E731
     covered = dict(zip(m.cols.keys["Rv"], values[m.cols.span("Rv")]))
     plan = {
@@ -81,8 +82,9 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
         "data_obligations": _data_obligations(m, values),
         "flows": [{"product": arcs.at[a, "product"], "lane": arcs.at[a, "lane"], "kind": arcs.at[a, "kind"],
                    "from": lanes.at[arcs.at[a, "lane"], "from"], "to": lanes.at[arcs.at[a, "lane"], "to"],
-                   "units": float(flows[t, a]), **when(t)}
+                   "units": float(flows[t, a]), **boxed(t, a), **when(t)}
                   for t, a in zip(*np.nonzero(flows > 0))],
+        "containers": _containers(m, values, when),
     }
     if axis.named:
         plan["stock"] = _stock(m, values)
@@ -117,6 +119,38 @@ def _data_obligations(m, values: np.ndarray) -> list[dict]:
     duties = ix.obligations
     return [{"regime": duties.at[b, "regime"], "obligation": duties.at[b, "obligation"],
              "buyers": float(orders.get(duties.at[b, "regime"], 0.0) / duties.at[b, "orders_per_buyer"])} for b in met]
+
+
+def _in_containers(m, values: np.ndarray):
+    """(t, arc) -> {"in_containers": units} for the arcs of container lanes (docs/model.md,
+    "Containers"); {} for every other arc."""
+    arcs = containers.container_arcs(m.ix)
+    xf = _per_period(m, values, "xf", len(arcs), m.axis.count)
+    position = {int(a): k for k, a in enumerate(arcs)}
+    return lambda t, a: {"in_containers": float(xf[t, position[a]])} if a in position else {}
+
+
+def _containers(m, values: np.ndarray, when) -> list[dict]:
+    """Full containers per lane (and period), with the m3 and kg they carry."""
+    ix, T = m.ix, m.axis.count
+    lanes, arcs = containers.container_lanes(ix), containers.container_arcs(ix)
+    if not len(lanes):
+        return []
+    nb = _per_period(m, values, "nb", len(lanes), T)
+    xf = _per_period(m, values, "xf", len(arcs), T)
+    lane_of = lanes.get_indexer(ix.arcs["lane"].to_numpy()[arcs])
+    volume = np.stack([np.bincount(lane_of, weights=xf[t] * ix.arcs["volume_m3"].to_numpy()[arcs], minlength=len(lanes))
+                       for t in range(T)])
+    weight = np.stack([np.bincount(lane_of, weights=xf[t] * ix.arcs["weight_kg"].to_numpy()[arcs], minlength=len(lanes))
+                       for t in range(T)])
+    return [{"lane": lanes[k], **_label(ix.lanes.at[lanes[k], "container"]), "count": int(round(nb[t, k])),
+             "m3": float(volume[t, k]), "kg": float(weight[t, k]), **when(t)}
+            for t, k in zip(*np.nonzero(nb > 0.5))]
+
+
+def _label(value) -> dict:
+    """{"container": the type} where the containers row names one, else {}."""
+    return {"container": value} if isinstance(value, str) and value else {}
 
 
 def _restocked(m, values: np.ndarray, when) -> list[dict]:

@@ -20,6 +20,16 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from ..data.network import LASTMILE, LINEHAUL
 from .axis import PeriodAxis
 from .columns import INF, Columns, ModelStructure, add_rows, structure_of
+from .containers import container_cost_terms, declare_container_columns
+from .flows import (
+    all_period_flows,
+    all_period_sales,
+    flow_terms,
+    fulfilment_arcs,
+    over_periods,
+    route_index,
+    warehouse_volume_bound,
+)
 from .formulation import Demand, Flow, Formulation, Sourcing
 from .index import ModelIndex
 from .payments import (
@@ -36,63 +46,6 @@ from .returns import declare_return_columns, restock_volume_terms, returns_objec
 from .rows import RowBuilder
 
 PER_PERIOD = ("s", "q", "x")  # decided anew in every period; the rest hold for the horizon
-
-
-# ---- the axis and the flows ------------------------------------------------------------------
-
-
-def over_periods(periods: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(position, period) arrays over every period, period by period."""
-    return np.tile(np.arange(size), periods), np.repeat(np.arange(periods), size)
-
-
-def fulfilment_arcs(ix: ModelIndex) -> pd.DataFrame:
-    """Direct and last-mile arcs: the ones that reach a customer."""
-    return ix.arcs[ix.arcs["kind"] != LINEHAUL]
-
-
-def flow_terms(m, rows, arcs, coefs, t=0):
-    """Triplets for sum coef * flow[arc, t] in the given rows; in path form (one period) each
-    arc's flow is the sum of the route flows that use it."""
-    rows, arcs = np.asarray(rows, dtype=np.int64), np.asarray(arcs, dtype=np.int64)
-    coefs = np.broadcast_to(np.asarray(coefs, dtype=float), arcs.shape)
-    if m.flow_form is Flow.ARC:
-        return rows, m.cols.at("x", arcs, t), coefs
-    ptr, routes = m.ix_route_ptr, m.ix_route_ids
-    counts = ptr[arcs + 1] - ptr[arcs]
-    starts = np.repeat(ptr[arcs], counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(rows, counts), m.cols.at("xr", routes[starts + offsets]), np.repeat(coefs, counts)
-
-
-def all_period_flows(m, rows, arcs, coefs):
-    """Triplets for sum_t coef * flow[arc, t]: a horizon row over every period's flows."""
-    T = m.axis.count
-    rows, arcs = np.asarray(rows, dtype=np.int64), np.asarray(arcs, dtype=np.int64)
-    coefs = np.broadcast_to(np.asarray(coefs, dtype=float), arcs.shape)
-    if T == 1:
-        return flow_terms(m, rows, arcs, coefs)
-    return np.tile(rows, T), m.cols.at("x", np.tile(arcs, T), np.repeat(np.arange(T), len(arcs))), np.tile(coefs, T)
-
-
-def all_period_sales(m, rows, pairs, coefs):
-    """Triplets for sum_t coef * q[pair, t]: a horizon row over every period's sales."""
-    T = m.axis.count
-    rows, pairs = np.asarray(rows, dtype=np.int64), np.asarray(pairs, dtype=np.int64)
-    coefs = np.broadcast_to(np.asarray(coefs, dtype=float), pairs.shape)
-    return np.tile(rows, T), m.cols.at("q", np.tile(pairs, T), np.repeat(np.arange(T), len(pairs))), np.tile(coefs, T)
-
-
-def _route_index(ix: ModelIndex):
-    """Arc -> routes as CSR (pointer, route ids), for path form."""
-    legs = pd.concat([
-        pd.DataFrame({"arc": ix.routes["last"].to_numpy(), "route": np.arange(len(ix.routes))}),
-        pd.DataFrame({"arc": ix.routes["first"].to_numpy(), "route": np.arange(len(ix.routes))}),
-    ])
-    legs = legs[legs["arc"] >= 0].sort_values(["arc", "route"], kind="stable")
-    counts = np.bincount(legs["arc"].to_numpy(dtype=np.int64), minlength=len(ix.arcs))
-    ptr = np.concatenate([[0], np.cumsum(counts)])
-    return ptr, legs["route"].to_numpy(dtype=np.int64)
 
 
 # ---- variables (docs/model.md, "Decisions and sparse sets") -----------------------------------
@@ -124,9 +77,10 @@ def declare_variables(m, ix: ModelIndex, axis: PeriodAxis, form: Formulation):
         cols.declare("x", range(len(ix.arcs)), pyo.NonNegativeReals, T)
     else:
         cols.declare("xr", range(len(ix.routes)), pyo.NonNegativeReals)
-        m.ix_route_ptr, m.ix_route_ids = _route_index(ix)
+        m.ix_route_ptr, m.ix_route_ids = route_index(ix)
     cols.declare("stock", range(len(axis.stock_keys)), pyo.NonNegativeReals, T - 1)
     declare_return_columns(m, ix, T)
+    declare_container_columns(m, ix, T)
     if form.sourcing is Sourcing.SINGLE:
         cols.declare("a", ix.arcs.index[ix.arcs["kind"] != LINEHAUL], pyo.Binary)
     m.structure = ModelStructure(tuple(cols.vars), cols)
@@ -304,14 +258,6 @@ def add_warehouse_balance(m, ix: ModelIndex):
     add_rows(m, "warehouse_balance", b, 0.0, 0.0)
 
 
-def warehouse_volume_bound(m, ix: ModelIndex) -> pd.Series:
-    """Valid upper bound on the inbound volume of w: sum over its last-mile arcs of volume * U
-    (over the horizon)."""
-    last = ix.arcs[ix.arcs["kind"] == LASTMILE]
-    bound = last["volume_m3"].to_numpy() * m.axis.U.sum(axis=1)[last["pair"].to_numpy()]
-    return pd.Series(bound, index=last["warehouse"].to_numpy()).groupby(level=0).sum()
-
-
 def _period_keys(ids, axis: PeriodAxis) -> list:
     """Row keys of a per-period capacity family: the id, with `/period` when there are several."""
     ids = list(ids)
@@ -450,8 +396,9 @@ def _one_row(m, name, terms, lb, ub):
 
 def logistics_cost_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
     """(columns, cost per unit) of the logistics cost: every arc's flow in every period at that
-    period's unit cost (transport, holding, handling, duty), and stock carried from t into t+1
-    held at unit_cost * holding_rate * length_days[t+1] / 365."""
+    period's unit cost (transport, holding, handling, duty), stock carried from t into t+1
+    held at unit_cost * holding_rate * length_days[t+1] / 365, and full containers with the LCL
+    freight their units do not pay (models/containers.py)."""
     axis, T, A = m.axis, m.axis.count, len(ix.arcs)
     cols, vals = [], []
     for t in range(T):
@@ -465,7 +412,8 @@ def logistics_cost_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
         held = unit_cost.reindex(axis.stock_keys.get_level_values("product")).to_numpy()
         cols.append(m.cols.at("stock", g, t))
         vals.append(held[g] * ix.settings["holding_rate"] * axis.length_days[t + 1] / 365.0)
-    return np.concatenate(cols), np.concatenate(vals)
+    c, v = container_cost_terms(m, ix)
+    return np.concatenate([*cols, c]), np.concatenate([*vals, v])
 
 
 def marketing_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,8 @@ from ..check import MONEY_TERMS
 from ..data.atomic import atomic_path
 from ..data.cells import write_csv, write_workbook
 from ..pipeline import Run
+from .freight import containers_table
+from .words import regime_orders
 from .workbook import NUMBER_FORMATS, workbook_tables
 
 SOLUTION_FORMAT = 1
@@ -105,7 +107,8 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     markets["avg_lead_time_days"] = markets["market"].map(ev.lead_time_by_market)
     markets["mitigation_covered_revenue"] = markets["market"].map(covered)
     warehouses = inst.table("warehouses")[["warehouse", "name", "capacity_m3"]].copy()
-    flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", *period, "units"])
+    boxed = ["in_containers"] if not inst.tables["containers"].empty else []
+    flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", *period, "units", *boxed])
     volume = inst.table("products").set_index("product")["volume_m3"]
     restocked = pd.DataFrame(plan.get("restocked", []), columns=["product", "warehouse", "units"])
     inbound = pd.concat([flows.loc[flows["kind"] == "linehaul", ["product", "to", "units"]],
@@ -138,6 +141,8 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
         tables["restocked"] = pd.DataFrame(plan.get("restocked", []), columns=["product", "market", "warehouse", *period, "units"])
     if not inst.tables["data_transfer"].empty or not inst.tables["data_obligations"].empty:
         tables["data_protection"] = data_protection_table(inst, plan)
+    if boxed:
+        tables["containers"] = containers_table(inst, plan)
     if run.marginal is not None:
         currency = inst.settings["currency"]
         tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
@@ -179,25 +184,13 @@ def data_protection_table(instance, plan: dict) -> pd.DataFrame:
             rows.append({"regime": regime, "item": "transfer mechanism", "decision": rule["mechanism"] or "used",
                          "cost": float(rule["transfer_cost"])})
     met = {(r["regime"], r["obligation"]) for r in plan.get("data_obligations", [])}
-    orders = _regime_orders(instance, plan)
+    orders = regime_orders(instance, plan)
     for duty in instance.table("data_obligations").itertuples():
         key = (duty.regime, duty.obligation)
         rows.append({"regime": duty.regime, "item": duty.obligation, "decision": "met" if key in met else "not needed",
                      "buyers": orders.get(duty.regime, 0.0) / duty.orders_per_buyer, "threshold": duty.buyer_threshold,
                      "cost": float(duty.cost) if key in met else 0.0})
     return pd.DataFrame(rows, columns=["regime", "item", "decision", "buyers", "threshold", "cost"])
-
-
-def _regime_orders(instance, plan: dict) -> dict:
-    """Orders over the horizon per regime: the plan's units / units_per_order over its markets."""
-    regime = dict(zip(instance.tables["markets"]["market"], instance.tables["markets"]["regime"]))
-    per_order = dict(zip(instance.tables["products"]["product"], instance.tables["products"]["units_per_order"]))
-    orders: dict = {}
-    for o in plan["portfolio"]:
-        g = regime.get(o["market"])
-        if isinstance(g, str):
-            orders[g] = orders.get(g, 0.0) + o["units"] / per_order[o["product"]]
-    return orders
 
 
 def write_outputs(run: Run, out_dir: str | Path, xlsx: bool = False, words: list[str] | None = None) -> list[Path]:

@@ -9,6 +9,7 @@ import pandas as pd
 from ..models.families import FAMILIES
 from ..pipeline import Run
 from ..solvers import Status
+from .freight import container_name, containers_table
 
 MARGINAL_SHOWN = 4
 
@@ -112,7 +113,25 @@ def _decision_lines(run: Run) -> list[str]:
     lines += _payment_lines(run)
     lines += _returns_lines(run)
     lines += _data_lines(run)
+    lines += _container_lines(run)
     return lines
+
+
+def _container_lines(run: Run) -> list[str]:
+    """Full containers and LCL per container lane over the horizon, and what the containers save
+    against LCL only (docs/model.md, "Containers")."""
+    if run.instance.tables["containers"].empty:
+        return []
+    table = containers_table(run.instance, run.plan)
+    if table.empty:
+        return ["  containers: no units on the container lanes"]
+    by_lane = table.groupby("lane", sort=False).agg(containers=("containers", "sum"), kind=("container", "first"),
+                                                    lcl=("lcl_freight_tonnes", "sum"), saving=("saving", "sum"))
+    parts = [f"{lane} {int(r.containers)} x {container_name(r.kind)}"
+             + (f" + {r.lcl:,.1f} freight t LCL" if r.lcl > 0.05 else "")
+             if r.containers else f"{lane} LCL only ({r.lcl:,.1f} freight t)" for lane, r in by_lane.iterrows()]
+    currency = run.instance.settings["currency"]
+    return [f"  containers: {'; '.join(parts)}; full containers save {by_lane['saving'].sum():,.0f} {currency} against LCL only"]
 
 
 def _data_lines(run: Run) -> list[str]:

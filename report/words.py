@@ -15,12 +15,14 @@ with the numbers that decide it.
   moved to it where that is cheaper and within the promise, capacity aside) against its fixed
   cost. `xborder explain --why` is the exact answer.
 
-Costs per unit are the derived ones (data/network.py) at base freight rates; every number is in
+Costs per unit are the derived ones (data/network.py) at base freight rates, a container lane's
+at LCL; the container lanes get their own lines, full containers against LCL. Every number is in
 the instance's currency.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 
@@ -29,6 +31,7 @@ import pandas as pd
 
 from ..data.network import DIRECT, LASTMILE, LINEHAUL
 from ..data.seasons import seasons_of
+from .freight import container_name, containers_table
 
 
 def _money(value: float, currency: str) -> str:
@@ -48,6 +51,18 @@ def channel_spend(instance, plan: dict) -> dict:
         key = (c["market"], c["channel"])
         spend[key] = spend.get(key, 0.0) + float(cost.get(key, 0.0)) * share.get(c.get("period"), 1.0)
     return spend
+
+
+def regime_orders(instance, plan: dict) -> dict:
+    """Orders over the horizon per regime: the plan's units / units_per_order over its markets."""
+    regime = dict(zip(instance.tables["markets"]["market"], instance.tables["markets"]["regime"]))
+    per_order = dict(zip(instance.tables["products"]["product"], instance.tables["products"]["units_per_order"]))
+    orders: dict = defaultdict(float)
+    for o in plan["portfolio"]:
+        g = regime.get(o["market"])
+        if isinstance(g, str):
+            orders[g] += o["units"] / per_order[o["product"]]
+    return orders
 
 
 class Accounts:
@@ -97,32 +112,32 @@ class Accounts:
         return cost - float(restocked)
 
     def regime_buyers(self) -> dict:
-        """Orders over the horizon per regime (sum of units / units_per_order over its markets)."""
+        """Orders over the horizon per regime (`regime_orders`), computed once."""
         if not hasattr(self, "orders"):
-            markets = self.instance.table("markets").set_index("market")["regime"]
-            upo = self.net.pairs.drop_duplicates("product").set_index("product")["units_per_order"]
-            self.orders = defaultdict(float)
-            for (p, m), units in self.sold().items():
-                if isinstance(markets.get(m), str):
-                    self.orders[markets[m]] += units / upo[p]
+            self.orders = regime_orders(self.instance, self.plan)
         return self.orders
+
+    @functools.cached_property
+    def data_rules(self) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+        """The data_transfer rows by regime, each market's regime and each obligation's cost, read once."""
+        return (self.instance.table("data_transfer").set_index("regime"),
+                self.instance.table("markets").set_index("market")["regime"],
+                self.instance.table("data_obligations").set_index(["regime", "obligation"])["cost"])
 
     def data_protection(self, m: str, regime) -> float:
         """What m carries of the data-protection costs (docs/model.md, "Data transfer and
         localisation"): its own local hosting, an equal share of its regime's transfer mechanism
         among the entered markets that send their data out, and an equal share of the regime's
         obligations met among its entered markets."""
-        rules = self.instance.table("data_transfer").set_index("regime")
+        rules, markets, duties = self.data_rules
         if not isinstance(regime, str) or regime not in rules.index:
             return 0.0
-        markets = self.instance.table("markets").set_index("market")["regime"]
         under = [e for e in self.plan["markets"] if markets[e] == regime]
         hosted = set(self.plan.get("data_hosting", []))
         cost = float(rules.at[regime, "hosting_cost"]) if m in hosted else 0.0
         senders = [e for e in under if e not in hosted]
         if m not in hosted and regime in self.plan.get("data_transfers", []):
             cost += float(rules.at[regime, "transfer_cost"]) / len(senders)
-        duties = self.instance.table("data_obligations").set_index(["regime", "obligation"])["cost"]
         met = sum(float(duties[(r["regime"], r["obligation"])]) for r in self.plan.get("data_obligations", [])
                   if r["regime"] == regime)
         return cost + met / len(under)
@@ -130,7 +145,7 @@ class Accounts:
     def data_to_enter(self, m: str, regime) -> float:
         """The cheapest way for a market not entered to hold its customer data: local hosting, or
         its regime's transfer mechanism unless the plan already pays for it (0 without a rule)."""
-        rules = self.instance.table("data_transfer").set_index("regime")
+        rules = self.data_rules[0]
         if not isinstance(regime, str) or regime not in rules.index:
             return 0.0
         rule = rules.loc[regime]
@@ -166,10 +181,48 @@ class Accounts:
                     continue
                 unit = self.arc_cost.get((f["product"], f["lane"]), 0.0)
                 if f["kind"] == LASTMILE:
-                    unit += float(self.inbound.get((f["product"], f["from"]), 0.0))
+                    key = (f["product"], f["from"])
+                    unit += self.linehaul_costs().get(key, float(self.inbound.get(key, 0.0)))
                 self.deliveries[(f["product"], f["to"])][0] += f["units"]
                 self.deliveries[(f["product"], f["to"])][1] += unit * f["units"]
         return self.deliveries
+
+    def linehaul_costs(self) -> dict:
+        """(product, warehouse) -> what the plan's linehaul of the product into the warehouse costs
+        per unit: its arcs' unit costs, plus each lane's full containers shared among the units in
+        them by m3, less the LCL those units do not pay, averaged over the units sent. Computed once."""
+        if getattr(self, "line_costs", None) is None:
+            cost, units = defaultdict(float), defaultdict(float)
+            for f in self.plan["flows"]:
+                if f["kind"] == LINEHAUL:
+                    cost[(f["product"], f["to"])] += self.arc_cost.get((f["product"], f["lane"]), 0.0) * f["units"]
+                    units[(f["product"], f["to"])] += f["units"]
+            for key, delta in self.container_shares().items():
+                cost[key] += delta
+            self.line_costs = {key: cost[key] / sent for key, sent in units.items() if sent > 0}
+        return self.line_costs
+
+    def container_shares(self) -> dict:
+        """(product, warehouse) -> its share of the full containers' cost (by m3, per lane and
+        period, at base rates) less the LCL its units in them do not pay."""
+        shares = defaultdict(float)
+        if self.instance.tables["containers"].empty:
+            return shares
+        rules = self.instance.table("containers").set_index("lane")
+        volume = self.instance.table("products").set_index("product")["volume_m3"]
+        arcs = self.net.arcs
+        lcl = dict(zip(zip(arcs["product"], arcs["lane"]), arcs["lcl"]))
+        boxed = [f for f in self.plan["flows"] if f.get("in_containers", 0.0) > 0]
+        m3 = defaultdict(float)
+        for f in boxed:
+            m3[(f["lane"], f.get("period"))] += f["in_containers"] * volume[f["product"]]
+        boxes = {(r["lane"], r.get("period")): r["count"] for r in self.plan.get("containers", [])}
+        for f in boxed:
+            where = (f["lane"], f.get("period"))
+            box_cost = boxes.get(where, 0) * float(rules.at[f["lane"], "cost_per_container"])
+            shares[(f["product"], f["to"])] += (box_cost * f["in_containers"] * volume[f["product"]] / m3[where]
+                                                - f["in_containers"] * lcl.get((f["product"], f["lane"]), 0.0))
+        return shares
 
     def market_flows_cost(self) -> dict:
         """Freight, holding, handling and duties of each market's units (`delivered`). Computed once."""
@@ -455,10 +508,44 @@ def _obligation_lines(accounts: Accounts, markets: pd.Series) -> list[str]:
     return lines
 
 
+def container_lines(instance, plan: dict) -> list[str]:
+    """Per container lane that carries units: its full containers and LCL over the horizon against
+    LCL only; with one period, why not one container more (it would cost more than the LCL it
+    replaces) or one fewer (its units would cost more at LCL) (docs/model.md, "Containers")."""
+    if instance.tables["containers"].empty:
+        return []
+    table, cur, lines = containers_table(instance, plan), instance.settings["currency"], []
+    rules = instance.table("containers").set_index("lane")
+    one_period = "period" not in table
+    for lane, rows in table.groupby("lane", sort=False):
+        rule, n = rules.loc[lane], int(rows["containers"].sum())
+        kind = container_name(rule["container"])
+        lcl, lcl_cost = rows["lcl_freight_tonnes"].sum(), rows["lcl_cost"].sum()
+        text = f"{lane} ships "
+        if n:
+            m3 = rows["m3_in_containers"].sum()
+            text += f"{n} x {kind} ({m3:,.1f} m3, {m3 / (n * rule['capacity_m3']):.0%} of their room) for {_money(rows['container_cost'].sum(), cur)}"
+            text += f" and {lcl:,.1f} freight t LCL for {_money(lcl_cost, cur)}" if lcl > 0.05 else ""
+            text += f": LCL only would cost {_money(rows['all_lcl_cost'].sum(), cur)}"
+        else:
+            text += f"{lcl:,.1f} freight t LCL for {_money(lcl_cost, cur)}"
+        if one_period and lcl > 0.05:
+            text += (f"; one {kind} more ({_money(rule['cost_per_container'], cur)}) would cost more than the "
+                     f"{_money(lcl_cost, cur)} of LCL it replaces")
+        elif one_period and n:
+            last = m3 - (n - 1) * rule["capacity_m3"]
+            avoided = (rows["all_lcl_cost"].sum() - lcl_cost) * last / m3  # the LCL its units do not pay
+            text += (f"; the last {kind} carries {last:,.1f} m3 for {_money(rule['cost_per_container'], cur)} against "
+                     f"{_money(avoided, cur)} at LCL")
+        lines.append(text)
+    return lines
+
+
 def plan_in_words(instance, plan: dict) -> list[str]:
-    """The lines of the module docstring: markets, payment methods, customer data, then warehouses."""
+    """The lines of the module docstring: markets, payment methods, customer data, warehouses, then containers."""
     accounts = Accounts(instance, plan)
-    return market_lines(accounts) + payment_lines(accounts) + data_lines(accounts) + warehouse_lines(accounts)
+    return (market_lines(accounts) + payment_lines(accounts) + data_lines(accounts) + warehouse_lines(accounts)
+            + container_lines(instance, plan))
 
 
 def run_in_words(run) -> list[str] | None:

@@ -24,7 +24,10 @@ MONEY = "#,##0.00"
 NUMBER_FORMATS = {"units": "#,##0", "units_exact": "#,##0.000", "price": MONEY, "revenue": MONEY, "value": MONEY,
                   "value_per_unit": MONEY, "mitigation_covered_revenue": MONEY, "capacity_m3": "#,##0.0",
                   "inbound_m3": "#,##0.0", "utilisation": "0.0%", "peak_period_utilisation": "0.0%",
-                  "avg_lead_time_days": "0.00", "slack": "#,##0.00", "buyers": "#,##0", "threshold": "#,##0", "cost": MONEY}
+                  "avg_lead_time_days": "0.00", "slack": "#,##0.00", "buyers": "#,##0", "threshold": "#,##0", "cost": MONEY,
+                  "in_containers": "#,##0", "containers": "#,##0", "m3_in_containers": "#,##0.0", "kg_in_containers": "#,##0",
+                  "fill": "0.0%", "lcl_freight_tonnes": "#,##0.0", "container_cost": MONEY, "lcl_cost": MONEY,
+                  "all_lcl_cost": MONEY, "saving": MONEY}
 
 
 def largest_remainder(values: np.ndarray, total: int) -> np.ndarray:

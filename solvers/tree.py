@@ -28,8 +28,12 @@ INF = float("inf")
 
 
 def _round(values: np.ndarray, which: np.ndarray, threshold: float, compiled) -> tuple:
-    """Column bounds with the `which` columns fixed at their values rounded up from `threshold`."""
-    rounded = np.clip(np.where(values >= threshold, np.ceil(values - 1e-9), np.floor(values + 1e-9)),
+    """Column bounds with the `which` columns fixed at their values rounded up from `threshold`;
+    general integers (upper bound above 1: the model's full containers) go to their nearest
+    integer, since rounding every fraction of them up buys a whole one for each."""
+    binary = compiled.col_upper <= 1
+    up = np.where(binary, values >= threshold, values - np.floor(values + 1e-9) >= 0.5)
+    rounded = np.clip(np.where(up, np.ceil(values - 1e-9), np.floor(values + 1e-9)),
                       compiled.col_lower, compiled.col_upper)
     lower = np.where(which, rounded, compiled.col_lower)
     upper = np.where(which, rounded, compiled.col_upper)

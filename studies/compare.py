@@ -8,11 +8,12 @@ from ..check import MONEY_TERMS
 from ..pipeline import Run
 
 DECISION_KINDS = ("market", "regime", "channel", "warehouse", "mitigation", "payment_method", "data_hosting",
-                  "data_transfer", "data_obligation", "product_market")
+                  "data_transfer", "data_obligation", "container_lane", "product_market")
 
 
 def decision_sets(plan: dict | None) -> dict[str, set[str]]:
-    """The strategic decisions of a plan as sets of ids (empty sets for no plan)."""
+    """The strategic decisions of a plan as sets of ids (empty sets for no plan); a container lane
+    is one that ships at least one full container."""
     if plan is None:
         return {kind: set() for kind in DECISION_KINDS}
     return {
@@ -25,6 +26,7 @@ def decision_sets(plan: dict | None) -> dict[str, set[str]]:
         "data_hosting": set(plan.get("data_hosting", [])),
         "data_transfer": set(plan.get("data_transfers", [])),
         "data_obligation": {f"{r['regime']}/{r['obligation']}" for r in plan.get("data_obligations", [])},
+        "container_lane": {r["lane"] for r in plan.get("containers", []) if r["count"] > 0},
         "product_market": {f"{o['product']}@{o['market']}" for o in plan["portfolio"]},
     }
 

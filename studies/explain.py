@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from ..check import MONEY_TERMS
 from ..data.instance import Instance
 from ..models.build import build_model
+from ..models.containers import container_lanes
 from ..models.families import FAMILIES, FORCED, in_setting_units
 from ..models.formulation import Formulation, Sourcing
 from ..models.parts import over_periods
@@ -202,8 +203,11 @@ def explain(diagnosis: Diagnosis) -> str:
 # ---- why: one decision forced the other way ----------------------------------------------------
 
 DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z", "payment": "o", "hosting": "dh",
-             "obligation": "dw"}
-QUESTIONS = "market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M or obligation=REGIME/OBLIGATION"
+             "obligation": "dw", "containers": "nb"}
+QUESTIONS = ("market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M, obligation=REGIME/OBLIGATION "
+             "or containers=LANE")
+PER_PERIOD = ("channel", "containers")  # decisions with a column in every period
+ONE_ID = ("market", "warehouse", "hosting", "containers")  # decisions named by one id, not two
 
 
 class QuestionError(ValueError):
@@ -259,17 +263,17 @@ def _decision_columns(model, instance: Instance, kind: str, what: str) -> list:
     """The model variables of the decision (a channel: in every period), or QuestionError saying
     why it is none."""
     var, index = _decision_index(model, instance, kind, what)
-    if kind != "channel":
+    if kind not in PER_PERIOD:
         return [var[index]]
-    K = model.cols.size["s"]
+    K = model.cols.size[DECISIONS[kind]]
     return [var[t * K + index] for t in range(model.axis.count)]
 
 
-def _decision_index(model, instance: Instance, kind: str, what: str):
-    """The model variable and index of the decision, or QuestionError saying why it is none."""
+def _one_id_decision(model, instance: Instance, kind: str, what: str):
+    """The variable and index of a decision named by one id (market, warehouse, hosting,
+    containers), or QuestionError saying why it is none."""
     from ..data.errors import key_hint
 
-    ix = model.ix
     tables = instance.tables
     if kind == "market":
         known = list(tables["markets"]["market"])
@@ -289,6 +293,20 @@ def _decision_index(model, instance: Instance, kind: str, what: str):
             raise QuestionError(f"market '{what}' cannot host its customer data locally (its regime has no data_transfer "
                                 "row with a hosting_cost)" + (key_hint(what, hostable) if hostable else ""))
         return model.dh, what
+    lanes = container_lanes(model.ix)
+    if what not in lanes:
+        raise QuestionError(f"lane '{what}' ships no container (no containers row, or no linehaul on it)"
+                            + (key_hint(what, list(lanes)) if len(lanes) else ""))
+    return model.nb, int(lanes.get_loc(what))
+
+
+def _decision_index(model, instance: Instance, kind: str, what: str):
+    """The model variable and index of the decision, or QuestionError saying why it is none."""
+    from ..data.errors import key_hint
+
+    ix = model.ix
+    if kind in ONE_ID:
+        return _one_id_decision(model, instance, kind, what)
     first, slash, second = what.partition("/")
     if not slash:
         raise QuestionError(f"{kind}= expects two ids separated by '/', got '{what}'")
@@ -338,6 +356,8 @@ def why(instance: Instance, question: str, form: Formulation | None = None, opti
     if not base.has_plan:
         raise QuestionError(f"the instance has no plan to explain ({base.result.status.value})")
     planned = any((v.value or 0.0) > 0.5 for v in decision)
+    if kind == "containers" and not planned:  # one container in the period the lane carries the most
+        decision = [decision[_busiest_period(planning.model, base.plan, what)]]
     for v in decision:
         v.fix(0.0 if planned else 1.0)
     try:
@@ -349,6 +369,16 @@ def why(instance: Instance, question: str, form: Formulation | None = None, opti
     if not forced.has_plan and forced.result.status.value.startswith("infeasible"):
         answer.diagnosis = diagnose_infeasibility(_with_forced(instance, kind, what, not planned), form)
     return answer
+
+
+def _busiest_period(model, plan: dict, lane: str) -> int:
+    """The position of the period in which the plan sends the most units on `lane` (the first one if none)."""
+    names = list(model.axis.names)
+    units = [0.0] * len(names)
+    for f in plan["flows"]:
+        if f["lane"] == lane:
+            units[names.index(f.get("period", names[0]))] += f["units"]
+    return max(range(len(names)), key=lambda t: units[t])
 
 
 def _with_forced(instance: Instance, kind: str, what: str, value: bool) -> Instance:

@@ -93,7 +93,10 @@ def test_solve_writes_the_words_everywhere(tmp_path):
     markets = instance.tables["markets"]  # (where its data lives; the demo does not mix hosting and transfer) and its obligations
     regimes = set(markets.loc[markets["market"].isin(entered), "regime"]) & set(instance.tables["data_transfer"]["regime"])
     duties = instance.tables["data_obligations"]["regime"].isin(regimes).sum()
-    assert len(doc["in_words"]) == (len(markets) + methods + len(regimes) + duties + len(instance.tables["warehouses"]))
+    boxed = set(instance.tables["containers"]["lane"])  # and per container lane that carries units
+    lanes = len({f["lane"] for f in plan["flows"] if f["lane"] in boxed})
+    assert len(doc["in_words"]) == (len(markets) + methods + len(regimes) + duties + len(instance.tables["warehouses"])
+                                    + lanes)
     assert "the plan in words:" in result.output and doc["in_words"][0] in result.output
     page = (out / "report.html").read_text()
     assert "The plan in words" in page and doc["in_words"][-1].split(":")[0] in page

@@ -182,6 +182,7 @@ def decisions_of(plan: dict) -> dict:
         "payment_methods": sorted(f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])),
         "data_hosting": sorted(plan.get("data_hosting", [])),
         "data_transfers": sorted(plan.get("data_transfers", [])),
+        "container_lanes": sorted({r["lane"] for r in plan.get("containers", []) if r["count"] > 0}),
         "product_markets": sorted({f"{o['product']}@{o['market']}" for o in plan["portfolio"]}),
     }
 
