@@ -47,7 +47,8 @@ def solve(instance: Path, limit: float) -> dict:
             "gap": doc.get("gap"), "build": run.get("seconds", {}).get("build"), "columns": size.get("cols"),
             "rows": size.get("rows"), "checked": bool(check.get("feasible")) and bool(check.get("objective_matches")),
             "methods": len(doc.get("decisions", {}).get("payment_methods", [])),
-            "containers": sum(r["count"] for r in doc.get("decisions", {}).get("containers", []))}
+            "containers": sum(r["count"] for r in doc.get("decisions", {}).get("containers", [])),
+            "campaigns": sum(r["campaigns"] for r in doc.get("decisions", {}).get("creators", []))}
 
 
 def _fmt(x, spec=",.0f") -> str:
@@ -64,8 +65,8 @@ def main():
     everything = tuple(MECHANICS)
     print(f"mechanics: {', '.join(everything)}; seed {args.seed}; one period", file=sys.stderr)
     print("| size | tables | columns | rows | build s | limit s | status | objective | gap to bound | methods offered "
-          "| containers | checked |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| containers | campaigns | checked |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
             for mechanics in (((), everything) if args.compare else (everything,)):
@@ -76,7 +77,7 @@ def main():
                     gap = "-" if r["gap"] is None else f"{100 * r['gap']:.2f}%"
                     print(f"| {size} | {label} | {_fmt(r['columns'])} | {_fmt(r['rows'])} | {_fmt(r['build'], '.1f')} | "
                           f"{limit:g} | {r['status']} | {_fmt(r['objective'])} | {gap} | {r['methods']} | "
-                          f"{r['containers']} | {'yes' if r['checked'] else 'NO'} |", flush=True)
+                          f"{r['containers']} | {r['campaigns']} | {'yes' if r['checked'] else 'NO'} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from . import creators
 from .calendar import NEVER
 
 
@@ -42,12 +43,14 @@ def check_sales(c):
 
 def unlocked(c, p, mk, t) -> float:
     """Row 5_t's right side: the organic and active channels' demand of the period, less the
-    exclusive buyers of the payment methods not offered (row P2), and what the period before
-    carries over (word of mouth of its channel sales, repeat buyers)."""
+    exclusive buyers of the payment methods not offered (row P2), the buyers the booked creators
+    bring (creators.py), and what the period before carries over (word of mouth of its channel
+    sales, repeat buyers)."""
     w = c.demand_share(p, mk, t)
     demand = c.pm(p, mk, "base_demand", 0.0) * w + sum(c.potential(p, mk, ch) * w for ch in c.channels_of(mk)
                                                        if (mk, ch, t) in c.active)
     demand *= c.availability(mk)
+    demand += creators.creator_buyers(c, p, mk, t)
     before = c.calendar.previous(t)
     if before is not None:
         demand += carried(c, p, mk, before) + c.markets[mk]["retention"] * c.q[(p, mk, before)]
@@ -77,7 +80,7 @@ def horizon_bound(c, p, mk) -> float:
     total, before, before_carry = 0.0, 0.0, 0.0
     for i, t in enumerate(c.calendar.names):
         w = c.demand_share(p, mk, t)
-        bound = (base + sum(c.potential(p, mk, ch) for ch in channels)) * w
+        bound = (base + sum(c.potential(p, mk, ch) for ch in channels)) * w + creators.most_creator_buyers(c, p, mk, t)
         if i > 0:
             bound += before_carry + c.markets[mk]["retention"] * before
         before = bound

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..data.instance import Instance
-from . import containers, periods, privacy
+from . import containers, creators, periods, privacy
 from .calendar import Calendar
 from .solution import as_number
 
@@ -88,6 +88,7 @@ class PlanChecker:
         self.product_markets = {(r["product"], r["market"]): r for r in tables["product_markets"].to_dict("records")}
         self.duties = {(r["market"], r["category"]): r["duty_rate"] for r in tables["duties"].to_dict("records")}
         self.market_channels = {(r["market"], r["channel"]): r for r in tables["market_channels"].to_dict("records")}
+        creators.apply_funnels(self, tables)
         self.fit = {(r["channel"], r["category"]): r["fit"] for r in tables["channel_fit"].to_dict("records")}
         self.regime_cost = {r["regime"]: r["compliance_cost"] for r in tables["regimes"].to_dict("records")}
         self.cert_cost = {r["certification"]: r["cost"] for r in tables["certifications"].to_dict("records")}
@@ -95,6 +96,7 @@ class PlanChecker:
         self.returns = {(r["market"], r["category"]): r for r in tables["returns"].to_dict("records")}
         privacy.read_rules(self, tables)
         containers.read_rules(self, tables)
+        creators.read_rules(self, tables)
         self.cert_rules = defaultdict(set)
         for r in tables["certification_rules"].to_dict("records"):
             self.cert_rules[(r["market"], r["category"])].add(r["certification"])
@@ -112,6 +114,7 @@ class PlanChecker:
         self._read_plan(plan)
         self._read_periods(plan)
         containers.read_plan(self, plan)
+        creators.read_plan(self, plan)
 
     # ---- plan ------------------------------------------------------------------------------
 
@@ -292,7 +295,8 @@ class PlanChecker:
             return self.pm(p, mk, "demand", 0.0)
         if self.calendar.named:
             return periods.horizon_bound(self, p, mk)
-        return self.pm(p, mk, "base_demand", 0.0) + sum(self.potential(p, mk, c) for c in self.channels_of(mk))
+        return (self.pm(p, mk, "base_demand", 0.0) + sum(self.potential(p, mk, c) for c in self.channels_of(mk))
+                + creators.most_creator_buyers(self, p, mk, None))
 
     def demand_share(self, p, mk, period) -> float:
         """The pair's share of its horizon demand in the period."""
@@ -638,6 +642,7 @@ class PlanChecker:
         transport = sum(self.transport_cost(p, self.lanes[lane_id]) * self.calendar.freight(self.lanes[lane_id]["mode"], t)
                         * units for (p, lane_id, t), units in self.flow_t.items())
         marketing = sum(self.market_channels[(mk, c)]["activation_cost"] * self.calendar.share(t) for (mk, c, t) in self.active)
+        marketing += creators.creator_fees(self)
         rate, holding = self.settings["holding_rate"], 0.0
         for (p, w, t), units in self.stock.items():
             after = self.calendar.after(t)
@@ -669,6 +674,7 @@ class PlanChecker:
         self.check_returns()
         privacy.check_data_rules(self)
         containers.check_containers(self)
+        creators.check_creators(self)
         self.check_capacities()
         self.check_service()
         rev = self.revenue_by_market()

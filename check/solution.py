@@ -33,11 +33,14 @@ RECORDS = {  # record list -> (required fields, optional fields)
     "data_obligations": (("regime", "obligation"), ("buyers",)),
     "stock": (("product", "warehouse", "period", "units"), ()),
     "containers": (("lane", "count"), ("container", "m3", "kg", "period")),
+    "creators": (("creator", "campaigns"), ("market", "channel", "booked_reach", "fees", "period")),
+    "creator_reach": (("market", "channel", "category", "booked_reach", "distinct_reach"), ("period",)),
     "flows": (("product", "lane", "units"), ("kind", "from", "to", "in_containers", "period")),
 }
 OPTIONAL_DECISIONS = {"stock", "payment_methods", "restocked", "data_transfers", "data_hosting", "data_obligations",
-                      "containers"}  # multi-period plans only; plans without the newer records
-QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders", "buyers", "count", "m3", "kg", "in_containers"}
+                      "containers", "creators", "creator_reach"}  # multi-period plans only; plans without the newer records
+QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders", "buyers", "count", "m3", "kg", "in_containers",
+              "campaigns", "booked_reach", "distinct_reach", "fees"}
 
 
 def read_solution(doc, objective_kind: str) -> tuple[dict, float]:

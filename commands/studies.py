@@ -194,7 +194,7 @@ def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, 
 @click.argument("instance", type=click.Path())
 @click.option("--why", "question", default=None, metavar="DECISION",
               help="market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M, "
-                   "obligation=REGIME/OBLIGATION or containers=LANE: re-solve with it the other way.")
+                   "obligation=REGIME/OBLIGATION, containers=LANE or creator=CREATOR: re-solve with it the other way.")
 @study_options
 def explain_command(instance, question, time_limit, mip_gap, threads, formulation_text, solver):
     """Explain a plan in plain words.
@@ -210,6 +210,7 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
       xborder explain instances/demo.json --why channel=US/instagram
       xborder explain instances/demo.json --why payment=SA/cod
       xborder explain instances/demo.json --why containers=CN-SAO-sea_freight
+      xborder explain instances/demo.json --why creator=US-tiktok_shop-macro
       xborder explain instances/demo.json
     """
     from ..report.studies import why_lines

@@ -420,3 +420,63 @@ def containers_of(lanes: list[dict], warehouses: list[dict]) -> list[dict]:
              "lcl_rate_per_m3": lane.get("cost_per_m3", 0.0)}
             for lane in lanes
             if lane["from"] == "origin" and lane["to"] in region and (region[lane["to"]], lane["mode"]) in CONTAINER_COST]
+
+
+# ---- creators (the `creators` table) ----------------------------------------------------------------
+# One row per creator tier on a channel of a market: a planner books "micro creators on TikTok Shop
+# in the US" as a pool of similar creators, up to the campaigns a year the tier can supply. Typical
+# followers per tier (nano 1k-10k, micro 10k-100k, macro 100k-1M, mega 1M+), the share of real
+# followers one campaign reaches and engages with (video views for TikTok and Shopee Live, story
+# and feed reach for Instagram; smaller accounts reach a larger share), the share of fake or
+# inactive followers (audits put it at 10-25%, higher for larger accounts) and the fee per campaign
+# are rounded planning values in the range of the 2024-2025 rate cards and benchmarks published by
+# influencer-marketing platforms (TikTok: nano 5-25 USD a post, micro 25-125, macro 1,250-2,500,
+# mega 2,500+; Instagram: nano 10-100, micro 100-500, macro 5,000-10,000, mega 10,000+), for the US;
+# other markets scale the fee by their price index. The channel's creator_pool, the people on it
+# in the market whom creators can reach, is taken as twice the seller's own reach on the channel.
+CREATOR_CHANNELS = ("tiktok_shop", "instagram", "shopee_live")
+CREATOR_POOL_PER_REACH = 2.0
+# tier -> followers, share reached and engaged, fake share, campaigns a year, fee (USD) by channel
+CREATOR_TIERS = {
+    "nano": (5_000, 0.25, 0.10, 40, {"tiktok_shop": 20, "instagram": 60, "shopee_live": 20}),
+    "micro": (40_000, 0.18, 0.15, 20, {"tiktok_shop": 120, "instagram": 400, "shopee_live": 100}),
+    "macro": (400_000, 0.12, 0.20, 6, {"tiktok_shop": 2_500, "instagram": 8_000, "shopee_live": 2_000}),
+    "mega": (2_000_000, 0.08, 0.25, 2, {"tiktok_shop": 8_000, "instagram": 20_000, "shopee_live": 6_000}),
+}
+
+
+def creator_pools(market_channels: list[dict]) -> dict:
+    """(market, channel) -> creator_pool for the rows of the channels creators post on."""
+    return {(r["market"], r["channel"]): CREATOR_POOL_PER_REACH * r["reach"] for r in market_channels
+            if r["channel"] in CREATOR_CHANNELS and r.get("reach", 0) > 0}
+
+
+def creators_of(market_channels: list[dict], price_index: dict) -> list[dict]:
+    """The creators rows, one per tier, of the market_channels rows creators post on; fees scaled
+    by each market's price index."""
+    return [{"creator": f"{market}-{channel}-{tier}", "market": market, "channel": channel, "tier": tier,
+             "audience": followers, "engagement_rate": engaged, "fake_share": fake,
+             "fee": round(fees[channel] * price_index.get(market, 1.0), 0), "campaigns_per_period": most}
+            for (market, channel) in creator_pools(market_channels)
+            for tier, (followers, engaged, fake, most, fees) in CREATOR_TIERS.items()]
+
+
+# ---- funnels (the `funnels` table) ------------------------------------------------------------------
+# The stages of a social-commerce funnel as planners measure them: of the people a channel reaches,
+# about 60% see the seller's content (exposure), 15% of those watch on or click (interest), 25% of
+# those visit the shop or add to cart (interaction), and the purchase stage is what makes the
+# channel's conversion. A buyer's share reaches about 500 people (a post or a group message), and
+# the share of buyers who share is what makes the channel's viral coefficient. With the funnel the
+# catalogue's conversion and viral are unchanged: the table shows where they come from.
+FUNNEL_STAGES = (0.60, 0.15, 0.25)  # exposure, interest, interaction
+SHARE_REACH = 500.0
+
+
+def funnel_of(row: dict) -> dict:
+    """The funnels row of a market_channels row whose stages give its conversion and viral."""
+    exposure, interest, interaction = FUNNEL_STAGES
+    conversion, viral = row["conversion"], row.get("viral", 0.0)
+    reach = max(SHARE_REACH, viral / conversion) if conversion > 0 else SHARE_REACH
+    return {"market": row["market"], "channel": row["channel"], "exposure": exposure, "interest": interest,
+            "interaction": interaction, "purchase": conversion / (exposure * interest * interaction),
+            "share": viral / (reach * conversion) if conversion > 0 else 0.0, "share_reach": reach}

@@ -13,8 +13,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from . import catalog as c
+from .funnels import channel_rates
 
 
 def _of_markets(rows_of):
@@ -28,6 +30,8 @@ MECHANICS = {  # optional table -> its rows for the document's markets or lanes 
     "data_transfer": _of_markets(c.data_transfer_of),
     "data_obligations": _of_markets(c.data_obligations_of),
     "containers": lambda doc: c.containers_of(doc["lanes"], doc["warehouses"]),
+    "creators": lambda doc: _with_creator_pools(doc),
+    "funnels": lambda doc: _funnels_of_channels(doc),
 }
 SIZES = {"s": (50, 6, 4), "m": (300, 10, 6), "l": (1000, 15, 10), "xl": (2000, 20, 15)}
 
@@ -112,6 +116,26 @@ def generate(spec: GeneratorSpec) -> dict:
     for name in spec.mechanics:
         doc[name] = MECHANICS[name](doc)
     return doc
+
+
+def _with_creator_pools(doc: dict) -> list[dict]:
+    """The creators rows of the document's channels, after giving the market_channels rows they
+    post on their creator_pool (catalogue)."""
+    pools = c.creator_pools(doc["market_channels"])
+    for row in doc["market_channels"]:
+        if (row["market"], row["channel"]) in pools:
+            row["creator_pool"] = pools[(row["market"], row["channel"])]
+    return c.creators_of(doc["market_channels"], {m["market"]: m.get("price_index", 1.0) for m in doc["markets"]})
+
+
+def _funnels_of_channels(doc: dict) -> list[dict]:
+    """A funnels row for every market_channels row (catalogue), which then leaves its conversion
+    and viral to the funnel."""
+    rows = [c.funnel_of(row) for row in doc["market_channels"]]
+    for row in doc["market_channels"]:
+        row.pop("conversion")
+        row.pop("viral", None)
+    return rows
 
 
 def _scaled_capacity(capacity_for_30_products: float, n_products: int) -> float:
@@ -237,11 +261,14 @@ def draw_scenarios(instance, count: int, seed: int = 0, region_sigma: float = 0.
       conversion and its organic demand;
     - viral outcomes, heavy-tailed: with probability `hit_chance` a viral channel's campaign in a
       market is a hit, its conversion scaled by 1 + a Pareto(`hit_shape`) draw;
+    - a channel with a funnel takes the shocks on its purchase stage, which scales its conversion
+      (and its viral uplift with it, as its buyers' shares bring buyers at the same rate);
     - freight: one lognormal factor exp(N(0, freight_sigma)) on every lane's per-kg and per-m3 rate.
     """
     rng = np.random.default_rng(seed)
     markets = instance.table("markets")
-    mc = instance.table("market_channels")
+    mc = channel_rates(instance.tables)
+    funneled = set(zip(instance.tables["funnels"]["market"], instance.tables["funnels"]["channel"]))
     pm = instance.table("product_markets")
     lanes = instance.table("lanes")
     rows = []
@@ -254,14 +281,15 @@ def draw_scenarios(instance, count: int, seed: int = 0, region_sigma: float = 0.
             with_demand = [m for m in group["market"] if m in set(pm.loc[pm["base_demand"] > 0, "market"])]
             if with_channels:
                 highest = mc.loc[mc["market"].isin(with_channels), "conversion"].max()
-                rows.append(_row(name, p, "market_channels", "scale", "conversion", min(factor, MAX_CONVERSION / highest),
-                                 {"market": with_channels}))
+                rows += _conversion_rows(name, p, mc[mc["market"].isin(with_channels)], funneled,
+                                         min(factor, MAX_CONVERSION / highest), {"market": with_channels})
             if with_demand:
                 rows.append(_row(name, p, "product_markets", "scale", "base_demand", factor, {"market": with_demand}))
         for (market, channel, conversion) in mc[mc["channel"].isin(VIRAL_CHANNELS)][["market", "channel", "conversion"]].itertuples(index=False):
             if rng.random() < hit_chance:
                 hit = min(1.0 + float(rng.pareto(hit_shape)), MAX_CONVERSION / max(conversion, 1e-12) / 2)
-                rows.append(_row(name, p, "market_channels", "scale", "conversion", hit, {"market": [market], "channel": [channel]}))
+                key = {"market": [market], "channel": [channel]}
+                rows += _conversion_rows(name, p, pd.DataFrame(key), funneled, hit, key)
         freight = float(np.exp(rng.normal(0.0, freight_sigma)))
         for column in ("cost_per_kg", "cost_per_m3"):
             if (lanes[column] > 0).any():
@@ -269,6 +297,18 @@ def draw_scenarios(instance, count: int, seed: int = 0, region_sigma: float = 0.
         if not any(r["scenario"] == name for r in rows):
             rows.append(_row(name, p, "settings", "scale", "holding_rate", 1.0, {}))
     return rows
+
+
+def _conversion_rows(name: str, p: float, channels: pd.DataFrame, funneled: set, factor: float, where: dict) -> list[dict]:
+    """Scenario rows scaling the conversion of `channels` (market, channel) by `factor`: one
+    market_channels row with `where` when none has a funnel (as before funnels existed), else one
+    row per channel, the purchase stage of those with a funnels row."""
+    keys = list(zip(channels["market"], channels["channel"]))
+    if not any(k in funneled for k in keys):
+        return [_row(name, p, "market_channels", "scale", "conversion", factor, where)]
+    return [_row(name, p, "funnels", "scale", "purchase", factor, {"market": [m], "channel": [ch]}) if (m, ch) in funneled
+            else _row(name, p, "market_channels", "scale", "conversion", factor, {"market": [m], "channel": [ch]})
+            for m, ch in keys]
 
 
 def _row(scenario, probability, table, action, column, value, where) -> dict:

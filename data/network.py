@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .creators import CreatorSets, creator_bound, creator_sets
+from .funnels import channel_rates
 from .schema import ORIGIN
 
 DIRECT, LINEHAUL, LASTMILE = "direct", "linehaul", "lastmile"
@@ -38,6 +40,7 @@ class Network:
     potentials: pd.DataFrame
     cert_needs: pd.DataFrame
     methods: pd.DataFrame  # the payment_methods table (positional)
+    creators: CreatorSets  # the creators and the groups whose reach overlaps (data/creators.py)
 
     @property
     def fulfilment_arcs(self) -> pd.DataFrame:
@@ -71,14 +74,15 @@ def build_network(tables: dict[str, pd.DataFrame], settings: dict) -> Network:
     candidates["servable"] = candidates.index.isin(serving["pair"].unique())
     pairs = _offerable_pairs(candidates, settings["objective"])
     potentials = _potentials(tables, pairs)
-    pairs = _demand_bounds(pairs, potentials, settings["objective"])
+    creators = creator_sets(tables, pairs.iloc[:0] if settings["objective"] == "cost" else pairs)
+    pairs = _demand_bounds(pairs, potentials, creators, settings["objective"])
     arcs = _arcs(serving, pairs, lanes, products, warehouses, settings)
     cert_needs = pairs[["product", "market", "category"]].merge(
         tables["certification_rules"][["market", "category", "certification"]], on=["market", "category"]
     )[["product", "market", "certification"]]
     methods = tables["payment_methods"].drop(columns="_row").reset_index(drop=True)
     return Network(settings["objective"], markets, warehouses, lanes, candidates, pairs, arcs, potentials, cert_needs,
-                   methods)
+                   methods, creators)
 
 
 def _warehouses(tables, markets) -> pd.DataFrame:
@@ -193,8 +197,9 @@ def _offerable_pairs(candidates: pd.DataFrame, objective: str) -> pd.DataFrame:
 
 
 def _potentials(tables, pairs: pd.DataFrame) -> pd.DataFrame:
-    """pot[p,m,c] of docs/model.md ("Network and demand"), for the pairs that exist; zero potentials dropped."""
-    mc = tables["market_channels"][["market", "channel", "reach", "conversion", "viral", "activation_cost"]]
+    """pot[p,m,c] of docs/model.md ("Network and demand"), for the pairs that exist, with a funnel's
+    conversion and viral where a funnels row gives them (data/funnels.py); zero potentials dropped."""
+    mc = channel_rates(tables)[["market", "channel", "reach", "conversion", "viral", "activation_cost"]]
     pot = pairs[["product", "market", "category", "popularity", "units_per_order"]].reset_index(names="pair").merge(mc, on="market")
     fit = tables["channel_fit"][["channel", "category", "fit"]]
     pot = pot.merge(fit, on=["channel", "category"], how="left")
@@ -203,14 +208,18 @@ def _potentials(tables, pairs: pd.DataFrame) -> pd.DataFrame:
     return pot.loc[pot["pot"] > 0, ["pair", "product", "market", "channel", "pot"]].reset_index(drop=True)
 
 
-def _demand_bounds(pairs: pd.DataFrame, potentials: pd.DataFrame, objective: str) -> pd.DataFrame:
-    """U[p,m] = base + sum_c pot (profit mode) or the fixed demand (cost mode)."""
+def _demand_bounds(pairs: pd.DataFrame, potentials: pd.DataFrame, creators: CreatorSets, objective: str) -> pd.DataFrame:
+    """U[p,m] = base + sum_c pot + creator_U (profit mode) or the fixed demand (cost mode);
+    creator_U is what the creators sell of the pair in a period of average demand with every
+    campaign booked (data/creators.py)."""
     pairs = pairs.copy()
     if objective == "cost":
         pairs["U"] = pairs["demand"].astype(float)
+        pairs["creator_U"] = 0.0
     else:
         pot_sum = potentials.groupby("pair")["pot"].sum()
-        pairs["U"] = pairs["base_demand"] + pot_sum.reindex(pairs.index).fillna(0.0)
+        pairs["creator_U"] = creator_bound(creators, pairs).to_numpy()
+        pairs["U"] = pairs["base_demand"] + pot_sum.reindex(pairs.index).fillna(0.0) + pairs["creator_U"]
     return pairs
 
 

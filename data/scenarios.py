@@ -461,7 +461,9 @@ def apply_scenarios(instance: Instance, scenarios: list[Scenario]) -> list[Insta
 
 def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
     """The edited instance, validated like any loaded one; a change that makes it invalid raises
-    `ScenarioError` naming the scenario's rows and the instance issue."""
+    `ScenarioError` naming the scenario's rows and the instance issue, as does a change to the
+    conversion or viral of a channel whose funnels row gives them (it would change nothing)."""
+    _refuse_funnel_rates(instance, scenario)
     doc = scenario_document(instance, scenario)
     try:
         edited = load_document(doc, instance.source)
@@ -476,6 +478,27 @@ def apply_scenario(instance: Instance, scenario: Scenario) -> Instance:
     edited.source = instance.source
     edited.scenario = ScenarioOrigin(instance.name, scenario.name, scenario.source)
     return edited
+
+
+def _refuse_funnel_rates(instance: Instance, scenario: Scenario):
+    """ScenarioError for each row that sets, scales or adds to market_channels.conversion or
+    viral where a funnels row gives them (docs/model.md, "Funnels": change its stages instead)."""
+    funnels = instance.table("funnels")
+    if funnels.empty:
+        return
+    channels = instance.table("market_channels")
+    staged = set(zip(funnels["market"], funnels["channel"]))
+    issues = []
+    for o in scenario.overrides:
+        if o.table != "market_channels" or o.column not in ("conversion", "viral"):
+            continue
+        hit = channels[_mask(channels, o.where)]
+        keys = [f"{m}/{c}" for m, c in zip(hit["market"], hit["channel"]) if (m, c) in staged]
+        if keys:
+            issues.append(Issue(o.file, SHEET, f"scenario '{scenario.name}': the {o.column} of {', '.join(keys)} comes "
+                                               "from its funnels row; change the funnel's stages instead", o.row, "column"))
+    if issues:
+        raise ScenarioError(issues)
 
 
 def _row_touching(scenario: Scenario, issue: Issue) -> int | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .creators import creator_categories
+from .funnels import RATES, funnel_rates
 from .errors import IssueLog, key_hint
 from .network import DIRECT, LASTMILE, LINEHAUL, Network, lane_kinds
 from .schema import CONTAINER_MODES, LANE_MODES, ORIGIN, REFERENCES, TABLES
@@ -129,6 +131,54 @@ class Checker:
                 self.error("containers", f"lane {row['lane']} is not a sea or rail linehaul lane from origin to a "
                                          f"warehouse (it goes {lane['from']} -> {lane['to']} by {lane['mode']})",
                            row["_row"], "lane")
+
+    def check_funnels(self):
+        """Each market_channels row has its conversion from its own column or from a funnels row,
+        not both; a funnels row names a market_channels row and gives a viral uplift below 1."""
+        channels, funnels = self.tables["market_channels"], self.tables["funnels"]
+        keyed = set(zip(funnels["market"], funnels["channel"]))
+        for _, row in channels.iterrows():
+            key = (row["market"], row["channel"])
+            if pd.isna(row["conversion"]) and key not in keyed:
+                self.error("market_channels", "conversion is blank and no funnels row gives it", row["_row"], "conversion")
+        if funnels.empty:
+            return
+        own = channels.drop_duplicates(["market", "channel"]).set_index(["market", "channel"])
+        rates = funnel_rates(funnels)
+        for (_, row), viral in zip(funnels.iterrows(), rates["viral"]):
+            key = (row["market"], row["channel"])
+            if key not in own.index:
+                self.error("funnels", f"channel {key[1]} does not run in market {key[0]} (no market_channels row)",
+                           row["_row"], "channel")
+                continue
+            given = [c for c in RATES if pd.notna(own.loc[key, c]) and (c == "conversion" or own.loc[key, c] > 0)]
+            if given:
+                self.error("funnels", f"market_channels row {key[0]}/{key[1]} gives {', '.join(given)} too; the funnel "
+                                      "gives them: leave them blank there", row["_row"], "channel")
+            if viral >= 1:
+                self.error("funnels", f"(1 - next_period) x share x share_reach x conversion = {viral:g}: each buyer would "
+                                      "bring one buyer or more (the viral uplift must be below 1)", row["_row"], "share_reach")
+
+    def check_creators(self):
+        """A creator posts on a market_channels row of its market that has a creator_pool, and
+        fits categories that some product has."""
+        creators = self.tables["creators"]
+        if creators.empty:
+            return
+        pools = self.tables["market_channels"].drop_duplicates(["market", "channel"]).set_index(["market", "channel"])
+        categories = set(self.tables["products"]["category"])
+        for _, row in creators.iterrows():
+            key = (row["market"], row["channel"])
+            if key not in pools.index:
+                self.error("creators", f"channel {key[1]} does not run in market {key[0]} (no market_channels row)",
+                           row["_row"], "channel")
+            elif pd.isna(pools.loc[key, "creator_pool"]):
+                self.error("creators", f"market_channels row {key[0]}/{key[1]} has no creator_pool, the audience "
+                                       "its creators share", row["_row"], "channel")
+            unknown = [g for g in creator_categories(row["categories"]) if g not in categories]
+            if unknown:
+                self.error("creators", f"unknown categor{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)} "
+                                       "(no product has it)", row["_row"], "categories")
 
     def check_periods(self, settings: dict):
         """The periods add up to the horizon and have distinct orders; a seasonality row names a
@@ -284,6 +334,8 @@ def run_table_checks(checker: Checker, objective: str, settings: dict | None = N
     checker.check_payment_methods()
     checker.check_data_transfer()
     checker.check_containers()
+    checker.check_funnels()
+    checker.check_creators()
     if settings is not None:
         checker.check_periods(settings)
     checker.check_cost_mode_columns(objective)

@@ -55,6 +55,9 @@ BANNED = [("ELE-POWERBANK", "SA"), ("BEA-CURLER", "BR"), ("TOY-BLINDBOX", "ID")]
 BASE_DEMAND = {"US": 40, "UK": 15, "DE": 20, "JP": 20}  # organic marketplace units per product
 MUST_OFFER = [("ELE-CASE", "US")]
 MIN_UNITS = {("FAS-LEGGINGS", "US"): 500}
+# (market, channel) -> the creator tiers the seller can book there (catalogue rows, data/catalog.py)
+CREATOR_TIERS = {("US", "tiktok_shop"): ("nano", "micro", "macro", "mega"), ("US", "instagram"): ("micro", "macro"),
+                 ("ID", "shopee_live"): ("nano", "micro"), ("TH", "tiktok_shop"): ("nano", "micro")}
 LISTING_COST = {"JP": 400, "SA": 250, "BR": 300}  # per product offered: translation, local listing
 
 
@@ -151,6 +154,12 @@ def build_document() -> dict:
         "data_obligations": c.data_obligations_of(m[0] for m in c.MARKETS),
     }
     doc["containers"] = c.containers_of(lanes, doc["warehouses"])
+    pools = c.creator_pools(doc["market_channels"])
+    for row in doc["market_channels"]:
+        if (row["market"], row["channel"]) in CREATOR_TIERS:
+            row["creator_pool"] = pools[(row["market"], row["channel"])]
+    doc["creators"] = [r for r in c.creators_of(doc["market_channels"], {m[0]: m[4] for m in c.MARKETS})
+                       if r["tier"] in CREATOR_TIERS.get((r["market"], r["channel"]), ())]
     return doc
 
 

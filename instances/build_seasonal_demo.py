@@ -7,6 +7,8 @@ twelve months, with the peaks of cross-border social commerce and peak freight s
   a quiet Chinese New Year month for everyone (Feb x0.8, with the market-wide rows);
 - freight: the sea-freight peak season (Aug to Oct x1.35), air freight, express and dedicated
   lines in the parcel peak (Nov and Dec x1.4);
+- creators: a month takes a twelfth of the campaigns a year the demo's creator tiers accept
+  (at least one);
 - word of mouth: this month's TikTok Shop buyers bring 8% more next month, Instagram's 5%
   (market_channels.rho); repeat purchase: 10% of a month's buyers buy again the next month
   (markets.retention, 15% in Japan).
@@ -49,6 +51,8 @@ def build() -> dict:
             row["rho"] = RHO[row["channel"]]
     for market in doc["markets"]:
         market["retention"] = RETENTION.get(market["market"], 0.10)
+    for creator in doc.get("creators", []):
+        creator["campaigns_per_period"] = max(1, round(creator["campaigns_per_period"] / len(MONTHS)))
     return doc
 
 

@@ -36,6 +36,7 @@ class PeriodAxis:
     length_days: np.ndarray  # (T,)
     W: np.ndarray  # (pairs, T) demand shares
     U: np.ndarray  # (pairs, T) demand bound per period
+    U_plain: np.ndarray  # (pairs, T) the same without the creators' part (models/creators.py, rows CR3-CR6)
     carry: np.ndarray  # potential rows whose channel's sales carry over into the next period (rho > 0)
     rho: np.ndarray  # word of mouth per potential row
     retention: np.ndarray  # repeat purchase per pair
@@ -64,7 +65,8 @@ def period_axis(instance: Instance, ix: ModelIndex) -> PeriodAxis:
     retention = ix.markets["retention"].reindex(pairs["market"]).to_numpy()
     if not instance.seasonal:
         return PeriodAxis([HORIZON], False, np.ones(1), np.array([float(instance.settings["horizon_days"])]),
-                          np.ones((len(pairs), 1)), ix.pairs["U"].to_numpy()[:, None], np.flatnonzero(rho > 0), rho,
+                          np.ones((len(pairs), 1)), ix.pairs["U"].to_numpy()[:, None],
+                          (ix.pairs["U"] - ix.pairs["creator_U"]).to_numpy()[:, None], np.flatnonzero(rho > 0), rho,
                           retention, arcs["unit_cost"].to_numpy()[:, None], np.ones((len(arcs), 1)), line,
                           np.zeros((len(line), 1), dtype=np.int64), stock_keys)
     seasons = seasons_of(instance.tables, instance.settings)
@@ -75,23 +77,29 @@ def period_axis(instance: Instance, ix: ModelIndex) -> PeriodAxis:
     transit = ix.lanes["transit_days"].reindex(arcs["lane"].to_numpy()[line]).to_numpy()
     arrival = arrival_periods(seasons, transit) if seasons.count > 1 else np.zeros((len(line), 1), dtype=np.int64)
     return PeriodAxis(seasons.names, True, seasons.length_share, seasons.periods["length_days"].to_numpy(dtype=float),
-                      W, _demand_bounds(ix, W, rho, carry, retention), carry, rho, retention, _unit_costs(arcs, freight),
-                      freight, line, arrival, stock_keys)
+                      W, _demand_bounds(ix, W, seasons.length_share, rho, carry, retention),
+                      _demand_bounds(ix, W, seasons.length_share, rho, carry, retention, creators=False), carry, rho,
+                      retention, _unit_costs(arcs, freight), freight, line, arrival, stock_keys)
 
 
-def _demand_bounds(ix: ModelIndex, W: np.ndarray, rho: np.ndarray, carry: np.ndarray, retention: np.ndarray) -> np.ndarray:
-    """U[i,t]: row 5_t's bound with every channel running, the carry-over of t-1 included (its
-    channel sales carried at rho, its sales retained); in cost mode the fixed demand's share."""
+def _demand_bounds(ix: ModelIndex, W: np.ndarray, share: np.ndarray, rho: np.ndarray, carry: np.ndarray,
+                   retention: np.ndarray, creators: bool = True) -> np.ndarray:
+    """U[i,t]: row 5_t's bound with every channel running and every creator campaign booked (at
+    the period's demand intensity W / len_t; none without `creators`), the carry-over of t-1
+    included (its channel sales carried at rho, its sales retained); in cost mode the fixed
+    demand's share."""
     pairs, pot = ix.pairs, ix.potentials
     n, T = W.shape
     if ix.cost_mode:
         return pairs["demand"].to_numpy()[:, None] * W
     if T == 1 and np.all(W == 1.0):
-        return pairs["U"].to_numpy()[:, None]
+        return (pairs["U"] - (0.0 if creators else pairs["creator_U"])).to_numpy()[:, None]
     pair_of = pot["pair"].to_numpy(dtype=np.int64)
     pot_sum = np.bincount(pair_of, weights=pot["pot"].to_numpy(), minlength=n)
     carry_pot = np.bincount(pair_of[carry], weights=(rho * pot["pot"].to_numpy())[carry], minlength=n)
     base = (pairs["base_demand"].to_numpy() + pot_sum)[:, None] * W
+    if creators:
+        base = base + pairs["creator_U"].to_numpy()[:, None] * W / share[None, :]
     bound = np.zeros((n, T))
     for t in range(T):
         bound[:, t] = base[:, t]

@@ -9,15 +9,15 @@ import pyomo.environ as pyo
 
 from ..data.instance import Instance
 from ..data.presolve import presolve as presolve_network
-from . import containers, parts, payments, privacy, returns
+from . import containers, creators, parts, payments, privacy, returns
 from .axis import period_axis
 from .columns import structure_of
 from .cuts import active_separators
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from .index import build_index
 
-STRATEGIC = ("e", "r", "s", "y", "v", "o", "dt", "dh")  # markets, regimes, channels, warehouses, mitigation, payment methods, data transfer and hosting: rounded first
-FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s", "o", "dt", "dh")  # decided before the uncertainty resolves (docs/uncertainty.md)
+STRATEGIC = ("e", "r", "s", "y", "v", "o", "dt", "dh", "b")  # markets, regimes, channels, warehouses, mitigation, payment methods, data transfer and hosting, creators: rounded first
+FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s", "o", "dt", "dh", "b")  # decided before the uncertainty resolves (docs/uncertainty.md)
 
 
 class FormulationError(ValueError):
@@ -61,7 +61,8 @@ def build_model(instance: Instance, form: Formulation | None = None, presolve: b
 
 
 def _portfolio_rows(m, ix, form: Formulation):
-    """Rows 1-3, D1-D2 and, in profit mode, 5-7 with the carry-over rows of several periods."""
+    """Rows 1-3, D1-D2 and, in profit mode, 5-7 with the carry-over rows of several periods and
+    the creators' rows CR1-CR2."""
     parts.add_entry_links(m, ix)
     payments.add_method_links(m, ix)
     parts.add_regime_links(m, ix)
@@ -75,12 +76,13 @@ def _portfolio_rows(m, ix, form: Formulation):
         parts.add_channel_demand(m, ix)
         parts.add_carried_channel_sales(m, ix)
     payments.add_exclusive_buyers(m, ix)
+    creators.add_creator_rows(m, ix)
     parts.add_demand_bound(m, ix)
     parts.add_committed_volume(m, ix)
 
 
 def _fulfilment_rows(m, ix, form: Formulation):
-    """Rows 8-12b, C1-C4, strong linking and single sourcing as the formulation asks."""
+    """Rows 8-12b, C1-C4, CR3-CR4, strong linking and single sourcing as the formulation asks."""
     parts.add_market_balance(m, ix)
     if form.flow is Flow.ARC:
         parts.add_warehouse_balance(m, ix)
@@ -88,6 +90,7 @@ def _fulfilment_rows(m, ix, form: Formulation):
     returns.add_restock_rows(m, ix)
     if form.linking is Linking.STRONG:
         parts.add_strong_linking(m, ix)
+    creators.add_creator_sales_bounds(m, ix, form.linking is Linking.STRONG)
     parts.add_lane_capacity(m, ix)
     containers.add_container_rows(m, ix)
     parts.add_average_service(m, ix)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .creators import creator_demand_terms, creator_most_reach
 from .rows import RowBuilder
 
 VIOLATION_ABS = 1e-6
@@ -36,8 +37,12 @@ def channel_demand_cuts(m, x: np.ndarray) -> sp.csr_matrix:
     """Rows 5-6 lifted, for any subset S of the channels of m:
 
         q[p,m] <= base[p,m] z[p,m] + sum_{c in S} pot[p,m,c] s[m,c] + sum_{c not in S} pot[p,m,c] z[p,m]
+                  + sum_{j in S'} coef[p,m,j] Rc[j] + sum_{j not in S'} coef[p,m,j] Rmax[j] z[p,m]
 
-    Valid: with z = 0 row 6 forces q = 0; with z = 1 the right side is at least row 5's, as s <= 1.
+    for any subset S' of the creator groups of (p, m) too (their buyers as in row 5, with Rmax the
+    distinct people a group reaches with every campaign booked; models/creators.py).
+    Valid: with z = 0 row 6 forces q = 0; with z = 1 the right side is at least row 5's, as s <= 1
+    and Rc <= Rmax.
     Together over all S these are the projection of the `demand = by_channel` split (qc <= pot s,
     qc <= pot z) onto (q, z, s), so the loop reaches that formulation's LP bound without its
     columns. The most violated S for a pair takes c into S exactly when s[m,c] < z[p,m]."""
@@ -51,14 +56,21 @@ def channel_demand_cuts(m, x: np.ndarray) -> sp.csr_matrix:
     s_col = c.at("s", pot["k"].to_numpy())
     s = x[s_col]
     via_channel = s < z[pot_pair]
-    best = base * z + np.bincount(pot_pair, weights=pot_value * np.minimum(s, z[pot_pair]), minlength=n)
+    crea_pair, _, crea_cols, crea_coefs = creator_demand_terms(m, ix)
+    crea_most = crea_coefs * creator_most_reach(ix)[ix.creator_links["group"].to_numpy(dtype=np.int64)] if len(crea_pair) else crea_coefs
+    via_reach = crea_coefs * x[crea_cols] < crea_most * z[crea_pair]
+    best = (base * z + np.bincount(pot_pair, weights=pot_value * np.minimum(s, z[pot_pair]), minlength=n)
+            + np.bincount(crea_pair, weights=np.minimum(crea_coefs * x[crea_cols], crea_most * z[crea_pair]), minlength=n))
     cut = _violated(q, best)
     row = _rows_of(cut, n)
-    z_coef = base + np.bincount(pot_pair, weights=np.where(via_channel, 0.0, pot_value), minlength=n)
+    z_coef = (base + np.bincount(pot_pair, weights=np.where(via_channel, 0.0, pot_value), minlength=n)
+              + np.bincount(crea_pair, weights=np.where(via_reach, 0.0, crea_most), minlength=n))
     terms = (row[pot_pair] >= 0) & via_channel
     b = (RowBuilder(len(cut)).add(np.arange(len(cut)), c.at("q", cut), 1.0)
          .add(np.arange(len(cut)), c.at("z", cut), -z_coef[cut])
          .add(row[pot_pair[terms]], s_col[terms], -pot_value[terms]))
+    crea = (row[crea_pair] >= 0) & via_reach
+    b.add(row[crea_pair[crea]], crea_cols[crea], -crea_coefs[crea])
     return b.matrix(len(c))
 
 

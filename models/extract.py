@@ -9,6 +9,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from . import containers, privacy
+from . import creators as creators_model
 from .columns import structure_of
 from .formulation import Flow
 from .parts import over_periods
@@ -85,6 +86,8 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
                    "units": float(flows[t, a]), **boxed(t, a), **when(t)}
                   for t, a in zip(*np.nonzero(flows > 0))],
         "containers": _containers(m, values, when),
+        "creators": _creators(m, values, when),
+        "creator_reach": _creator_reach(m, values, when),
     }
     if axis.named:
         plan["stock"] = _stock(m, values)
@@ -146,6 +149,40 @@ def _containers(m, values: np.ndarray, when) -> list[dict]:
     return [{"lane": lanes[k], **_label(ix.lanes.at[lanes[k], "container"]), "count": int(round(nb[t, k])),
              "m3": float(volume[t, k]), "kg": float(weight[t, k]), **when(t)}
             for t, k in zip(*np.nonzero(nb > 0.5))]
+
+
+def _creators(m, values: np.ndarray, when) -> list[dict]:
+    """Campaigns booked per creator (and period), with the engaged people they reach and their fees
+    (docs/model.md, "Creators")."""
+    creators, T = m.ix.creators, m.axis.count
+    K = creators_model.booked_creators(m.ix)
+    if not K:
+        return []
+    b = _per_period(m, values, "b", K, T)
+    return [{"creator": creators.at[k, "creator"], "market": creators.at[k, "market"],
+             "channel": creators.at[k, "channel"], "campaigns": int(round(b[t, k])),
+             "booked_reach": float(round(b[t, k]) * creators.at[k, "per_campaign"]),
+             "fees": float(round(b[t, k]) * creators.at[k, "fee"]), **when(t)}
+            for t, k in zip(*np.nonzero(b > 0.5))]
+
+
+def _creator_reach(m, values: np.ndarray, when) -> list[dict]:
+    """Per (market, channel, category) group (and period) with campaigns booked: the people its
+    creators reach counted with repeats and the distinct people, Rc."""
+    ix, T = m.ix, m.axis.count
+    J = creators_model.reached_groups(ix)
+    if not J:
+        return []
+    b = _per_period(m, values, "b", len(ix.creators), T).round()
+    members = ix.creator_members
+    k, j = members["creator"].to_numpy(dtype=np.int64), members["group"].to_numpy(dtype=np.int64)
+    reach = ix.creators["per_campaign"].to_numpy()[k]
+    booked = np.stack([np.bincount(j, weights=b[t, k] * reach, minlength=J) for t in range(T)])
+    distinct = _per_period(m, values, "Rc", J, T)
+    groups = ix.creator_groups
+    return [{"market": groups.at[g, "market"], "channel": groups.at[g, "channel"], "category": groups.at[g, "category"],
+             "booked_reach": float(booked[t, g]), "distinct_reach": float(distinct[t, g]), **when(t)}
+            for t, g in zip(*np.nonzero(booked > 0))]
 
 
 def _label(value) -> dict:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.instance import Instance
+from ..data.funnels import channel_rates
 from ..data.network import DIRECT, LASTMILE, LINEHAUL, Network
 
 
@@ -35,6 +36,10 @@ class ModelIndex:
     transfers: pd.DataFrame  # index: regimes with a data_transfer row; mechanism, must_localise, transfer_cost, hosting_cost
     data_markets: pd.DataFrame  # index: markets under those regimes; regime, can_transfer, can_host, hosting_cost
     obligations: pd.DataFrame  # positional data_obligations rows of regimes a market has; threshold in orders
+    creators: pd.DataFrame  # positional creators rows; market, channel, k (channel row), per_campaign, fee, most
+    creator_groups: pd.DataFrame  # positional (market, channel, category) whose creators' reach overlaps; creator_pool
+    creator_members: pd.DataFrame  # (creator row, group row)
+    creator_links: pd.DataFrame  # (pair position, group, coef): units of the pair per distinct person reached
 
     @property
     def cost_mode(self) -> bool:
@@ -51,7 +56,7 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
     arcs["pair"] = np.where(arcs["pair"] >= 0, pair_pos.reindex(arcs["pair"]).fillna(-1).to_numpy(), -1).astype(int)
 
     markets = net.markets
-    channels = tables["market_channels"].drop(columns="_row").reset_index(drop=True)
+    channels = channel_rates(tables).drop(columns="_row").reset_index(drop=True)
     ch_pos = pd.Series(np.arange(len(channels)), index=pd.MultiIndex.from_frame(channels[["market", "channel"]]))
     potentials = net.potentials.copy()
     potentials["pair"] = pair_pos.reindex(potentials["pair"]).to_numpy()
@@ -94,7 +99,19 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
         method_links=_method_links(pairs, net.methods),
         restock=_restock_options(pairs, net.lanes, warehouses.index),
         **_data_rules(tables, markets, regimes.index),
+        **_creator_sets(net, pair_pos, ch_pos),
     )
+
+
+def _creator_sets(net: Network, pair_pos: pd.Series, ch_pos: pd.Series) -> dict:
+    """The network's creator sets with pair positions (links of presolved-away pairs dropped) and
+    each creator's channel row."""
+    sets = net.creators
+    creators = sets.creators.copy()
+    creators["k"] = ch_pos.reindex(pd.MultiIndex.from_frame(creators[["market", "channel"]])).to_numpy()
+    links = sets.links.assign(pair=pair_pos.reindex(sets.links["pair"]).to_numpy())
+    links = links[links["pair"].notna()].astype({"pair": np.int64}).reset_index(drop=True)
+    return {"creators": creators, "creator_groups": sets.groups, "creator_members": sets.members, "creator_links": links}
 
 
 def _data_rules(tables: dict, markets: pd.DataFrame, regimes: pd.Index) -> dict:

@@ -21,6 +21,13 @@ from ..data.network import LASTMILE, LINEHAUL
 from .axis import PeriodAxis
 from .columns import INF, Columns, ModelStructure, add_rows, structure_of
 from .containers import container_cost_terms, declare_container_columns
+from .creators import (
+    creator_demand_terms,
+    creator_fee_terms,
+    creator_sales_terms,
+    declare_creator_columns,
+    plain_sales_bound,
+)
 from .flows import (
     all_period_flows,
     all_period_sales,
@@ -81,6 +88,7 @@ def declare_variables(m, ix: ModelIndex, axis: PeriodAxis, form: Formulation):
     cols.declare("stock", range(len(axis.stock_keys)), pyo.NonNegativeReals, T - 1)
     declare_return_columns(m, ix, T)
     declare_container_columns(m, ix, T)
+    declare_creator_columns(m, ix, T)
     if form.sourcing is Sourcing.SINGLE:
         cols.declare("a", ix.arcs.index[ix.arcs["kind"] != LINEHAUL], pyo.Binary)
     m.structure = ModelStructure(tuple(cols.vars), cols)
@@ -143,9 +151,10 @@ def add_certification_links(m, ix: ModelIndex):
 
 def add_channel_demand(m, ix: ModelIndex):
     """Row 5_t: q[i,t] + lost[i,t] - base_i W[i,t] z_i - sum_k pot_ik W[i,t] s[k,t]
-    - sum_{k carried} rho_k carry[ik,t-1] - retention_m q[i,t-1] <= 0
-    (one period: q - base z - sum_c pot s <= 0; lost: the exclusive buyers of the payment methods
-    not offered, row P2, `exclusive_terms`)."""
+    - sum_{k carried} rho_k carry[ik,t-1] - retention_m q[i,t-1] - creators[i,t] <= 0
+    (one period: q - base z - sum_c pot s - creators <= 0; lost: the exclusive buyers of the
+    payment methods not offered, row P2, `exclusive_terms`; creators: the buyers the booked
+    creators bring, `creator_demand_terms`)."""
     c, axis, T = m.cols, m.axis, m.axis.count
     n, pot = len(ix.pairs), ix.potentials
     pp, pk, pv = pot["pair"].to_numpy(dtype=np.int64), pot["k"].to_numpy(dtype=np.int64), pot["pot"].to_numpy()
@@ -161,6 +170,8 @@ def add_channel_demand(m, ix: ModelIndex):
         b.add(period * n + np.arange(n), c.at("q", np.arange(n), period - 1), -axis.retention)
     lost_pair, lost_t, lost_cols, lost_coefs = exclusive_terms(m, ix)
     b.add(lost_t * n + lost_pair, lost_cols, lost_coefs)
+    crea_pair, crea_t, crea_cols, crea_coefs = creator_demand_terms(m, ix)
+    b.add(crea_t * n + crea_pair, crea_cols, -crea_coefs)
     add_rows(m, "demand_from_channels", b, -INF, 0.0)
 
 
@@ -186,13 +197,16 @@ def add_carried_channel_sales(m, ix: ModelIndex):
 
 
 def add_channel_demand_split(m, ix: ModelIndex):
-    """Formulation demand = by_channel (one period): q + lost = qb + sum_c qc, qc <= pot s,
-    qc <= pot z, qb <= base z (lost: row P2, `exclusive_terms`)."""
+    """Formulation demand = by_channel (one period): q + lost = qb + sum_c qc + creators,
+    qc <= pot s, qc <= pot z, qb <= base z (lost: row P2, `exclusive_terms`; creators:
+    `creator_demand_terms`)."""
     c, n, pot = m.cols, len(ix.pairs), ix.potentials
     rows, j = np.arange(n), np.arange(len(pot))
     b = RowBuilder(n).add(rows, c.at("q", rows), 1.0).add(rows, c.at("qb", rows), -1.0).add(pot["pair"], c.at("qc", j), -1.0)
     lost_pair, _, lost_cols, lost_coefs = exclusive_terms(m, ix)
     b.add(lost_pair, lost_cols, lost_coefs)
+    crea_pair, _, crea_cols, crea_coefs = creator_demand_terms(m, ix)
+    b.add(crea_pair, crea_cols, -crea_coefs)
     add_rows(m, "demand_split", b, 0.0, 0.0)
     b = RowBuilder(n).add(rows, c.at("qb", rows), 1.0).add(rows, c.at("z", rows), -ix.pairs["base_demand"].to_numpy())
     add_rows(m, "organic_demand", b, -INF, 0.0)
@@ -417,9 +431,12 @@ def logistics_cost_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
 
 
 def marketing_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
-    """(columns, cost) of the marketing spend: each channel run in each period at activation_cost len_t."""
+    """(columns, cost) of the marketing spend: each channel run in each period at activation_cost
+    len_t, and each creator campaign at its fee (`creator_fee_terms`)."""
     k, t = over_periods(m.axis.count, len(ix.channels))
-    return m.cols.at("s", k, t), ix.channels["activation_cost"].to_numpy()[k] * m.axis.share[t]
+    fee_cols, fees = creator_fee_terms(m, ix)
+    return (np.concatenate([m.cols.at("s", k, t), fee_cols]),
+            np.concatenate([ix.channels["activation_cost"].to_numpy()[k] * m.axis.share[t], fees]))
 
 
 def add_budgets(m, ix: ModelIndex):
@@ -474,6 +491,7 @@ def add_mitigation(m, ix: ModelIndex):
     rev_max = revenue_cap(m, ix).reindex(mit).fillna(0.0).to_numpy()
     b = RowBuilder(len(mit)).add(np.arange(len(mit)), c.of("Rv", mit), 1.0).add(np.arange(len(mit)), c.of("v", mit), -rev_max)
     add_rows(m, "mitigation_needs_purchase", b, -INF, 0.0)
+    _add_mitigation_with_creators(m, ix, row_of, pairs)
     method_row, method_col, method_share = method_share_terms(m, ix, mit)
     with_methods = np.unique(method_row)
     taken = np.bincount(method_row, weights=method_share, minlength=len(mit))[with_methods]  # sum_j share_j
@@ -483,6 +501,24 @@ def add_mitigation(m, ix: ModelIndex):
          .add(rows, c.of("v", mit[with_methods]), -rev_max[with_methods] * (1.0 - taken))
          .add(local, method_col, rev_max[method_row] * method_share))
     add_rows(m, "mitigation_of_default_checkout", b, -INF, rev_max[with_methods] * taken)
+
+
+def _add_mitigation_with_creators(m, ix: ModelIndex, row_of: pd.Series, pairs: pd.DataFrame):
+    """Row CR5 (creators selling): Rv[m] - RevMax0[m] v[m] - sum_t sum_p price C[p,m,t] <= 0,
+    RevMax0 from the sales bounds without the creators' part and C their part (models/creators.py,
+    row CR3)."""
+    plain = plain_sales_bound(m, ix)
+    if plain is None or not len(row_of):
+        return
+    c, mit, T = m.cols, row_of.index, m.axis.count
+    price = pairs["price"].to_numpy()
+    rev_plain = (pd.Series(price * plain[pairs.index].sum(axis=1)).groupby(pairs["market"].to_numpy()).sum()
+                 .reindex(mit).fillna(0.0))
+    k, t = over_periods(T, len(pairs))
+    rows = np.arange(len(mit))
+    b = (RowBuilder(len(mit)).add(rows, c.of("Rv", mit), 1.0).add(rows, c.of("v", mit), -rev_plain.to_numpy())
+         .add(*creator_sales_terms(m, ix, row_of[pairs["market"]].to_numpy()[k], pairs.index.to_numpy()[k], t, price[k])))
+    add_rows(m, "mitigation_needs_purchase_or_creators", b, -INF, 0.0)
 
 
 def payment_loss_terms(m, ix: ModelIndex) -> list[tuple[np.ndarray, np.ndarray]]:

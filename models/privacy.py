@@ -16,6 +16,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .columns import INF, add_rows
+from .creators import creator_sales_terms, plain_sales_bound
 from .index import ModelIndex
 from .rows import RowBuilder
 
@@ -91,6 +92,25 @@ def _add_obligation_rows(m, ix: ModelIndex):
     b.add(np.arange(B), m.cols.at("dw", np.arange(B)), -slack)
     add_rows(m, "data_obligation_applies", b, -INF, threshold,
              (duties["regime"] + "/" + duties["obligation"]).to_numpy())
+    _add_obligations_with_creators(m, ix, links, threshold)
+
+
+def _add_obligations_with_creators(m, ix: ModelIndex, links: pd.DataFrame, threshold: np.ndarray):
+    """Row CR6 (creators selling): row D2 with Omax0, the most orders without the creators' part
+    of U, and their part as sum_t sum_p (1 / units_per_order) C[p,m,t] (models/creators.py, row CR3)."""
+    plain = plain_sales_bound(m, ix)
+    if plain is None:
+        return
+    B, T = len(threshold), m.axis.count
+    row, pair = links["row"].to_numpy(dtype=np.int64), links["pair"].to_numpy(dtype=np.int64)
+    per_unit = links["per_unit"].to_numpy()
+    most = np.bincount(row, weights=plain[pair].sum(axis=1) * per_unit, minlength=B)
+    k = np.tile(np.arange(len(row)), T)
+    t = np.repeat(np.arange(T), len(row))
+    b = (RowBuilder(B).add(row[k], m.cols.at("q", pair[k], t), per_unit[k])
+         .add(np.arange(B), m.cols.at("dw", np.arange(B)), -np.maximum(most - threshold, 0.0))
+         .add(*creator_sales_terms(m, ix, row[k], pair[k], t, per_unit[k])))
+    add_rows(m, "data_obligation_applies_or_creators", b, -INF, threshold)
 
 
 def data_cost_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ import pandas as pd
 from ..check import MONEY_TERMS, PlanChecker, check_plan, read_solution
 from ..data.atomic import atomic_path
 from ..data.instance import Instance
+from .creators import creators_table
 from .freight import containers_table
 from .summary import marginal_sentences
 from .words import plan_in_words
@@ -326,8 +327,8 @@ def plan_sections(view: PlanView) -> str:
 
 def mechanics_sections(view: PlanView) -> list[str]:
     """The payment methods (offered or not, revenue, fees, refused orders), the returns
-    restocked per warehouse, where the customer data lives and the full containers against LCL,
-    for instances with those tables."""
+    restocked per warehouse, where the customer data lives, the full containers against LCL and
+    the creators booked, for instances with those tables."""
     from .solution import data_protection_table, payment_method_table
 
     parts = []
@@ -350,6 +351,11 @@ def mechanics_sections(view: PlanView) -> list[str]:
         parts += ["<h2>Containers</h2>", f"<p>Sea and rail linehaul in full containers or LCL; full containers save "
                   f"{table['saving'].sum():,.0f} {_esc(view.currency)} against LCL only.</p>",
                   _table(table, money={"container_cost", "lcl_cost", "all_lcl_cost", "saving"}, percent={"fill"})]
+    if not view.instance.tables["creators"].empty:
+        table = creators_table(view.instance, view.plan)
+        parts += ["<h2>Creators</h2>", f"<p>Creator campaigns booked, the engaged people they reach (counted with "
+                  f"repeats) and their fees, {table['fees'].sum():,.0f} {_esc(view.currency)} in all.</p>",
+                  _table(table, money={"fees"}) if len(table) else "<p>None booked.</p>"]
     return parts
 
 

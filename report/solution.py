@@ -14,6 +14,7 @@ from ..check import MONEY_TERMS
 from ..data.atomic import atomic_path
 from ..data.cells import write_csv, write_workbook
 from ..pipeline import Run
+from .creators import creators_table
 from .freight import containers_table
 from .words import regime_orders
 from .workbook import NUMBER_FORMATS, workbook_tables
@@ -143,6 +144,8 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
         tables["data_protection"] = data_protection_table(inst, plan)
     if boxed:
         tables["containers"] = containers_table(inst, plan)
+    if not inst.tables["creators"].empty:
+        tables["creators"] = creators_table(inst, plan)
     if run.marginal is not None:
         currency = inst.settings["currency"]
         tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))

@@ -214,6 +214,7 @@ def stochastic_lines(result, study, uncertain, risk) -> list[str]:
     lines.append(f"  first stage: markets {' '.join(first['markets']) or '-'}; warehouses {' '.join(first['warehouses']) or '-'}; "
                  f"{len(first['channels'])} channels; {first['product_markets']} product-markets"
                  + (f"; {len(first['payment_methods'])} payment methods" if first.get("payment_methods") else "")
+                 + (f"; {sum(first['creators'].values())} creator campaigns" if first.get("creators") else "")
                  + (f"; customer data hosted in {' '.join(first['data_hosting'])}" if first.get("data_hosting") else "")
                  + (f", sent out under {' '.join(first['data_transfers'])}" if first.get("data_transfers") else ""))
     if study is not None:

@@ -9,6 +9,7 @@ import pandas as pd
 from ..models.families import FAMILIES
 from ..pipeline import Run
 from ..solvers import Status
+from .creators import creators_table
 from .freight import container_name, containers_table
 
 MARGINAL_SHOWN = 4
@@ -113,8 +114,25 @@ def _decision_lines(run: Run) -> list[str]:
     lines += _payment_lines(run)
     lines += _returns_lines(run)
     lines += _data_lines(run)
+    lines += _creator_summary_lines(run)
     lines += _container_lines(run)
     return lines
+
+
+def _creator_summary_lines(run: Run) -> list[str]:
+    """The creator campaigns booked per market and channel over the horizon, by tier, and their
+    fees (docs/model.md, "Creators")."""
+    if run.instance.tables["creators"].empty:
+        return []
+    table = creators_table(run.instance, run.plan)
+    if table.empty:
+        return ["  creators: none booked"]
+    parts = []
+    for (market, channel), rows in table.groupby(["market", "channel"], sort=False):
+        tiers = rows.groupby("creator", sort=False).agg(n=("campaigns", "sum"), tier=("tier", "first"))
+        parts.append(f"{market}/{channel} " + ", ".join(f"{r.tier or k} {int(r.n)}" for k, r in tiers.iterrows()))
+    currency = run.instance.settings["currency"]
+    return [f"  creators (campaigns): {'; '.join(parts)}; fees {table['fees'].sum():,.0f} {currency}"]
 
 
 def _container_lines(run: Run) -> list[str]:

@@ -16,8 +16,9 @@ with the numbers that decide it.
   cost. `xborder explain --why` is the exact answer.
 
 Costs per unit are the derived ones (data/network.py) at base freight rates, a container lane's
-at LCL; the container lanes get their own lines, full containers against LCL. Every number is in
-the instance's currency.
+at LCL; the container lanes get their own lines, full containers against LCL, and so do the
+channels with creators: the campaigns booked, the people they reach and how many of them are
+distinct. Every number is in the instance's currency.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pandas as pd
 
 from ..data.network import DIRECT, LASTMILE, LINEHAUL
 from ..data.seasons import seasons_of
+from .creators import creator_fees_by_market, creators_table, reach_by_channel, tier_name
 from .freight import container_name, containers_table
 
 
@@ -154,6 +156,12 @@ class Accounts:
         if rule["hosting_cost"] == rule["hosting_cost"]:
             ways.append(float(rule["hosting_cost"]))
         return min(ways)
+
+    def creator_fees(self) -> dict:
+        """market -> the fees of the creators booked there (report/creators.py)."""
+        if not hasattr(self, "fees"):
+            self.fees = creator_fees_by_market(self.instance, self.plan)
+        return self.fees
 
     def channel_spend(self, m: str) -> tuple[set, float]:
         """The channels the plan runs in m and their activation cost (`channel_spend`)."""
@@ -280,16 +288,18 @@ def market_account(accounts: Accounts, m: str, row, regimes, under_regime) -> di
     checkout = payments["fees"] + payments["refused"]
     returns = accounts.returns_cost(m, pairs, units)
     running, spend = accounts.channel_spend(m)
+    creators = accounts.creator_fees().get(m, 0.0)
     mitigation = float(row["mitigation_cost"]) if m in {x["market"] for x in plan["mitigations"]} else 0.0
     regime = row["regime"]
     share = float(regimes.get(regime, 0.0)) / under_regime[regime] if isinstance(regime, str) and regime in regimes.index else 0.0
     contribution = revenue - goods - freight - loss - fx - checkout - returns
     data = accounts.data_protection(m, regime)
-    fixed = float(row["entry_cost"]) + spend + listing + mitigation + share + payments["integration"] + data
+    fixed = float(row["entry_cost"]) + spend + creators + listing + mitigation + share + payments["integration"] + data
     return dict(market=m, products=len(sold), units=float(units.sum()) if index else 0.0, revenue=revenue, goods=goods,
                 freight=freight, payment_loss=float(loss), fx=float(fx), payment_fees=payments["fees"],
                 refused_orders=payments["refused"], returns=returns, contribution=float(contribution),
-                entry=float(row["entry_cost"]), channels=len(running), channel_spend=spend, listings=listing,
+                entry=float(row["entry_cost"]), channels=len(running), channel_spend=spend, creator_fees=creators,
+                listings=listing,
                 mitigation=mitigation, payment_integration=payments["integration"], regime=regime if share else None,
                 compliance_share=share, data_protection=data, fixed=fixed,
                 net=float(contribution) - fixed)
@@ -303,6 +313,8 @@ def _entered_market(accounts: Accounts, m: str, row, regimes, under_regime) -> s
     parts = [f"entry {_money(a['entry'], cur)}"]
     if a["channels"]:
         parts.append(f"{a['channels']} channel(s) {_money(a['channel_spend'], cur)}")
+    if a["creator_fees"]:
+        parts.append(f"creators {_money(a['creator_fees'], cur)}")
     if a["listings"]:
         parts.append(f"listings {_money(a['listings'], cur)}")
     if a["mitigation"]:
@@ -541,11 +553,43 @@ def container_lines(instance, plan: dict) -> list[str]:
     return lines
 
 
+def creator_lines(instance, plan: dict) -> list[str]:
+    """Per market and channel with creators: the campaigns booked per tier and their fees, the
+    people they reach counted with repeats and the distinct ones (the rest overlap on the
+    channel's creator pool), and the tiers not booked, with the question that prices them
+    (docs/model.md, "Creators")."""
+    rows = instance.table("creators")
+    if rows.empty:
+        return []
+    table, cur, lines = creators_table(instance, plan), instance.settings["currency"], []
+    reach = reach_by_channel(plan).groupby(["market", "channel"])[["booked_reach", "distinct_reach"]].sum()
+    pools = instance.table("market_channels").set_index(["market", "channel"])["creator_pool"]
+    for (market, channel), offered in rows.groupby(["market", "channel"], sort=False):
+        booked = table[(table["market"] == market) & (table["channel"] == channel)]
+        label = {r["creator"]: tier_name(r) for _, r in offered.iterrows()}
+        idle = [k for k in label if k not in set(booked["creator"])]
+        text = f"{market} {channel} creators: "
+        if len(booked):
+            per = booked.groupby("creator", sort=False)["campaigns"].sum()
+            text += (" and ".join(f"{int(n)} {label[k]}" for k, n in per.items())
+                     + f" campaign{'s' if per.sum() != 1 else ''} for {_money(booked['fees'].sum(), cur)}")
+            if (market, channel) in reach.index:
+                r = reach.loc[(market, channel)]
+                text += (f" reach {r['booked_reach']:,.0f} engaged people, {r['distinct_reach']:,.0f} of them distinct "
+                         f"(the rest overlap on the channel's pool of {pools.loc[(market, channel)]:,.0f})")
+        if idle:
+            text += (f"{'; ' if len(booked) else ''}not booked: {', '.join(label[k] for k in idle)} (xborder explain "
+                     f"--why creator={idle[0]} gives what one campaign would change)")
+        lines.append(text)
+    return lines
+
+
 def plan_in_words(instance, plan: dict) -> list[str]:
-    """The lines of the module docstring: markets, payment methods, customer data, warehouses, then containers."""
+    """The lines of the module docstring: markets, payment methods, customer data, warehouses, then
+    creators and containers."""
     accounts = Accounts(instance, plan)
     return (market_lines(accounts) + payment_lines(accounts) + data_lines(accounts) + warehouse_lines(accounts)
-            + container_lines(instance, plan))
+            + creator_lines(instance, plan) + container_lines(instance, plan))
 
 
 def run_in_words(run) -> list[str] | None:

@@ -203,11 +203,12 @@ def explain(diagnosis: Diagnosis) -> str:
 # ---- why: one decision forced the other way ----------------------------------------------------
 
 DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z", "payment": "o", "hosting": "dh",
-             "obligation": "dw", "containers": "nb"}
-QUESTIONS = ("market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M, obligation=REGIME/OBLIGATION "
-             "or containers=LANE")
-PER_PERIOD = ("channel", "containers")  # decisions with a column in every period
-ONE_ID = ("market", "warehouse", "hosting", "containers")  # decisions named by one id, not two
+             "obligation": "dw", "containers": "nb", "creator": "b"}
+QUESTIONS = ("market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M, obligation=REGIME/OBLIGATION, "
+             "containers=LANE or creator=CREATOR")
+PER_PERIOD = ("channel", "containers", "creator")  # decisions with a column in every period
+ONE_ID = ("market", "warehouse", "hosting", "containers", "creator")  # decisions named by one id, not two
+COUNTS = ("containers", "creator")  # whole numbers: the other way is none, or one in the busiest period
 
 
 class QuestionError(ValueError):
@@ -293,11 +294,26 @@ def _one_id_decision(model, instance: Instance, kind: str, what: str):
             raise QuestionError(f"market '{what}' cannot host its customer data locally (its regime has no data_transfer "
                                 "row with a hosting_cost)" + (key_hint(what, hostable) if hostable else ""))
         return model.dh, what
+    if kind == "creator":
+        return _creator_decision(model, what)
     lanes = container_lanes(model.ix)
     if what not in lanes:
         raise QuestionError(f"lane '{what}' ships no container (no containers row, or no linehaul on it)"
                             + (key_hint(what, list(lanes)) if len(lanes) else ""))
     return model.nb, int(lanes.get_loc(what))
+
+
+def _creator_decision(model, what: str):
+    """The campaigns b of creator `what`, or QuestionError saying why it has none."""
+    from ..data.errors import key_hint
+
+    creators = model.ix.creators
+    known = list(creators["creator"])
+    if what not in known:
+        raise QuestionError(f"unknown creator '{what}'" + (key_hint(what, known) if known else " (no creators table)"))
+    if model.ix.cost_mode:
+        raise QuestionError("a cost-mode instance books no creator (its demand is fixed)")
+    return model.b, known.index(what)
 
 
 def _decision_index(model, instance: Instance, kind: str, what: str):
@@ -356,8 +372,8 @@ def why(instance: Instance, question: str, form: Formulation | None = None, opti
     if not base.has_plan:
         raise QuestionError(f"the instance has no plan to explain ({base.result.status.value})")
     planned = any((v.value or 0.0) > 0.5 for v in decision)
-    if kind == "containers" and not planned:  # one container in the period the lane carries the most
-        decision = [decision[_busiest_period(planning.model, base.plan, what)]]
+    if kind in COUNTS and not planned:  # one container, or campaign, in the period the lane or market carries the most
+        decision = [decision[_busiest_period(planning.model, base.plan, kind, what)]]
     for v in decision:
         v.fix(0.0 if planned else 1.0)
     try:
@@ -371,13 +387,18 @@ def why(instance: Instance, question: str, form: Formulation | None = None, opti
     return answer
 
 
-def _busiest_period(model, plan: dict, lane: str) -> int:
-    """The position of the period in which the plan sends the most units on `lane` (the first one if none)."""
+def _busiest_period(model, plan: dict, kind: str, what: str) -> int:
+    """The position of the period in which the plan sends the most units on lane `what`
+    (containers) or sells the most in creator `what`'s market (the first one if none)."""
     names = list(model.axis.names)
     units = [0.0] * len(names)
-    for f in plan["flows"]:
-        if f["lane"] == lane:
-            units[names.index(f.get("period", names[0]))] += f["units"]
+    if kind == "creator":
+        market = model.ix.creators.set_index("creator").at[what, "market"]
+        records = [o for o in plan["portfolio"] if o["market"] == market]
+    else:
+        records = [f for f in plan["flows"] if f["lane"] == what]
+    for r in records:
+        units[names.index(r.get("period", names[0]))] += r["units"]
     return max(range(len(names)), key=lambda t: units[t])
 
 

@@ -115,7 +115,7 @@ def test_report_of_a_folder_without_plans_is_exit_2(tmp_path):
 @needs_browser
 def test_seasonal_report_renders_in_chromium(tmp_path):
     out = tmp_path / "seasonal"
-    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "20", "--report",
+    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "30", "--report",
                                     "--out", str(out), "-q"])
     assert done.exit_code == 0, done.output
     text = (out / "report.html").read_text(encoding="utf-8")
@@ -175,7 +175,7 @@ def test_seasonal_stock_chart_is_the_stock_table(tmp_path):
     import pandas as pd
 
     out = tmp_path / "seasonal"
-    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "20", "--report",
+    done = CliRunner().invoke(cli, ["solve", str(DEMO.parent / "demo-seasonal.json"), "--time-limit", "30", "--report",
                                     "--out", str(out), "-q"])
     assert done.exit_code == 0, done.output
     stock = pd.read_csv(out / "stock.csv").groupby(["warehouse", "period"])["units"].sum()

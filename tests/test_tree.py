@@ -207,7 +207,8 @@ def test_rounding_keeps_as_many_channels_as_the_marketing_budget_allows():
     the demo's marketing budget, so `nearest_rounding` keeps the highest ones that fit.
 
     Hand computation from instances/demo.json: the channels of the 8 entered markets (all but DE
-    and FR) get values 0.99, 0.98, ... in table order, everything else strategic is integral.
+    and FR) get values 0.99, 0.98, ... in table order, no creator is booked, everything else
+    strategic is integral.
     All 28 up cost 515,000 > 450,000. In table order the activation costs add up to
     60+45+30+15 (US) +25+20+8 (UK) +30+25+20 (JP) +25+15+20+12 (BR) +15+10+15 (MX)
     +15+12+6+10 (ID) +10 (TH line) = 443,000 for the first 22; the 23rd (TH tiktok_shop, 10,000)
@@ -224,6 +225,7 @@ def test_rounding_keeps_as_many_channels_as_the_marketing_budget_allows():
     point = np.where(strategic, np.round(root.lp_values), root.lp_values)
     point[s_columns] = 0.0
     point[s_columns[entered]] = 0.99 - 0.01 * np.arange(entered.sum())
+    point[[j for j, column in enumerate(compiled.columns) if str(column).startswith("b[")]] = 0.0  # no creator booked
 
     all_up_lower, all_up_upper = compiled.col_lower.copy(), compiled.col_upper.copy()
     all_up = np.flatnonzero(strategic)

@@ -167,7 +167,7 @@ def test_options_are_checked_against_the_command(client, demo):
 
 
 def test_a_sweep_run_compares_against_the_swept_value(client, demo):
-    rows = [{"scenario": "sea", "table": "containers", "action": "scale", "column": "lcl_rate_per_m3", "value": "1:1.5:0.25",
+    rows = [{"scenario": "sea", "table": "containers", "action": "scale", "column": "cost_per_container", "value": "1:1.5:0.25",
              "where": "lane=CN-LAX-sea_freight|CN-SAO-sea_freight|CN-BKK-sea_freight"}]
     run = wait(client, start(client, demo["hash"], "scenarios", {"time_limit": 60}, scenarios=rows)["id"])
     assert run["status"] == "done", run

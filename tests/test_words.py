@@ -95,8 +95,9 @@ def test_solve_writes_the_words_everywhere(tmp_path):
     duties = instance.tables["data_obligations"]["regime"].isin(regimes).sum()
     boxed = set(instance.tables["containers"]["lane"])  # and per container lane that carries units
     lanes = len({f["lane"] for f in plan["flows"] if f["lane"] in boxed})
+    creators = len(instance.tables["creators"].drop_duplicates(["market", "channel"]))  # and per channel with creators
     assert len(doc["in_words"]) == (len(markets) + methods + len(regimes) + duties + len(instance.tables["warehouses"])
-                                    + lanes)
+                                    + lanes + creators)
     assert "the plan in words:" in result.output and doc["in_words"][0] in result.output
     page = (out / "report.html").read_text()
     assert "The plan in words" in page and doc["in_words"][-1].split(":")[0] in page

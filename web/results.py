@@ -23,6 +23,7 @@ from ..data.instance import Instance, load_instance
 from ..data.places import COUNTRIES, WAREHOUSES, origin_of, place_of
 from ..report.html import PlanView, view_of_folder
 from ..report.summary import marginal_sentences
+from ..report.creators import creators_table
 from ..report.words import channel_spend, market_accounts, plan_in_words
 
 STUDY_TABLES = {"scenarios": "comparison.csv", "tradeoff": "tradeoff.csv", "alternatives": "alternatives.csv",
@@ -183,6 +184,7 @@ def decisions_of(plan: dict) -> dict:
         "data_hosting": sorted(plan.get("data_hosting", [])),
         "data_transfers": sorted(plan.get("data_transfers", [])),
         "container_lanes": sorted({r["lane"] for r in plan.get("containers", []) if r["count"] > 0}),
+        "creators": sorted({r["creator"] for r in plan.get("creators", []) if r["campaigns"] > 0}),
         "product_markets": sorted({f"{o['product']}@{o['market']}" for o in plan["portfolio"]}),
     }
 
@@ -227,10 +229,11 @@ def market_table(view: PlanView) -> dict:
 
 
 def channel_table(view: PlanView) -> list[dict]:
-    """Each channel the plan runs: its spend (market_account's rule), the units and revenue
-    attributed to it, and the return on spend (attributed revenue / spend). A pair's units are
-    attributed to its organic demand and the channels running in its market in proportion to the
-    demand each can bring (base_demand and the channel's potential)."""
+    """Each channel the plan runs: its spend (market_account's rule, with the fees of the creators
+    booked on it), the units and revenue attributed to it, and the return on spend (attributed
+    revenue / spend). A pair's units are attributed to its organic demand and the channels running
+    in its market in proportion to the demand each can bring (base_demand, the channel's potential
+    and the buyers of the distinct people its creators reach)."""
     inst, plan = view.instance, view.plan
     net = inst.network
     running = {(c["market"], c["channel"]) for c in plan["channels"]}
@@ -239,6 +242,7 @@ def channel_table(view: PlanView) -> list[dict]:
     sold = pd.DataFrame(plan["portfolio"]).assign(revenue=lambda f: f["units"] * f["price"])
     sold = sold.groupby(["product", "market"], as_index=False)[["units", "revenue"]].sum()
     pot = net.potentials[[(m, c) in running for m, c in zip(net.potentials["market"], net.potentials["channel"])]]
+    pot = pd.concat([pot[["pair", "product", "market", "channel", "pot"]], _creator_potentials(inst, plan)], ignore_index=True)
     reach = net.pairs["base_demand"].fillna(0.0).add(pot.groupby("pair")["pot"].sum(), fill_value=0.0)
     share = pot.assign(share=pot["pot"].to_numpy() / reach.reindex(pot["pair"]).where(lambda r: r > 0).to_numpy())
     share = share.merge(sold, on=["product", "market"])
@@ -246,6 +250,8 @@ def channel_table(view: PlanView) -> list[dict]:
     share["revenue"] *= share["share"]
     attributed = share.groupby(["market", "channel"])[["units", "revenue"]].sum()
     spend = channel_spend(inst, plan)
+    for (m, c), fees in creators_table(inst, plan).groupby(["market", "channel"])["fees"].sum().items():
+        spend[(m, c)] = spend.get((m, c), 0.0) + fees
     rows = []
     for m, c in sorted(running):
         units = float(attributed["units"].get((m, c), 0.0))
@@ -254,6 +260,21 @@ def channel_table(view: PlanView) -> list[dict]:
         rows.append({"market": m, "channel": c, "spend": cost, "units": units, "revenue": revenue,
                      "return_on_spend": revenue / cost if cost > 0 else None})
     return rows
+
+
+def _creator_potentials(inst, plan: dict) -> pd.DataFrame:
+    """(pair, product, market, channel, pot) of the buyers the plan's creators bring over the
+    horizon: coef x the distinct people each group reaches (its creator_reach records)."""
+    columns = ["pair", "product", "market", "channel", "pot"]
+    reached = pd.DataFrame(plan.get("creator_reach", []))
+    if reached.empty:
+        return pd.DataFrame(columns=columns)
+    sets, pairs = inst.network.creators, inst.network.pairs
+    distinct = reached.groupby(["market", "channel", "category"])["distinct_reach"].sum()
+    links = sets.links.merge(sets.groups.reset_index(names="group"), on="group")
+    links["pot"] = links["coef"] * distinct.reindex(pd.MultiIndex.from_frame(links[["market", "channel", "category"]])).fillna(0.0).to_numpy()
+    links["product"] = pairs["product"].reindex(links["pair"]).to_numpy()
+    return links.loc[links["pot"] > 0, columns]
 
 
 def warehouse_use(view: PlanView) -> list[dict]:

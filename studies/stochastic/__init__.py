@@ -5,8 +5,8 @@ scenario changes numbers only (conversion, virality, base demand, FX, freight, p
 
 - First stage, shared by every scenario (`FIRST_STAGE`, models/build.py): markets, regimes,
   certifications, warehouses, the portfolio, channel activation (campaigns are booked before
-  the season: a documented choice), the payment methods offered and where the customer data
-  lives (transfer mechanisms, local hosting).
+  the season: a documented choice), the creator campaigns booked, the payment methods offered
+  and where the customer data lives (transfer mechanisms, local hosting).
 - Second stage, per scenario: sales, flows, stock, the revenue paid with each method,
   payment-risk mitigation and the data-protection obligations the scenario's buyers set off.
 - Objective: the expected objective, or with `--risk cvar:alpha=A,weight=W` the risk-averse

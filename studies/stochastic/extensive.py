@@ -120,7 +120,9 @@ def first_stage_summary(run: Run) -> dict:
             "certifications": [f"{c['product']}/{c['certification']}" for c in plan["certifications"]],
             "product_markets": len({(o["product"], o["market"]) for o in plan["portfolio"]}),
             "payment_methods": [f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])],
-            "data_transfers": plan.get("data_transfers", []), "data_hosting": plan.get("data_hosting", [])}
+            "data_transfers": plan.get("data_transfers", []), "data_hosting": plan.get("data_hosting", []),
+            "creators": {r["creator"] + (f"@{r['period']}" if r.get("period") else ""): r["campaigns"]
+                         for r in plan.get("creators", [])}}
 
 
 def gap(objective, bound) -> float | None:
