@@ -96,7 +96,7 @@ def check_balances(c):
     sourcing, one lane per product-market."""
     named = c.calendar.named
     into, out, arrive = defaultdict(float), defaultdict(float), defaultdict(float)
-    for (p, lane_id, t), units in c.flow_t.items():
+    for (p, lane_id, origin, t), units in c.sourced.items():
         lane = c.lanes[lane_id]
         kind = c.lane_kind(lane)
         if kind == "linehaul":
@@ -104,23 +104,27 @@ def check_balances(c):
             if when is NEVER:
                 c.flag("row 9 linehaul arriving after the horizon", f"{p}/{lane_id}/{t}", units)
                 continue
-            arrive[(p, lane["to"], when)] += units
+            arrive[(p, lane["to"], origin, when)] += units
         else:
             into[(p, lane["to"], t)] += units
             if kind == "lastmile":
-                out[(p, lane["from"], t)] += units
-    c.arrivals = arrive
+                out[(p, lane["from"], origin, t)] += units
+    c.arrivals = defaultdict(float)
+    for (p, w, _, t), units in arrive.items():
+        c.arrivals[(p, w, t)] += units
     for (p, mk) in set(c.Z) | {(p, mk) for (p, mk, _) in into}:
         for t in c.calendar.names:
             c.eq("row 8 market balance" + (" (period)" if named else ""), where(c, f"{p}@{mk}", t),
                  into.get((p, mk, t), 0.0), c.q[(p, mk, t)])
     family = "row 9 stock balance" if named else "row 9 warehouse balance"
-    for p, w in {(p, w) for (p, w, _) in set(arrive) | set(out) | set(c.stock)}:
+    stock = c.stock_by_origin
+    for p, w, g in {key[:3] for key in set(arrive) | set(out) | set(stock)}:
+        label = f"{p}@{w}" + (f" from {g}" if c.named_origins else "")
         for t in c.calendar.names:
             before = c.calendar.previous(t)
-            carried_in = c.stock[(p, w, before)] if before is not None else 0.0
-            c.eq(family, where(c, f"{p}@{w}", t), carried_in + arrive.get((p, w, t), 0.0),
-                 out.get((p, w, t), 0.0) + c.stock[(p, w, t)])
+            carried_in = stock[(p, w, g, before)] if before is not None else 0.0
+            c.eq(family, where(c, label, t), carried_in + arrive.get((p, w, g, t), 0.0),
+                 out.get((p, w, g, t), 0.0) + stock[(p, w, g, t)])
     if c.single_sourcing:
         _check_single_sourcing(c)
 

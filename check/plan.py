@@ -14,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..data.instance import Instance
-from . import containers, creators, periods, privacy
+from ..data.schema import ORIGIN
+from . import containers, creators, origins, periods, privacy
 from .calendar import Calendar
 from .solution import as_number
 
@@ -22,7 +23,7 @@ REL_TOL = 1e-6
 MONEY_TERMS = (
     "revenue", "cost_of_goods", "transport", "holding", "handling", "duties", "warehouse_fixed", "marketing",
     "listing", "market_entry", "regimes", "certifications", "mitigation", "payment_loss", "fx",
-    "payment_integration", "payment_fees", "refused_orders", "returns", "data_protection",
+    "payment_integration", "payment_fees", "refused_orders", "returns", "data_protection", "origins",
 )
 
 
@@ -97,13 +98,14 @@ class PlanChecker:
         privacy.read_rules(self, tables)
         containers.read_rules(self, tables)
         creators.read_rules(self, tables)
+        origins.read_rules(self, tables)
         self.cert_rules = defaultdict(set)
         for r in tables["certification_rules"].to_dict("records"):
             self.cert_rules[(r["market"], r["category"])].add(r["certification"])
         self.lanes_into = defaultdict(list)
         for lane in self.lanes.values():
             self.lanes_into[lane["to"]].append(lane)
-        self.stocked_warehouses = {l["to"] for l in self.lanes.values() if l["from"] == "origin" and l["to"] in self.warehouses}
+        self.stocked_warehouses = {l["to"] for l in self.lanes.values() if l["from"] in self.origins and l["to"] in self.warehouses}
         self.serving_warehouses = {l["from"] for l in self.lanes.values() if l["from"] in self.warehouses}
         self.channels_by_market = defaultdict(list)
         for (mk, c) in self.market_channels:
@@ -115,6 +117,7 @@ class PlanChecker:
         self._read_periods(plan)
         containers.read_plan(self, plan)
         creators.read_plan(self, plan)
+        origins.read_plan(self, plan)
 
     # ---- plan ------------------------------------------------------------------------------
 
@@ -173,6 +176,7 @@ class PlanChecker:
         """The plan per period: sales q[(p, m, t)], channels running (m, c, t), flows
         flow_t[(p, lane, t)] and end-of-period stock[(p, w, t)]."""
         self.q, self.active, self.flow_t, self.stock = defaultdict(float), set(), defaultdict(float), defaultdict(float)
+        self.stock_by_origin = defaultdict(float)
         for o in plan.get("portfolio", []):
             period = self._period_of(o, "portfolio")
             if period is not False and (o["product"], o["market"]) in self.Z:
@@ -202,9 +206,9 @@ class PlanChecker:
         period = self._period_of(record, "stock")
         if period is False:
             return
-        p, w = record["product"], record["warehouse"]
-        if p not in self.products or w not in self.warehouses:
-            self.flag("unknown id in stock", f"{p}/{w}", 1.0)
+        p, w, origin = record["product"], record["warehouse"], record.get("origin", ORIGIN)
+        if p not in self.products or w not in self.warehouses or origin not in self.origins:
+            self.flag("unknown id in stock", f"{p}/{w}/{origin}", 1.0)
             return
         units = as_number(record["units"])
         if units < -REL_TOL:
@@ -212,6 +216,7 @@ class PlanChecker:
         if self.calendar.after(period) is None and abs(units) > REL_TOL:
             self.flag("row 9 stock after the last period", f"{p}@{w}", units)
         self.stock[(p, w, period)] += units
+        self.stock_by_origin[(p, w, origin, period)] += units
 
     def known(self, what: str, keys, is_known) -> set:
         """The keys the instance knows; each unknown one is flagged."""
@@ -257,13 +262,13 @@ class PlanChecker:
 
     def lane_kind(self, lane) -> str:
         src, dst = lane["from"], lane["to"]
-        if src == "origin":
+        if src in self.origins:
             return "direct" if dst in self.markets else "linehaul"
         return "lastmile"
 
     def lead_time(self, lane) -> float:
         if self.lane_kind(lane) == "direct":
-            return (self.settings["origin_processing_days"] + lane["transit_days"]
+            return (origins.processing_days(self, lane["from"]) + lane["transit_days"]
                     + self.markets[lane["to"]]["customs_days"] + lane["customs_days"])
         return self.warehouses[lane["from"]]["processing_days"] + lane["transit_days"] + lane["customs_days"]
 
@@ -595,24 +600,9 @@ class PlanChecker:
         for (p, mk), q in self.Z.items():
             terms["cost_of_goods"] += self.products[p]["unit_cost"] * q
             terms["listing"] += self.pm(p, mk, "listing_cost", 0.0)
-        rate = self.settings["holding_rate"]
-        for (p, lane_id), units in self.flows.items():
-            lane = self.lanes.get(lane_id)
-            if lane is None or p not in self.products:
-                continue
-            kind = self.lane_kind(lane)
-            if kind == "direct":
-                mk = lane["to"]
-                parcel = self.price(p, mk) * self.products[p]["units_per_order"]
-                if parcel > self.markets[mk]["de_minimis_value"]:
-                    terms["duties"] += self.duty_rate(p, mk) * self.price(p, mk) * units
-            elif kind == "linehaul":
-                w = self.warehouses[lane["to"]]
-                terms["holding"] += self.products[p]["unit_cost"] * rate * (lane["transit_days"] + w["cover_days"]) / 365.0 * units
-            else:
-                w = self.warehouses[lane["from"]]
-                terms["handling"] += w["handling_cost_per_unit"] * units
-                terms["duties"] += self.duty_rate(p, lane["to"]) * self.products[p]["unit_cost"] * units
+        self.flow_terms(terms)
+        extra_goods, terms["origins"] = origins.goods_and_fixed(self)
+        terms["cost_of_goods"] += extra_goods
         transport, marketing, stock_holding = self.period_terms()
         terms["transport"], terms["marketing"] = transport + containers.container_freight(self), marketing
         terms["holding"] += stock_holding
@@ -634,6 +624,28 @@ class PlanChecker:
             terms["refused_orders"] += row["refusal_cost_per_order"] * refused
         return terms
 
+    def flow_terms(self, terms: dict):
+        """Duties, pipeline holding and handling of the flows, by origin: a direct parcel pays the
+        duty rate plus its origin's extra above the origin's de-minimis value, a bulk import pays
+        them on the unit cost at the origin, which linehaul holding is charged on too."""
+        rate = self.settings["holding_rate"]
+        for (p, lane_id, origin, _), units in self.sourced.items():
+            lane = self.lanes[lane_id]
+            kind = self.lane_kind(lane)
+            if kind == "direct":
+                mk = lane["to"]
+                extra, threshold = origins.duty_rule(self, p, mk, origin)
+                if self.price(p, mk) * self.products[p]["units_per_order"] > threshold:
+                    terms["duties"] += (self.duty_rate(p, mk) + extra) * self.price(p, mk) * units
+            elif kind == "linehaul":
+                w = self.warehouses[lane["to"]]
+                terms["holding"] += origins.origin_cost(self, p, origin) * rate * (lane["transit_days"] + w["cover_days"]) / 365.0 * units
+            else:
+                w, mk = self.warehouses[lane["from"]], lane["to"]
+                terms["handling"] += w["handling_cost_per_unit"] * units
+                extra, _ = origins.duty_rule(self, p, mk, origin)
+                terms["duties"] += (self.duty_rate(p, mk) + extra) * origins.origin_cost(self, p, origin) * units
+
     def period_terms(self) -> tuple[float, float, float]:
         """The terms that depend on the period: transport at each period's freight multiplier,
         channels paid per period run (activation_cost * the period's share), and holding on
@@ -644,10 +656,10 @@ class PlanChecker:
         marketing = sum(self.market_channels[(mk, c)]["activation_cost"] * self.calendar.share(t) for (mk, c, t) in self.active)
         marketing += creators.creator_fees(self)
         rate, holding = self.settings["holding_rate"], 0.0
-        for (p, w, t), units in self.stock.items():
+        for (p, w, origin, t), units in self.stock_by_origin.items():
             after = self.calendar.after(t)
             if after is not None:
-                holding += self.products[p]["unit_cost"] * rate * self.calendar.length[after] / 365.0 * units
+                holding += origins.origin_cost(self, p, origin) * rate * self.calendar.length[after] / 365.0 * units
         return transport, marketing, holding
 
     def check_budgets(self, terms: dict):
@@ -674,6 +686,7 @@ class PlanChecker:
         self.check_returns()
         privacy.check_data_rules(self)
         containers.check_containers(self)
+        origins.check_origins(self)
         creators.check_creators(self)
         self.check_capacities()
         self.check_service()

@@ -22,7 +22,7 @@ PLAN_STATUSES = ("optimal", "time_limit", "interrupted")
 STATUSES = (*PLAN_STATUSES, "infeasible", "unbounded", "infeasible_or_unbounded", "error")
 DOCUMENT_FIELDS = {"format", "instance", "source", "scenario", "objective_kind", "status", "has_plan", "objective", "bound",
                    "gap", "decisions", "flows", "kpis", "check", "marginal_values", "in_words", "run"}
-ID_LISTS = ("markets", "regimes", "warehouses", "data_transfers", "data_hosting")
+ID_LISTS = ("markets", "regimes", "warehouses", "data_transfers", "data_hosting", "origins")
 RECORDS = {  # record list -> (required fields, optional fields)
     "channels": (("market", "channel"), ("period",)),
     "portfolio": (("product", "market", "units"), ("price", "period")),
@@ -31,14 +31,14 @@ RECORDS = {  # record list -> (required fields, optional fields)
     "payment_methods": (("market", "method"), ("revenue", "orders")),
     "restocked": (("product", "market", "warehouse", "units"), ("period",)),
     "data_obligations": (("regime", "obligation"), ("buyers",)),
-    "stock": (("product", "warehouse", "period", "units"), ()),
+    "stock": (("product", "warehouse", "period", "units"), ("origin",)),
     "containers": (("lane", "count"), ("container", "m3", "kg", "period")),
     "creators": (("creator", "campaigns"), ("market", "channel", "booked_reach", "fees", "period")),
     "creator_reach": (("market", "channel", "category", "booked_reach", "distinct_reach"), ("period",)),
-    "flows": (("product", "lane", "units"), ("kind", "from", "to", "in_containers", "period")),
+    "flows": (("product", "lane", "units"), ("kind", "from", "to", "origin", "in_containers", "period")),
 }
 OPTIONAL_DECISIONS = {"stock", "payment_methods", "restocked", "data_transfers", "data_hosting", "data_obligations",
-                      "containers", "creators", "creator_reach"}  # multi-period plans only; plans without the newer records
+                      "containers", "creators", "creator_reach", "origins"}  # multi-period plans only; plans without the newer records
 QUANTITIES = {"units", "covered_revenue", "price", "revenue", "orders", "buyers", "count", "m3", "kg", "in_containers",
               "campaigns", "booked_reach", "distinct_reach", "fees"}
 

@@ -4,14 +4,15 @@ that every scenario must share, the expectation and the conditional value at ris
 from __future__ import annotations
 
 FIRST_STAGE = ("markets", "regimes", "certifications", "warehouses", "channels", "offers", "payment_methods",
-               "data_transfers", "data_hosting", "creators")
+               "data_transfers", "data_hosting", "creators", "origins")
 
 
 def first_stage_of(plan: dict) -> dict[str, frozenset]:
     """The decisions a two-stage plan takes once for every scenario (docs/uncertainty.md): markets,
     regimes, certifications, warehouses, the channels run (with their periods), the offered
     product-markets, the payment methods offered, where the customer data lives (transfer
-    mechanisms and local hosting) and the creator campaigns booked (with their periods)."""
+    mechanisms and local hosting), the creator campaigns booked (with their periods) and the
+    origins sourced from (with an origins table)."""
     return {
         "markets": frozenset(plan["markets"]),
         "regimes": frozenset(plan["regimes"]),
@@ -23,6 +24,7 @@ def first_stage_of(plan: dict) -> dict[str, frozenset]:
         "data_transfers": frozenset(plan.get("data_transfers", [])),
         "data_hosting": frozenset(plan.get("data_hosting", [])),
         "creators": frozenset((r["creator"], r.get("period"), r["campaigns"]) for r in plan.get("creators", [])),
+        "origins": frozenset(plan.get("origins", [])),
     }
 
 

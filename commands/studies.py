@@ -146,14 +146,14 @@ def _range(text):
               help="Only plans at most PCT percent behind the best.")
 @click.option("--differ-in", default="markets,channels,warehouses,mitigation", show_default=True,
               help="The decisions in which each plan must differ from all before it (comma-separated; "
-                   "also payment_methods, data_hosting).")
+                   "also payment_methods, data_hosting, origins).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: out/<instance>-alternatives).")
 @click.option("--report", "html", is_flag=True, help="Also write report.html comparing the plans.")
 @study_options
 def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, mip_gap, threads, formulation_text, solver):
     """The K best plans that differ in their strategic decisions (markets, channels, warehouses,
-    mitigation, payment methods, local hosting of customer data), each checked, with how far each is behind the best and what it changes.
+    mitigation, payment methods, local hosting of customer data, origins with a fixed cost), each checked, with how far each is behind the best and what it changes.
 
     Writes OUT/alternatives.csv and OUT/plan-<rank>/ (each plan's solution files).
 
@@ -194,7 +194,8 @@ def alternatives(instance, count, within, differ_in, out_dir, html, time_limit, 
 @click.argument("instance", type=click.Path())
 @click.option("--why", "question", default=None, metavar="DECISION",
               help="market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M, "
-                   "obligation=REGIME/OBLIGATION, containers=LANE or creator=CREATOR: re-solve with it the other way.")
+                   "obligation=REGIME/OBLIGATION, containers=LANE, creator=CREATOR or origin=ORIGIN: re-solve with it "
+                   "the other way.")
 @study_options
 def explain_command(instance, question, time_limit, mip_gap, threads, formulation_text, solver):
     """Explain a plan in plain words.
@@ -211,6 +212,7 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
       xborder explain instances/demo.json --why payment=SA/cod
       xborder explain instances/demo.json --why containers=CN-SAO-sea_freight
       xborder explain instances/demo.json --why creator=US-tiktok_shop-macro
+      xborder explain instances/demo.json --why origin=SGN
       xborder explain instances/demo.json
     """
     from ..report.studies import why_lines

@@ -411,7 +411,7 @@ CONTAINER_COST = {  # (warehouse region, mode) -> USD per 40HC
 
 
 def containers_of(lanes: list[dict], warehouses: list[dict]) -> list[dict]:
-    """The containers rows of the sea and rail linehaul lanes (origin to a warehouse) among `lanes`:
+    """The containers rows of the sea and rail linehaul lanes (an origin to a warehouse) among `lanes`:
     a 40HC at the catalogue's cost for the warehouse's region, LCL at the lane's cost_per_m3."""
     region = {w["warehouse"]: w.get("region") for w in warehouses}
     kind, m3, kg = CONTAINER
@@ -419,7 +419,56 @@ def containers_of(lanes: list[dict], warehouses: list[dict]) -> list[dict]:
              "cost_per_container": CONTAINER_COST[(region[lane["to"]], lane["mode"])],
              "lcl_rate_per_m3": lane.get("cost_per_m3", 0.0)}
             for lane in lanes
-            if lane["from"] == "origin" and lane["to"] in region and (region[lane["to"]], lane["mode"]) in CONTAINER_COST]
+            if lane["from"] not in region and lane["to"] in region and (region[lane["to"]], lane["mode"]) in CONTAINER_COST]
+
+
+# ---- origins (the `origins`, `origin_costs` and `origin_duties` tables) -----------------------------
+# A second origin for the "China plus one" question: Ho Chi Minh City (SGN) beside Shenzhen (SZX).
+# Vietnamese suppliers are strong in apparel, footwear, bags and home goods; for a small seller
+# their unit costs run a little above South China's (inputs are often imported from China, runs are
+# smaller): a planning premium of 5%. Qualifying suppliers there (samples, a third-party factory
+# audit, a part-time QC agent for the year) is a fixed cost of about 3,000 USD. Order handling takes a day longer. Parcels and
+# freight from SGN take a little longer and cost a little more than from Shenzhen's hubs (fewer
+# consolidated flights and sailings): +2 days direct, +3 days by sea, rates x 1.05.
+# US duties by origin as of late 2025, on top of the MFN duty in `duties`: goods of Chinese origin pay
+# the 10% IEEPA and 10% reciprocal tariffs and Section 301's 7.5% on most consumer goods (list 4A):
+# 27.5%; home goods (furniture, lighting, storage and kitchen ware, largely on lists 1-3) pay 25%
+# under Section 301: 45%. Goods of Vietnamese origin pay the 20% reciprocal tariff. The US
+# suspended its 800 USD de-minimis exemption for every origin in August 2025 (the demo's US
+# threshold is already 0), so every parcel pays.
+ORIGIN_HUB = ("SZX", "Shenzhen")
+SECOND_ORIGIN = {"origin": "SGN", "name": "Ho Chi Minh City", "processing_days": 2, "cost_factor": 1.05,
+                 "fixed_cost": 3000.0, "categories": "fashion;home"}
+SECOND_ORIGIN_REGIONS = ("North America", "Europe")  # where SGN gets lanes (copies of Shenzhen's)
+SECOND_ORIGIN_DELAY = {"direct": 2, "linehaul": 3}  # extra transit days
+SECOND_ORIGIN_RATE = 1.05
+ORIGIN_TARIFFS = {("SZX", "US", None): 0.275, ("SZX", "US", "home"): 0.45, ("SGN", "US", None): 0.20}  # extra duty rate (origin, market, category or every one)
+
+
+def two_origins(lanes: list[dict], warehouses: list[dict], markets: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+    """(origins, lanes, origin_duties) of a document with the second origin: Shenzhen's lanes start
+    at SZX, SGN gets a copy of each lane into a market or warehouse of `SECOND_ORIGIN_REGIONS` at
+    the catalogue's delay and rate, and the US tariffs apply by origin."""
+    hub, name = ORIGIN_HUB
+    region = {w["warehouse"]: w.get("region") for w in warehouses} | {m["market"]: m.get("region") for m in markets}
+    moved = [{**lane, "from": hub} if lane["from"] == "origin" else lane for lane in lanes]
+    copies = []
+    for lane in moved:
+        if lane["from"] != hub or region.get(lane["to"]) not in SECOND_ORIGIN_REGIONS:
+            continue
+        kind = "linehaul" if lane["to"] in {w["warehouse"] for w in warehouses} else "direct"
+        copy = {**lane, "lane": lane["lane"].replace("CN-", "VN-", 1), "from": SECOND_ORIGIN["origin"],
+                "transit_days": lane["transit_days"] + SECOND_ORIGIN_DELAY[kind]}
+        for column in ("cost_per_unit", "cost_per_kg", "cost_per_m3"):
+            if column in copy:
+                copy[column] = round(copy[column] * SECOND_ORIGIN_RATE, 2)
+        copy.pop("capacity_kg", None)
+        copies.append(copy)
+    origins = [{"origin": hub, "name": name}, dict(SECOND_ORIGIN)]
+    market_ids = {m["market"] for m in markets}
+    duties = [{"origin": g, "market": mk, **({"category": k} if k else {}), "extra_duty_rate": rate}
+              for (g, mk, k), rate in ORIGIN_TARIFFS.items() if mk in market_ids]
+    return origins, moved + copies, duties
 
 
 # ---- creators (the `creators` table) ----------------------------------------------------------------

@@ -25,6 +25,7 @@ def _of_markets(rows_of):
 
 
 MECHANICS = {  # optional table -> its rows for the document's markets or lanes (from the catalogue, no random draw)
+    "origins": lambda doc: _with_second_origin(doc),
     "payment_methods": _of_markets(c.payment_methods_of),
     "returns": _of_markets(c.returns_of),
     "data_transfer": _of_markets(c.data_transfer_of),
@@ -113,9 +114,17 @@ def generate(spec: GeneratorSpec) -> dict:
         ],
         "lanes": _lanes(markets, warehouses),
     }
-    for name in spec.mechanics:
-        doc[name] = MECHANICS[name](doc)
+    for name in MECHANICS:  # in this order: the origins' lanes get containers, the creators' pools funnels
+        if name in spec.mechanics:
+            doc[name] = MECHANICS[name](doc)
     return doc
+
+
+def _with_second_origin(doc: dict) -> list[dict]:
+    """The origins rows (Shenzhen and Ho Chi Minh City, catalogue), after moving the document's
+    lanes to SZX, adding SGN's and the origin_duties rows."""
+    origins, doc["lanes"], doc["origin_duties"] = c.two_origins(doc["lanes"], doc["warehouses"], doc["markets"])
+    return origins
 
 
 def _with_creator_pools(doc: dict) -> list[dict]:

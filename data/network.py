@@ -4,9 +4,13 @@
 
 - `pairs`: the product-market pairs that can be offered (not banned, servable within the
   promise; in cost mode exactly those with demand > 0), with price, duties, U and costs;
-- `arcs`: one row per (product, usable lane) that can carry flow, with its unit cost split
-  into transport, holding, handling and duty and its customer lead time; on a container lane
-  the transport is at the LCL rate (`lcl`), and `fcl_saving` is the most a full container saves;
+- `arcs`: one row per (product, usable lane, origin) that can carry flow, with its unit cost
+  split into transport, holding, handling and duty and its customer lead time; on a container
+  lane the transport is at the LCL rate (`lcl`), and `fcl_saving` is the most a full container
+  saves; `origin` is where the units come from (a last-mile arc has one row per origin that can
+  stock its warehouse with the product) and `goods` what they cost there above the product's
+  unit_cost (docs/model.md, "Origins");
+- `origins`: the origins with their processing days, cost factor, fixed cost and categories;
 - `potentials`: pot[p,m,c] > 0 for the pairs' markets' channels;
 - `cert_needs`: (p, m, k) rows for constraint 3;
 - `methods`: the payment methods (docs/model.md, "Payment methods");
@@ -20,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .creators import CreatorSets, creator_bound, creator_sets
+from .creators import CreatorSets, creator_bound, creator_categories, creator_sets
 from .funnels import channel_rates
 from .schema import ORIGIN
 
 DIRECT, LINEHAUL, LASTMILE = "direct", "linehaul", "lastmile"
+STOCK_KEY = ["product", "warehouse", "origin"]  # a warehouse's stock of a product from one origin
 LEAD_TOLERANCE = 1e-9
 
 
@@ -41,6 +46,7 @@ class Network:
     cert_needs: pd.DataFrame
     methods: pd.DataFrame  # the payment_methods table (positional)
     creators: CreatorSets  # the creators and the groups whose reach overlaps (data/creators.py)
+    origins: pd.DataFrame  # index: origin id; processing_days, cost_factor, fixed_cost, categories
 
     @property
     def fulfilment_arcs(self) -> pd.DataFrame:
@@ -48,9 +54,9 @@ class Network:
         return self.arcs[self.arcs["kind"] != LINEHAUL]
 
 
-def lane_kinds(lanes: pd.DataFrame, markets: set, warehouses: set) -> pd.Series:
+def lane_kinds(lanes: pd.DataFrame, markets: set, warehouses: set, origins=(ORIGIN,)) -> pd.Series:
     """Direct (origin -> market), linehaul (origin -> warehouse), last-mile (warehouse -> market)."""
-    from_origin = lanes["from"] == ORIGIN
+    from_origin = lanes["from"].isin(list(origins))
     from_wh = lanes["from"].isin(warehouses)
     to_market = lanes["to"].isin(markets)
     to_wh = lanes["to"].isin(warehouses)
@@ -66,8 +72,9 @@ def build_network(tables: dict[str, pd.DataFrame], settings: dict) -> Network:
     """Compute every derived quantity once. Assumes the tables passed the load checks."""
     markets = tables["markets"].set_index("market")
     products = tables["products"].set_index("product")
-    warehouses = _warehouses(tables, markets)
-    lanes = _with_containers(_lanes(tables["lanes"], markets, warehouses, settings), tables["containers"])
+    origins = _origins(tables, settings)
+    warehouses = _warehouses(tables, markets, origins)
+    lanes = _with_containers(_lanes(tables["lanes"], markets, warehouses, origins), tables["containers"])
     warehouses["usable"] = warehouses.index.isin(lanes.loc[lanes["usable"] & (lanes["kind"] == LASTMILE), "from"])
     candidates = _candidate_pairs(tables, products, markets)
     serving = _serving_arcs(candidates, lanes)
@@ -76,32 +83,59 @@ def build_network(tables: dict[str, pd.DataFrame], settings: dict) -> Network:
     potentials = _potentials(tables, pairs)
     creators = creator_sets(tables, pairs.iloc[:0] if settings["objective"] == "cost" else pairs)
     pairs = _demand_bounds(pairs, potentials, creators, settings["objective"])
-    arcs = _arcs(serving, pairs, lanes, products, warehouses, settings)
+    arcs = _arcs(serving, pairs, lanes, products, warehouses, settings, _sources(tables, products, origins))
+    arcs = _origin_duties(arcs, pairs, tables["origin_duties"], markets)
     cert_needs = pairs[["product", "market", "category"]].merge(
         tables["certification_rules"][["market", "category", "certification"]], on=["market", "category"]
     )[["product", "market", "certification"]]
     methods = tables["payment_methods"].drop(columns="_row").reset_index(drop=True)
     return Network(settings["objective"], markets, warehouses, lanes, candidates, pairs, arcs, potentials, cert_needs,
-                   methods, creators)
+                   methods, creators, origins)
 
 
-def _warehouses(tables, markets) -> pd.DataFrame:
+def _origins(tables, settings) -> pd.DataFrame:
+    """The origins table (docs/model.md, "Origins"), or the one hub 'origin' of an instance without one."""
+    origins = tables["origins"]
+    if origins.empty:
+        origins = pd.DataFrame({"origin": [ORIGIN], "name": [""], "processing_days": [np.nan], "cost_factor": [1.0],
+                                "fixed_cost": [0.0], "categories": [""]})
+    origins = origins.drop(columns="_row", errors="ignore").set_index("origin")
+    origins["processing_days"] = origins["processing_days"].fillna(settings["origin_processing_days"])
+    return origins
+
+
+def _sources(tables, products: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
+    """(product, origin, cost): where each product can come from and its unit cost there, an
+    origin_costs row or unit_cost x cost_factor for a category the origin makes."""
+    made = origins["categories"].map(creator_categories)
+    pairs = products[["category", "unit_cost"]].reset_index().merge(
+        pd.DataFrame({"origin": origins.index, "factor": origins["cost_factor"].to_numpy(), "made": made.to_numpy()}),
+        how="cross")
+    given = tables["origin_costs"].drop(columns="_row").rename(columns={"unit_cost": "given"})
+    pairs = pairs.merge(given, on=["product", "origin"], how="left")
+    makes = np.array([not m or c in m for c, m in zip(pairs["category"], pairs["made"])], dtype=bool)
+    pairs = pairs[makes | pairs["given"].notna()]
+    cost = pairs["given"].fillna(pairs["unit_cost"] * pairs["factor"])
+    return pd.DataFrame({"product": pairs["product"].to_numpy(), "origin": pairs["origin"].to_numpy(), "cost": cost.to_numpy()})
+
+
+def _warehouses(tables, markets, origins) -> pd.DataFrame:
     warehouses = tables["warehouses"].set_index("warehouse").copy()
     lanes = tables["lanes"]
-    kinds = lane_kinds(lanes, set(markets.index), set(warehouses.index))
+    kinds = lane_kinds(lanes, set(markets.index), set(warehouses.index), origins.index)
     warehouses["has_linehaul"] = warehouses.index.isin(lanes.loc[kinds == LINEHAUL, "to"])
     warehouses["has_lastmile"] = warehouses.index.isin(lanes.loc[kinds == LASTMILE, "from"])
     return warehouses
 
 
-def _lanes(lanes: pd.DataFrame, markets, warehouses, settings) -> pd.DataFrame:
-    """Lane kind, customer lead time (section 2) and usability."""
+def _lanes(lanes: pd.DataFrame, markets, warehouses, origins) -> pd.DataFrame:
+    """Lane kind, customer lead time (section 2, with the processing days of the lane's origin) and usability."""
     lanes = lanes.set_index("lane", drop=False).rename_axis(None).copy()
-    lanes["kind"] = lane_kinds(lanes, set(markets.index), set(warehouses.index))
+    lanes["kind"] = lane_kinds(lanes, set(markets.index), set(warehouses.index), origins.index)
     lead = pd.Series(np.nan, index=lanes.index)
     direct = lanes["kind"] == DIRECT
     lead[direct] = (
-        settings["origin_processing_days"]
+        origins["processing_days"].reindex(lanes.loc[direct, "from"]).to_numpy()
         + lanes.loc[direct, "transit_days"]
         + markets["customs_days"].reindex(lanes.loc[direct, "to"]).to_numpy()
         + lanes.loc[direct, "customs_days"]
@@ -120,6 +154,7 @@ def _lanes(lanes: pd.DataFrame, markets, warehouses, settings) -> pd.DataFrame:
     lanes.loc[line, "usable"] = lanes.loc[line, "to"].isin(serves_ok.index[serves_ok])
     lanes["market"] = np.where(direct | last, lanes["to"], None)
     lanes["warehouse"] = np.where(last, lanes["from"], np.where(line, lanes["to"], None))
+    lanes["origin"] = np.where(direct | line, lanes["from"], None)
     return lanes
 
 
@@ -223,22 +258,27 @@ def _demand_bounds(pairs: pd.DataFrame, potentials: pd.DataFrame, creators: Crea
     return pairs
 
 
-def _arcs(serving, pairs, lanes, products, warehouses, settings) -> pd.DataFrame:
+def _arcs(serving, pairs, lanes, products, warehouses, settings, sources) -> pd.DataFrame:
     """Flow arcs with their unit costs (sections 2 and 5) and lead times.
 
-    Fulfilment arcs (direct, last-mile) come from the serving set; linehaul arcs (p, l into w)
-    exist for each product with a last-mile arc out of w.
+    Direct arcs come from the serving set, for products their lane's origin makes; linehaul arcs
+    (p, l into w) exist for each product with a last-mile arc out of w and made at l's origin;
+    a last-mile arc has one row per origin whose linehaul can bring p to its warehouse.
     """
     fulfil = serving[serving["pair"].isin(pairs.index)].merge(
-        lanes[["lane", "kind", "market", "warehouse", "lead_time"]], on="lane"
+        lanes[["lane", "kind", "market", "warehouse", "lead_time", "origin"]], on="lane"
     )
     fulfil["product"] = pairs.loc[fulfil["pair"], "product"].to_numpy()
-    stocked = fulfil.loc[fulfil["kind"] == LASTMILE, ["product", "warehouse"]].drop_duplicates()
-    inbound = lanes.loc[lanes["usable"] & (lanes["kind"] == LINEHAUL), ["lane", "kind", "warehouse"]]
-    line = stocked.merge(inbound, on="warehouse")
+    made = sources[["product", "origin"]]
+    direct = fulfil[fulfil["kind"] == DIRECT].merge(made, on=["product", "origin"])
+    last = fulfil[fulfil["kind"] == LASTMILE].drop(columns="origin")
+    stocked = last[["product", "warehouse"]].drop_duplicates()
+    inbound = lanes.loc[lanes["usable"] & (lanes["kind"] == LINEHAUL), ["lane", "kind", "warehouse", "origin"]]
+    line = stocked.merge(inbound, on="warehouse").merge(made, on=["product", "origin"])
     line["pair"], line["market"], line["lead_time"] = -1, None, np.nan
-    arcs = pd.concat([fulfil, line[fulfil.columns]], ignore_index=True)
-    arcs = arcs.sort_values(["kind", "lane", "product"], kind="stable").reset_index(drop=True)
+    last = last.merge(line[["product", "warehouse", "origin"]].drop_duplicates(), on=["product", "warehouse"])
+    arcs = pd.concat([direct[fulfil.columns], last[fulfil.columns], line[fulfil.columns]], ignore_index=True)
+    arcs = arcs.sort_values(["kind", "lane", "product", "origin"], kind="stable").reset_index(drop=True)
 
     lane = lanes.loc[arcs["lane"]]
     prod = products.loc[arcs["product"]]
@@ -257,17 +297,52 @@ def _arcs(serving, pairs, lanes, products, warehouses, settings) -> pd.DataFrame
     kind = arcs["kind"].to_numpy()
     wh = warehouses.reindex(arcs["warehouse"].fillna(""))
     cover = wh["cover_days"].to_numpy()
+    arcs["cost_at_origin"] = sources.set_index(["product", "origin"])["cost"].reindex(
+        pd.MultiIndex.from_frame(arcs[["product", "origin"]])).to_numpy()
+    arcs["goods"] = np.where(kind == LASTMILE, 0.0, arcs["cost_at_origin"].to_numpy() - prod["unit_cost"].to_numpy())
     arcs["holding"] = np.where(
         kind == LINEHAUL,
-        prod["unit_cost"].to_numpy() * settings["holding_rate"] * (lane["transit_days"].to_numpy() + cover) / 365.0,
+        arcs["cost_at_origin"].to_numpy() * settings["holding_rate"] * (lane["transit_days"].to_numpy() + cover) / 365.0,
         0.0,
     )
     arcs["handling"] = np.where(kind == LASTMILE, wh["handling_cost_per_unit"].to_numpy(), 0.0)
+    arcs["handling"] = np.where(kind == LASTMILE, wh["handling_cost_per_unit"].to_numpy(), 0.0)
+    return arcs
+
+
+def _origin_duties(arcs: pd.DataFrame, pairs: pd.DataFrame, rules: pd.DataFrame, markets: pd.DataFrame) -> pd.DataFrame:
+    """Each fulfilment arc's duty (docs/model.md, "Objective" and "Origins"): the pair's duty rate
+    plus the extra rate of its origin in the market (the origin_duties row of the category, else
+    the one for every category), on the price of a direct parcel above the origin's de-minimis
+    value (else the market's) or on the unit cost at the origin of a bulk import; then unit_cost."""
+    kind = arcs["kind"].to_numpy()
     pair_rows = pairs.reindex(arcs["pair"])
-    arcs["duty"] = np.where(
-        kind == DIRECT,
-        pair_rows["duty_direct"].to_numpy(),
-        np.where(kind == LASTMILE, pair_rows["duty_bulk"].to_numpy(), 0.0),
-    )
+    extra, threshold = _origin_rules(arcs, pair_rows, rules, markets)
+    rate = pair_rows["duty_rate"].to_numpy() + extra
+    order_value = (pair_rows["price"] * pair_rows["units_per_order"]).to_numpy()
+    direct_duty = np.where(order_value <= threshold, 0.0, rate * pair_rows["price"].to_numpy())
+    bulk_duty = rate * arcs["cost_at_origin"].to_numpy()
+    arcs["duty"] = np.where(kind == DIRECT, direct_duty, np.where(kind == LASTMILE, bulk_duty, 0.0))
     arcs["unit_cost"] = arcs["transport"] + arcs["holding"] + arcs["handling"] + arcs["duty"]
     return arcs
+
+
+def _origin_rules(arcs, pair_rows, rules: pd.DataFrame, markets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(extra duty rate, de-minimis value) per arc: its origin_duties row, the category's before
+    the one for every category; 0 and the market's de_minimis_value where none applies."""
+    market = pair_rows["market"].to_numpy()
+    extra = np.zeros(len(arcs))
+    threshold = markets["de_minimis_value"].reindex(market).to_numpy(dtype=float).copy()
+    if rules.empty:
+        return extra, threshold
+    keys = pd.DataFrame({"origin": arcs["origin"].to_numpy(), "market": market,
+                         "category": pair_rows["category"].to_numpy()})
+    for specific in (False, True):  # the category's row overrides the one for every category
+        chosen = rules[rules["category"].notna() == specific].drop(columns="_row")
+        on = ["origin", "market", "category"] if specific else ["origin", "market"]
+        hit = keys.merge(chosen.drop(columns=[] if specific else ["category"]), on=on, how="left")
+        found = hit["extra_duty_rate"].notna().to_numpy()
+        extra[found] = hit["extra_duty_rate"].to_numpy()[found]
+        limit = hit["de_minimis_value"].notna().to_numpy()
+        threshold[limit] = hit["de_minimis_value"].to_numpy()[limit]
+    return extra, threshold

@@ -1,8 +1,9 @@
 """Where the places of an instance are, for the map: a market's or warehouse's `latitude` and
 `longitude` columns when given, else the centre of the country its code names (ISO 3166 alpha-2,
 `UK` for the United Kingdom) or the city of a known warehouse code (the catalogue's, mostly IATA
-airport codes), else nowhere (the map lists it beside). The origin is `settings.origin_latitude`
-and `origin_longitude`, by default Shenzhen.
+airport codes), else nowhere (the map lists it beside). The one origin of an instance without an
+origins table is `settings.origin_latitude` and `origin_longitude`, by default Shenzhen; the
+origins of an origins table are placed like warehouses, from their own columns or a known code.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ WAREHOUSES = {
     "SAO": (-23.55, -46.63), "DUS": (51.29, 6.77), "BHX": (52.45, -1.75), "WAW": (52.17, 20.97),
     "MAD": (40.47, -3.56), "TYO": (35.55, 139.78), "ICN": (37.46, 126.44), "BKK": (13.69, 100.75),
     "SIN": (1.36, 103.99), "DXB": (25.25, 55.36), "SYD": (-33.94, 151.18),
+}
+
+ORIGINS = {  # sourcing hubs by airport or port code
+    "SZX": (22.54, 114.06), "CAN": (23.13, 113.26), "HKG": (22.31, 113.91), "XMN": (24.48, 118.09),
+    "SHA": (31.23, 121.47), "NGB": (29.87, 121.54), "YIW": (29.31, 120.08), "SGN": (10.82, 106.63),
+    "HAN": (21.03, 105.85), "DAC": (23.81, 90.41), "BOM": (19.08, 72.88), "DEL": (28.61, 77.21),
+    "IST": (41.01, 28.98), "KUL": (3.14, 101.69), "CGK": (-6.2, 106.85),
 }
 
 

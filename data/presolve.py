@@ -2,7 +2,7 @@
 
 Three reductions of the derived `Network`, each provably safe:
 
-1. Dominated linehaul arcs: for a product and warehouse, keep only the cheapest linehaul arc
+1. Dominated linehaul arcs: for a product, warehouse and origin, keep only the cheapest linehaul arc
    among the uncapacitated ones (a linehaul's transit time reaches no customer; holding is in
    its unit cost). A pricier arc can always be replaced by the uncapacitated cheapest one. A
    container lane is never dropped (full containers may make it cheaper than its LCL cost), and
@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .network import DIRECT, LASTMILE, LINEHAUL, Network
+from .network import DIRECT, LASTMILE, LINEHAUL, STOCK_KEY, Network
 
 TOL = 1e-9
 
@@ -52,7 +52,8 @@ def presolve(net: Network, settings: dict) -> tuple[Network, PresolveReport]:
     arcs = net.arcs
     capped = set(net.lanes.index[net.lanes["capacity_kg"].notna()])
     arcs, line_removed = _drop_dominated_linehaul(arcs, capped)
-    arcs, fulfil_removed = _drop_dominated_fulfilment(arcs, capped)
+    free = set(net.origins.index[net.origins["fixed_cost"] <= 0])
+    arcs, fulfil_removed = _drop_dominated_fulfilment(arcs, capped, free)
     pairs = net.pairs
     if settings["objective"] == "profit":
         pairs = _drop_unprofitable_pairs(net, arcs, settings)
@@ -73,9 +74,9 @@ def _drop_dominated_linehaul(arcs: pd.DataFrame, capped: set) -> tuple[pd.DataFr
     free = line[~line["lane"].isin(capped)]
     if free.empty:
         return arcs, 0
-    best = free.sort_values("unit_cost", kind="stable").groupby(["product", "warehouse"], sort=False).head(1)
-    best_cost = best.set_index(["product", "warehouse"])["unit_cost"]
-    key = pd.MultiIndex.from_frame(line[["product", "warehouse"]])
+    best = free.sort_values("unit_cost", kind="stable").groupby(STOCK_KEY, sort=False).head(1)
+    best_cost = best.set_index(STOCK_KEY)["unit_cost"]
+    key = pd.MultiIndex.from_frame(line[STOCK_KEY])
     threshold = best_cost.reindex(key).to_numpy()
     boxed = line["fcl_saving"].to_numpy() > 0
     dominated = (line["unit_cost"].to_numpy() >= threshold - TOL) & ~line.index.isin(best.index) & ~boxed
@@ -84,29 +85,33 @@ def _drop_dominated_linehaul(arcs: pd.DataFrame, capped: set) -> tuple[pd.DataFr
 
 
 def route_costs(arcs: pd.DataFrame) -> pd.Series:
-    """Cheapest cost per unit of reaching the customer through each fulfilment arc (a container
-    lane's linehaul at its cost in full containers)."""
+    """Cheapest cost per unit of reaching the customer through each fulfilment arc, the goods'
+    extra cost at their origin included (a container lane's linehaul at its cost in full containers)."""
     line = arcs[arcs["kind"] == LINEHAUL]
-    cheapest_in = (line["unit_cost"] - line["fcl_saving"]).groupby([line["product"], line["warehouse"]]).min()
+    cheapest_in = (line["unit_cost"] + line["goods"] - line["fcl_saving"]).groupby(
+        [line["product"], line["warehouse"], line["origin"]]).min()
     fulfil = arcs[arcs["kind"] != LINEHAUL]
-    extra = np.zeros(len(fulfil))
+    extra = fulfil["goods"].to_numpy().copy()
     last = (fulfil["kind"] == LASTMILE).to_numpy()
-    key = pd.MultiIndex.from_frame(fulfil.loc[last, ["product", "warehouse"]])
+    key = pd.MultiIndex.from_frame(fulfil.loc[last, STOCK_KEY])
     extra[last] = cheapest_in.reindex(key).to_numpy()
     return pd.Series(fulfil["unit_cost"].to_numpy() + extra, index=fulfil.index)
 
 
-def _drop_dominated_fulfilment(arcs: pd.DataFrame, capped: set) -> tuple[pd.DataFrame, int]:
+def _drop_dominated_fulfilment(arcs: pd.DataFrame, capped: set, free_origins: set) -> tuple[pd.DataFrame, int]:
+    """Reduction 2; the dominating direct arc comes from an origin without a fixed cost or from
+    the dominated arc's own origin, so shifting flow to it opens nothing."""
     cost = route_costs(arcs)
-    fulfil = arcs.loc[cost.index, ["pair", "kind", "lane", "lead_time"]].assign(cost=cost)
+    fulfil = arcs.loc[cost.index, ["pair", "kind", "lane", "lead_time", "origin"]].assign(cost=cost)
     free_direct = fulfil[(fulfil["kind"] == DIRECT) & ~fulfil["lane"].isin(capped)]
     if free_direct.empty:
         return arcs, 0
     candidates = fulfil.reset_index(names="arc").merge(
-        free_direct.reset_index(names="dominator")[["pair", "dominator", "cost", "lead_time"]],
+        free_direct.reset_index(names="dominator")[["pair", "dominator", "cost", "lead_time", "origin"]],
         on="pair", suffixes=("", "_d"),
     )
-    candidates = candidates[candidates["arc"] != candidates["dominator"]]
+    opens_nothing = candidates["origin_d"].isin(free_origins) | (candidates["origin_d"] == candidates["origin"])
+    candidates = candidates[(candidates["arc"] != candidates["dominator"]) & opens_nothing]
     no_worse = (candidates["cost_d"] <= candidates["cost"] + TOL) & (candidates["lead_time_d"] <= candidates["lead_time"] + TOL)
     strictly = (candidates["cost_d"] < candidates["cost"] - TOL) | (candidates["lead_time_d"] < candidates["lead_time"] - TOL)
     # among exact ties keep the lowest-numbered arc, so one of them always survives
@@ -139,7 +144,7 @@ def _drop_unprofitable_pairs(net: Network, arcs: pd.DataFrame, settings: dict) -
 def _restrict_to_pairs(arcs: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Fulfilment arcs of kept pairs; linehaul arcs only where a kept last mile still needs them."""
     fulfil = arcs[(arcs["kind"] != LINEHAUL) & arcs["pair"].isin(pairs.index)]
-    stocked = pd.MultiIndex.from_frame(fulfil.loc[fulfil["kind"] == LASTMILE, ["product", "warehouse"]])
+    stocked = pd.MultiIndex.from_frame(fulfil.loc[fulfil["kind"] == LASTMILE, STOCK_KEY])
     line = arcs[arcs["kind"] == LINEHAUL]
-    line = line[pd.MultiIndex.from_frame(line[["product", "warehouse"]]).isin(stocked)]
+    line = line[pd.MultiIndex.from_frame(line[STOCK_KEY]).isin(stocked)]
     return pd.concat([fulfil, line]).sort_index()

@@ -329,6 +329,40 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "origins",
+            ("origin",),
+            (
+                _id("origin"),
+                _text("name"),
+                _num("processing_days"),
+                _num("cost_factor", Range.POSITIVE, 1.0),
+                _num("fixed_cost", default=0.0),
+                _text("categories"),
+                _num("latitude", Range.ANY),
+                _num("longitude", Range.ANY),
+            ),
+        ),
+        Table(
+            "origin_costs",
+            ("product", "origin"),
+            (
+                _id("product"),
+                _id("origin"),
+                _num("unit_cost", default=REQUIRED),
+            ),
+        ),
+        Table(
+            "origin_duties",
+            ("origin", "market", "category"),
+            (
+                _id("origin"),
+                _id("market"),
+                _id("category", default=None),
+                _num("extra_duty_rate", default=0.0),
+                _num("de_minimis_value"),
+            ),
+        ),
+        Table(
             "periods",
             ("period",),
             (
@@ -370,7 +404,13 @@ LANE_MODES = (
 
 CONTAINER_MODES = ("sea_freight", "rail_freight")  # the modes that ship full containers or LCL
 
-ORIGIN = "origin"
+ORIGIN = "origin"  # the one origin of an instance without an origins table
+
+
+def origin_ids(tables: dict) -> list[str]:
+    """The origins lanes may start from: the origins table's ids, or the one hub 'origin'."""
+    origins = tables.get("origins")
+    return [ORIGIN] if origins is None or origins.empty else list(origins["origin"])
 
 
 @dataclass(frozen=True)
@@ -426,12 +466,17 @@ REFERENCES = [
     ("funnels", "channel", "channels", "channel"),
     ("creators", "market", "markets", "market"),
     ("creators", "channel", "channels", "channel"),
+    ("origin_costs", "product", "products", "product"),
+    ("origin_costs", "origin", "origins", "origin"),
+    ("origin_duties", "origin", "origins", "origin"),
+    ("origin_duties", "market", "markets", "market"),
 ]
 # (table, column) -> the key list its values come from (grid drop-downs, template workbooks)
 REFERENCES_OF = {(table, column): key for table, column, _, key in REFERENCES}
 REFERENCES_OF.update({("lanes", "from"): "place", ("lanes", "to"): "place", ("duties", "category"): "category",
                       ("channel_fit", "category"): "category", ("certification_rules", "category"): "category",
-                      ("seasonality", "category"): "category", ("returns", "category"): "category"})
+                      ("seasonality", "category"): "category", ("returns", "category"): "category",
+                      ("origin_duties", "category"): "category"})
 
 SETTING_NOTES = {
     "name": "instance name (default: the file name)",
@@ -570,6 +615,18 @@ COLUMN_NOTES = {
     ("creators", "fee"): "fee per campaign",
     ("creators", "categories"): "categories the creator fits, separated by ';' (blank: every category)",
     ("creators", "campaigns_per_period"): "most campaigns the creator accepts per period (default 1)",
+    ("origins", "origin"): "a place the seller sources from (for example CN or VN); lanes start there",
+    ("origins", "name"): "a label, e.g. Shenzhen",
+    ("origins", "processing_days"): "days from order to hand-over at the origin (blank: the origin_processing_days setting)",
+    ("origins", "cost_factor"): "unit cost at this origin as a multiple of the product's unit_cost (default 1)",
+    ("origins", "fixed_cost"): "cost of sourcing from the origin over the horizon (default 0: always open)",
+    ("origins", "categories"): "categories the origin makes, separated by ';' (blank: every category)",
+    ("origins", "latitude"): "for the map (default: known origin codes)",
+    ("origins", "longitude"): "for the map (default: known origin codes)",
+    ("origin_costs", "unit_cost"): "the product's unit cost at the origin (overrides unit_cost x cost_factor)",
+    ("origin_duties", "category"): "the product category the row covers (blank: every category)",
+    ("origin_duties", "extra_duty_rate"): "tariff on goods of this origin in the market, added to the duty rate",
+    ("origin_duties", "de_minimis_value"): "the market's de-minimis threshold for parcels from this origin (0: none)",
     ("returns", "liquidate_recovery"): "what a liquidated unit fetches as a share of its unit cost (default 0: written off)",
     ("periods", "order"): "the period's place in the calendar",
     ("periods", "length_days"): "days; the periods add up to horizon_days",

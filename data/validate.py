@@ -12,7 +12,7 @@ from .creators import creator_categories
 from .funnels import RATES, funnel_rates
 from .errors import IssueLog, key_hint
 from .network import DIRECT, LASTMILE, LINEHAUL, Network, lane_kinds
-from .schema import CONTAINER_MODES, LANE_MODES, ORIGIN, REFERENCES, TABLES
+from .schema import CONTAINER_MODES, LANE_MODES, ORIGIN, REFERENCES, TABLES, origin_ids
 
 
 
@@ -58,6 +58,8 @@ class Checker:
             frame = self.tables[table]
             for _, row in frame[frame[column] == ORIGIN].iterrows():
                 self.error(table, f"'{ORIGIN}' is reserved for the origin hub", row["_row"], column)
+            for _, row in frame[frame[column].isin(set(origin_ids(self.tables)) - {ORIGIN})].iterrows():
+                self.error(table, f"'{row[column]}' is also an origin id; lanes would be ambiguous", row["_row"], column)
         wh = self.tables["warehouses"]
         for _, row in wh[wh["warehouse"].isin(markets)].iterrows():
             self.error("warehouses", f"'{row['warehouse']}' is also a market id; lanes would be ambiguous", row["_row"], "warehouse")
@@ -66,14 +68,16 @@ class Checker:
         lanes = self.tables["lanes"]
         markets = set(self.tables["markets"]["market"])
         warehouses = set(self.tables["warehouses"]["warehouse"])
-        kinds = lane_kinds(lanes, markets, warehouses)
+        origins = origin_ids(self.tables)
+        kinds = lane_kinds(lanes, markets, warehouses, origins)
         bad_mode = lanes["mode"].notna() & ~lanes["mode"].isin(LANE_MODES)
         for _, row in lanes[bad_mode].iterrows():
             self.error("lanes", f"unknown mode '{row['mode']}' (allowed: {', '.join(LANE_MODES)})", row["_row"], "mode")
         for _, row in lanes[kinds == ""].iterrows():
             src, dst = row["from"], row["to"]
-            if src != ORIGIN and src not in warehouses:
-                self.error("lanes", f"'{src}' is neither 'origin' nor a warehouse id", row["_row"], "from")
+            if src not in origins and src not in warehouses:
+                named = "'origin'" if origins == [ORIGIN] else "an origin id"
+                self.error("lanes", f"'{src}' is neither {named} nor a warehouse id", row["_row"], "from")
             elif dst not in markets and dst not in warehouses:
                 self.error("lanes", f"'{dst}' is neither a market nor a warehouse id", row["_row"], "to")
             elif src in warehouses and dst in warehouses:
@@ -127,7 +131,7 @@ class Checker:
             if row["lane"] not in lanes.index:
                 continue  # reported by check_references
             lane = lanes.loc[row["lane"]]
-            if lane["from"] != ORIGIN or lane["to"] not in warehouses or lane["mode"] not in CONTAINER_MODES:
+            if lane["from"] not in origin_ids(self.tables) or lane["to"] not in warehouses or lane["mode"] not in CONTAINER_MODES:
                 self.error("containers", f"lane {row['lane']} is not a sea or rail linehaul lane from origin to a "
                                          f"warehouse (it goes {lane['from']} -> {lane['to']} by {lane['mode']})",
                            row["_row"], "lane")
@@ -179,6 +183,24 @@ class Checker:
             if unknown:
                 self.error("creators", f"unknown categor{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)} "
                                        "(no product has it)", row["_row"], "categories")
+
+    def check_origins(self):
+        """An origin makes categories that some product has; an origin_duties row names a known
+        category; every origin has a lane."""
+        origins = self.tables["origins"]
+        if origins.empty:
+            return
+        categories = set(self.tables["products"]["category"])
+        for _, row in origins.iterrows():
+            unknown = [g for g in creator_categories(row["categories"]) if g not in categories]
+            if unknown:
+                self.error("origins", f"unknown categor{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)} "
+                                      "(no product has it)", row["_row"], "categories")
+            if not (self.tables["lanes"]["from"] == row["origin"]).any():
+                self.error("origins", f"no lane starts at origin {row['origin']}", row["_row"], "origin")
+        duties = self.tables["origin_duties"]
+        for _, row in duties[duties["category"].notna() & ~duties["category"].isin(categories)].iterrows():
+            self.error("origin_duties", f"unknown category {row['category']} (no product has it)", row["_row"], "category")
 
     def check_periods(self, settings: dict):
         """The periods add up to the horizon and have distinct orders; a seasonality row names a
@@ -336,6 +358,7 @@ def run_table_checks(checker: Checker, objective: str, settings: dict | None = N
     checker.check_containers()
     checker.check_funnels()
     checker.check_creators()
+    checker.check_origins()
     if settings is not None:
         checker.check_periods(settings)
     checker.check_cost_mode_columns(objective)

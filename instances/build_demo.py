@@ -1,8 +1,9 @@
 """Build the demo instance (instances/demo.json, instances/demo/, instances/demo.xlsx).
 
 A Shenzhen-based seller of 30 products in 5 categories considers 10 real markets, 7 social
-channels, 6 overseas warehouses and postal / dedicated-line / express direct lanes or sea, rail,
-air and truck linehaul plus courier last mile. Markets, regimes and channel mixes are real; every
+channels, 6 overseas warehouses, a second origin in Ho Chi Minh City for fashion and home goods,
+and postal / dedicated-line / express direct lanes or sea, rail, air and truck linehaul plus
+courier last mile. Markets, regimes and channel mixes are real; every
 number is illustrative (see data/catalog.py). Run from the repository root:
 
     python -m xborder.instances.build_demo        (or: python instances/build_demo.py)
@@ -153,7 +154,8 @@ def build_document() -> dict:
         "data_transfer": c.data_transfer_of(m[0] for m in c.MARKETS),
         "data_obligations": c.data_obligations_of(m[0] for m in c.MARKETS),
     }
-    doc["containers"] = c.containers_of(lanes, doc["warehouses"])
+    doc["origins"], doc["lanes"], doc["origin_duties"] = c.two_origins(lanes, doc["warehouses"], markets)
+    doc["containers"] = c.containers_of(doc["lanes"], doc["warehouses"])
     pools = c.creator_pools(doc["market_channels"])
     for row in doc["market_channels"]:
         if (row["market"], row["channel"]) in CREATOR_TIERS:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.instance import Instance
-from ..data.network import LASTMILE, LINEHAUL
+from ..data.network import LASTMILE, LINEHAUL, STOCK_KEY
 from ..data.seasons import arrival_periods, demand_shares, freight_multipliers, seasons_of
 from .index import ModelIndex
 
@@ -44,7 +44,7 @@ class PeriodAxis:
     freight: np.ndarray  # (arcs, T) the freight multiplier of each arc's mode in each period
     line: np.ndarray  # positions of the linehaul arcs
     arrival: np.ndarray  # (linehaul arcs, T): the period a shipment sent in t arrives in, -1 past the horizon
-    stock_keys: pd.MultiIndex  # (product, warehouse) with a last mile out: the warehouse balance rows
+    stock_keys: pd.MultiIndex  # (product, warehouse, origin) with a last mile out: the warehouse balance rows
 
     @property
     def count(self) -> int:
@@ -60,7 +60,7 @@ def period_axis(instance: Instance, ix: ModelIndex) -> PeriodAxis:
     pairs, arcs, pot = ix.pairs, ix.arcs, ix.potentials
     line = np.flatnonzero(arcs["kind"].to_numpy() == LINEHAUL)
     last = arcs[arcs["kind"] == LASTMILE]
-    stock_keys = pd.MultiIndex.from_frame(last[["product", "warehouse"]].drop_duplicates())
+    stock_keys = pd.MultiIndex.from_frame(last[STOCK_KEY].drop_duplicates())
     rho = ix.channels["rho"].to_numpy()[pot["k"].to_numpy()] if len(pot) else np.zeros(0)
     retention = ix.markets["retention"].reindex(pairs["market"]).to_numpy()
     if not instance.seasonal:

@@ -9,15 +9,15 @@ import pyomo.environ as pyo
 
 from ..data.instance import Instance
 from ..data.presolve import presolve as presolve_network
-from . import containers, creators, parts, payments, privacy, returns
+from . import containers, creators, origins, parts, payments, privacy, returns
 from .axis import period_axis
 from .columns import structure_of
 from .cuts import active_separators
 from .formulation import Demand, Flow, Formulation, Linking, Sourcing
 from .index import build_index
 
-STRATEGIC = ("e", "r", "s", "y", "v", "o", "dt", "dh", "b")  # markets, regimes, channels, warehouses, mitigation, payment methods, data transfer and hosting, creators: rounded first
-FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s", "o", "dt", "dh", "b")  # decided before the uncertainty resolves (docs/uncertainty.md)
+STRATEGIC = ("e", "r", "s", "y", "v", "o", "dt", "dh", "b", "src")  # markets, regimes, channels, warehouses, mitigation, payment methods, data transfer and hosting, creators, origins: rounded first
+FIRST_STAGE = ("e", "r", "kappa", "y", "z", "s", "o", "dt", "dh", "b", "src")  # decided before the uncertainty resolves (docs/uncertainty.md)
 
 
 class FormulationError(ValueError):
@@ -82,7 +82,7 @@ def _portfolio_rows(m, ix, form: Formulation):
 
 
 def _fulfilment_rows(m, ix, form: Formulation):
-    """Rows 8-12b, C1-C4, CR3-CR4, strong linking and single sourcing as the formulation asks."""
+    """Rows 8-12b, C1-C4, O1, CR3-CR4, strong linking and single sourcing as the formulation asks."""
     parts.add_market_balance(m, ix)
     if form.flow is Flow.ARC:
         parts.add_warehouse_balance(m, ix)
@@ -93,6 +93,7 @@ def _fulfilment_rows(m, ix, form: Formulation):
     creators.add_creator_sales_bounds(m, ix, form.linking is Linking.STRONG)
     parts.add_lane_capacity(m, ix)
     containers.add_container_rows(m, ix)
+    origins.add_origin_rows(m, ix)
     parts.add_average_service(m, ix)
     parts.add_service_level(m, ix)
     if form.sourcing is Sourcing.SINGLE:

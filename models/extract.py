@@ -63,6 +63,7 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
     flows = arc_flows(m, values)
     boxed = _in_containers(m, values)
     when = (lambda t: {"period": names[t]}) if axis.named else (lambda t: {})  # noqa: E731
+    sourced = (lambda a: {"origin": arcs.at[a, "origin"]}) if ix.many_origins else (lambda a: {})  # noqa: E731
     covered = dict(zip(m.cols.keys["Rv"], values[m.cols.span("Rv")]))
     plan = {
         "markets": _chosen(m, values, "e"),
@@ -83,7 +84,7 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
         "data_obligations": _data_obligations(m, values),
         "flows": [{"product": arcs.at[a, "product"], "lane": arcs.at[a, "lane"], "kind": arcs.at[a, "kind"],
                    "from": lanes.at[arcs.at[a, "lane"], "from"], "to": lanes.at[arcs.at[a, "lane"], "to"],
-                   "units": float(flows[t, a]), **boxed(t, a), **when(t)}
+                   "units": float(flows[t, a]), **boxed(t, a), **sourced(a), **when(t)}
                   for t, a in zip(*np.nonzero(flows > 0))],
         "containers": _containers(m, values, when),
         "creators": _creators(m, values, when),
@@ -91,7 +92,16 @@ def extract_plan(m: pyo.ConcreteModel) -> dict:
     }
     if axis.named:
         plan["stock"] = _stock(m, values)
+    if ix.many_origins:
+        plan["origins"] = _open_origins(m, values)
     return plan
+
+
+def _open_origins(m, values: np.ndarray) -> list[str]:
+    """The origins the plan may source from: those without a fixed cost and those opened (src = 1)."""
+    origins = m.ix.origins
+    opened = set(_chosen(m, values, "src"))
+    return [g for g, fixed in zip(origins.index, origins["fixed_cost"]) if fixed <= 0 or g in opened]
 
 
 def _payment_methods(m, values: np.ndarray) -> list[dict]:
@@ -209,16 +219,17 @@ def _stock(m, values: np.ndarray) -> list[dict]:
         return []
     stock = _per_period(m, values, "stock", G, T - 1)
     keys = axis.stock_keys
-    return [{"product": keys[g][0], "warehouse": keys[g][1], "period": axis.names[t], "units": float(stock[t, g])}
+    origin = (lambda g: {"origin": keys[g][2]}) if m.ix.many_origins else (lambda g: {})  # noqa: E731
+    return [{"product": keys[g][0], "warehouse": keys[g][1], **origin(g), "period": axis.names[t], "units": float(stock[t, g])}
             for t, g in zip(*np.nonzero(stock > 0))]
 
 
-HORIZON_DECISIONS = ("e", "r", "z", "kappa", "y", "v", "o", "dt", "dh", "dw")  # markets, regimes, portfolio, certifications, warehouses, mitigation, payment methods, data protection
+HORIZON_DECISIONS = ("e", "r", "z", "kappa", "y", "v", "o", "dt", "dh", "dw", "src")  # markets, regimes, portfolio, certifications, warehouses, mitigation, payment methods, data protection, origins
 
 
 def horizon_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarray, np.ndarray]:
     """The columns of the horizon decisions (markets, regimes, portfolio, certifications,
-    warehouses, mitigation, payment methods, data protection) and their values in `plan` (a plan in `extract_plan`'s layout, e.g. of
+    warehouses, mitigation, payment methods, data protection, origins) and their values in `plan` (a plan in `extract_plan`'s layout, e.g. of
     another model of the same tables): 1 where the plan takes the decision, 0 elsewhere. The
     inverse of `extract_plan` for those decisions; channels, sales and flows are left out."""
     ix = m.ix
@@ -233,6 +244,7 @@ def horizon_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarr
         "o": _pairs_in(ix.methods, ((r["market"], r["method"]) for r in plan.get("payment_methods", [])), ("market", "method")),
         "dt": m.cols.keys["dt"].isin(plan.get("data_transfers", [])),
         "dh": m.cols.keys["dh"].isin(plan.get("data_hosting", [])),
+        "src": m.cols.keys["src"].isin(plan.get("origins", [])),
         "dw": _pairs_in(ix.obligations, ((r["regime"], r["obligation"]) for r in plan.get("data_obligations", [])),
                         ("regime", "obligation")),
     }

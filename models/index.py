@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..data.instance import Instance
 from ..data.funnels import channel_rates
-from ..data.network import DIRECT, LASTMILE, LINEHAUL, Network
+from ..data.network import DIRECT, LASTMILE, LINEHAUL, STOCK_KEY, Network
+from ..data.schema import ORIGIN
 
 
 @dataclass
@@ -40,6 +41,12 @@ class ModelIndex:
     creator_groups: pd.DataFrame  # positional (market, channel, category) whose creators' reach overlaps; creator_pool
     creator_members: pd.DataFrame  # (creator row, group row)
     creator_links: pd.DataFrame  # (pair position, group, coef): units of the pair per distinct person reached
+    origins: pd.DataFrame  # index: origin id; processing_days, cost_factor, fixed_cost, categories
+
+    @property
+    def many_origins(self) -> bool:
+        """An origins table: plan records name where their units come from."""
+        return len(self.origins) > 1 or self.origins.index[0] != ORIGIN
 
     @property
     def cost_mode(self) -> bool:
@@ -100,6 +107,7 @@ def build_index(instance: Instance, with_routes: bool = False, network: Network 
         restock=_restock_options(pairs, net.lanes, warehouses.index),
         **_data_rules(tables, markets, regimes.index),
         **_creator_sets(net, pair_pos, ch_pos),
+        origins=net.origins,
     )
 
 
@@ -149,11 +157,12 @@ def _method_links(pairs: pd.DataFrame, methods: pd.DataFrame) -> pd.DataFrame:
 
 
 def _routes(arcs: pd.DataFrame) -> pd.DataFrame:
-    """Path form (docs/model.md, "Formulation options"): a direct arc alone, or a linehaul arc then a last-mile arc of p via w."""
+    """Path form (docs/model.md, "Formulation options"): a direct arc alone, or a linehaul arc then
+    a last-mile arc of p via w from the same origin."""
     pos = arcs.reset_index(names="arc")
     direct = pos.loc[pos["kind"] == DIRECT, ["arc", "pair"]].rename(columns={"arc": "last"})
     direct["first"] = -1
-    last = pos.loc[pos["kind"] == LASTMILE, ["arc", "pair", "product", "warehouse"]].rename(columns={"arc": "last"})
-    line = pos.loc[pos["kind"] == LINEHAUL, ["arc", "product", "warehouse"]].rename(columns={"arc": "first"})
-    via = last.merge(line, on=["product", "warehouse"])[["last", "pair", "first"]]
+    last = pos.loc[pos["kind"] == LASTMILE, ["arc", "pair", *STOCK_KEY]].rename(columns={"arc": "last"})
+    line = pos.loc[pos["kind"] == LINEHAUL, ["arc", *STOCK_KEY]].rename(columns={"arc": "first"})
+    via = last.merge(line, on=STOCK_KEY)[["last", "pair", "first"]]
     return pd.concat([direct[["last", "pair", "first"]], via], ignore_index=True)

@@ -17,7 +17,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from ..data.network import LASTMILE, LINEHAUL
+from ..data.network import LASTMILE, LINEHAUL, STOCK_KEY
 from .axis import PeriodAxis
 from .columns import INF, Columns, ModelStructure, add_rows, structure_of
 from .containers import container_cost_terms, declare_container_columns
@@ -48,6 +48,7 @@ from .payments import (
     paid_methods,
     payment_objective,
 )
+from .origins import declare_origin_columns, goods_cost_terms, origin_fixed_terms
 from .privacy import data_cost_terms, declare_data_columns
 from .returns import declare_return_columns, restock_volume_terms, returns_objective
 from .rows import RowBuilder
@@ -75,6 +76,7 @@ def declare_variables(m, ix: ModelIndex, axis: PeriodAxis, form: Formulation):
     cols.declare("carry", range(len(axis.carry)), pyo.NonNegativeReals, T - 1)
     cols.declare("kappa", range(len(ix.certs)), pyo.Binary)
     cols.declare("y", ix.warehouses.index, pyo.Binary)
+    declare_origin_columns(m, ix)
     mitigable = markets.index[markets["mitigation_cost"].notna()]
     cols.declare("v", mitigable, pyo.Binary)
     cols.declare("Rv", mitigable, pyo.NonNegativeReals)
@@ -248,15 +250,15 @@ def add_market_balance(m, ix: ModelIndex):
 
 
 def add_warehouse_balance(m, ix: ModelIndex):
-    """Row 9_t, per product and warehouse: stock[t-1] + linehaul arriving in t - last-mile flows
+    """Row 9_t, per product, warehouse and origin: stock[t-1] + linehaul arriving in t - last-mile flows
     of t - stock[t] = 0 (arc form; a shipment sent in t arrives in the period its transit
     reaches; no stock before the first period or after the last; one period: linehaul in = last
     mile out)."""
     axis, c, arcs, T = m.axis, m.cols, ix.arcs, m.axis.count
     keys, G = axis.stock_keys, len(axis.stock_keys)
-    key_of = keys.get_indexer(pd.MultiIndex.from_frame(arcs[["product", "warehouse"]]))
+    key_of = keys.get_indexer(pd.MultiIndex.from_frame(arcs[STOCK_KEY]))
     line = axis.line
-    keep = key_of[line] >= 0  # a linehaul arc feeds a (product, warehouse) with a last mile out
+    keep = key_of[line] >= 0  # a linehaul arc feeds a (product, warehouse, origin) with a last mile out
     b = RowBuilder(G * T)
     for t in range(T):
         arrive = axis.arrival[:, t]
@@ -411,7 +413,7 @@ def _one_row(m, name, terms, lb, ub):
 def logistics_cost_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
     """(columns, cost per unit) of the logistics cost: every arc's flow in every period at that
     period's unit cost (transport, holding, handling, duty), stock carried from t into t+1
-    held at unit_cost * holding_rate * length_days[t+1] / 365, and full containers with the LCL
+    held at its unit cost at its origin * holding_rate * length_days[t+1] / 365, and full containers with the LCL
     freight their units do not pay (models/containers.py)."""
     axis, T, A = m.axis, m.axis.count, len(ix.arcs)
     cols, vals = [], []
@@ -422,8 +424,8 @@ def logistics_cost_terms(m, ix: ModelIndex) -> tuple[np.ndarray, np.ndarray]:
     G = len(axis.stock_keys)
     if T > 1 and G:
         g, t = over_periods(T - 1, G)
-        unit_cost = ix.pairs.drop_duplicates("product").set_index("product")["unit_cost"]
-        held = unit_cost.reindex(axis.stock_keys.get_level_values("product")).to_numpy()
+        line = ix.arcs[ix.arcs["kind"] == LINEHAUL].drop_duplicates(STOCK_KEY).set_index(STOCK_KEY)
+        held = line["cost_at_origin"].reindex(axis.stock_keys).to_numpy()
         cols.append(m.cols.at("stock", g, t))
         vals.append(held[g] * ix.settings["holding_rate"] * axis.length_days[t + 1] / 365.0)
     c, v = container_cost_terms(m, ix)
@@ -580,6 +582,8 @@ def objective_vector(m, ix: ModelIndex) -> np.ndarray:
     np.add.at(vec, c.at("kappa", np.arange(len(ix.certs))), -ix.certs["cost"].to_numpy())
     cols, vals = data_cost_terms(m, ix)
     np.add.at(vec, cols, -vals)
+    for cols, vals in (goods_cost_terms(m, ix), origin_fixed_terms(m, ix)):
+        np.add.at(vec, cols, -vals)
     payment_objective(m, ix, vec)
     returns_objective(m, ix, vec)
     return vec

@@ -19,8 +19,10 @@ import pandas as pd
 from ..check import MONEY_TERMS, PlanChecker, check_plan, read_solution
 from ..data.atomic import atomic_path
 from ..data.instance import Instance
+from ..data.schema import origin_ids
 from .creators import creators_table
 from .freight import containers_table
+from .origins import origins_table
 from .summary import marginal_sentences
 from .words import plan_in_words
 
@@ -115,7 +117,7 @@ def sankey(view: PlanView) -> str:
     flows = pd.DataFrame(view.plan["flows"], columns=["product", "lane", "kind", "from", "to", "units"])
     flows["mode"] = flows["lane"].map(lanes["mode"])
     links = flows.groupby(["from", "to", "mode"], as_index=False)["units"].sum()
-    nodes = list(dict.fromkeys(["origin", *view.plan["warehouses"], *links["from"], *links["to"]]))
+    nodes = list(dict.fromkeys([*origin_ids(view.instance.tables), *view.plan["warehouses"], *links["from"], *links["to"]]))
     index = {n: i for i, n in enumerate(nodes)}
     fig = go.Figure(go.Sankey(
         node=dict(label=nodes, pad=14, thickness=14),
@@ -123,7 +125,7 @@ def sankey(view: PlanView) -> str:
                   value=links["units"].round(2).tolist(), label=links["mode"].tolist(),
                   color=[_fade(MODE_COLOURS.get(m, "#999999")) for m in links["mode"]]),
     ))
-    fig.update_layout(title="Units from the origin through warehouses to markets, by mode", height=520)
+    fig.update_layout(title="Units from the origins through warehouses to markets, by mode", height=520)
     return _figure_html(fig, view.prefix + "sankey")
 
 
@@ -327,8 +329,8 @@ def plan_sections(view: PlanView) -> str:
 
 def mechanics_sections(view: PlanView) -> list[str]:
     """The payment methods (offered or not, revenue, fees, refused orders), the returns
-    restocked per warehouse, where the customer data lives, the full containers against LCL and
-    the creators booked, for instances with those tables."""
+    restocked per warehouse, where the customer data lives, the full containers against LCL,
+    the creators booked and where the units come from, for instances with those tables."""
     from .solution import data_protection_table, payment_method_table
 
     parts = []
@@ -356,6 +358,12 @@ def mechanics_sections(view: PlanView) -> list[str]:
         parts += ["<h2>Creators</h2>", f"<p>Creator campaigns booked, the engaged people they reach (counted with "
                   f"repeats) and their fees, {table['fees'].sum():,.0f} {_esc(view.currency)} in all.</p>",
                   _table(table, money={"fees"}) if len(table) else "<p>None booked.</p>"]
+    if not view.instance.tables["origins"].empty:
+        table = origins_table(view.instance, view.plan)
+        parts += ["<h2>Origins</h2>", f"<p>Where the units come from: each origin's units, the markets and categories they "
+                  f"go to, their cost at the origin and the duties they pay; origins' fixed costs "
+                  f"{table['fixed_cost'].sum():,.0f} {_esc(view.currency)}.</p>",
+                  _table(table, money={"fixed_cost", "goods_cost", "duties"})]
     return parts
 
 

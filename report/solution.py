@@ -16,6 +16,7 @@ from ..data.cells import write_csv, write_workbook
 from ..pipeline import Run
 from .creators import creators_table
 from .freight import containers_table
+from .origins import origins_table
 from .words import regime_orders
 from .workbook import NUMBER_FORMATS, workbook_tables
 
@@ -109,7 +110,8 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
     markets["mitigation_covered_revenue"] = markets["market"].map(covered)
     warehouses = inst.table("warehouses")[["warehouse", "name", "capacity_m3"]].copy()
     boxed = ["in_containers"] if not inst.tables["containers"].empty else []
-    flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", *period, "units", *boxed])
+    sourced = ["origin"] if not inst.tables["origins"].empty else []
+    flows = pd.DataFrame(plan["flows"], columns=["product", "lane", "kind", "from", "to", *sourced, *period, "units", *boxed])
     volume = inst.table("products").set_index("product")["volume_m3"]
     restocked = pd.DataFrame(plan.get("restocked", []), columns=["product", "warehouse", "units"])
     inbound = pd.concat([flows.loc[flows["kind"] == "linehaul", ["product", "to", "units"]],
@@ -135,20 +137,30 @@ def plan_tables(run: Run) -> dict[str, pd.DataFrame]:
         "flows": flows,
     }
     if seasonal:
-        tables["stock"] = pd.DataFrame(plan["stock"], columns=["product", "warehouse", "period", "units"])
+        tables["stock"] = pd.DataFrame(plan["stock"], columns=["product", "warehouse", *sourced, "period", "units"])
+    tables.update(_mechanic_tables(inst, plan, period))
+    if run.marginal is not None:
+        currency = inst.settings["currency"]
+        tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
+    return tables
+
+
+def _mechanic_tables(inst, plan: dict, period: list) -> dict:
+    """The tables of the optional mechanics the instance has: payment methods, returns restocked,
+    customer data, containers, creators and origins."""
+    tables = {}
     if not inst.tables["payment_methods"].empty:
         tables["payment_methods"] = payment_method_table(inst, plan)
     if not inst.tables["returns"].empty:
         tables["restocked"] = pd.DataFrame(plan.get("restocked", []), columns=["product", "market", "warehouse", *period, "units"])
     if not inst.tables["data_transfer"].empty or not inst.tables["data_obligations"].empty:
         tables["data_protection"] = data_protection_table(inst, plan)
-    if boxed:
+    if not inst.tables["containers"].empty:
         tables["containers"] = containers_table(inst, plan)
     if not inst.tables["creators"].empty:
         tables["creators"] = creators_table(inst, plan)
-    if run.marginal is not None:
-        currency = inst.settings["currency"]
-        tables["marginal_values"] = run.marginal.assign(unit=run.marginal["unit"].str.replace("{cur}", currency, regex=False))
+    if not inst.tables["origins"].empty:
+        tables["origins"] = origins_table(inst, plan)
     return tables
 
 

@@ -215,6 +215,7 @@ def stochastic_lines(result, study, uncertain, risk) -> list[str]:
                  f"{len(first['channels'])} channels; {first['product_markets']} product-markets"
                  + (f"; {len(first['payment_methods'])} payment methods" if first.get("payment_methods") else "")
                  + (f"; {sum(first['creators'].values())} creator campaigns" if first.get("creators") else "")
+                 + (f"; origins {' '.join(first['origins'])}" if first.get("origins") else "")
                  + (f"; customer data hosted in {' '.join(first['data_hosting'])}" if first.get("data_hosting") else "")
                  + (f", sent out under {' '.join(first['data_transfers'])}" if first.get("data_transfers") else ""))
     if study is not None:

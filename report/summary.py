@@ -10,6 +10,7 @@ from ..models.families import FAMILIES
 from ..pipeline import Run
 from ..solvers import Status
 from .creators import creators_table
+from .origins import origins_table
 from .freight import container_name, containers_table
 
 MARGINAL_SHOWN = 4
@@ -116,7 +117,23 @@ def _decision_lines(run: Run) -> list[str]:
     lines += _data_lines(run)
     lines += _creator_summary_lines(run)
     lines += _container_lines(run)
+    lines += _origin_summary_lines(run)
     return lines
+
+
+def _origin_summary_lines(run: Run) -> list[str]:
+    """The units each origin supplies and the fixed cost of the ones opened (docs/model.md, "Origins")."""
+    if run.instance.tables["origins"].empty:
+        return []
+    table = origins_table(run.instance, run.plan)
+    currency = run.instance.settings["currency"]
+    parts = []
+    for row in table.itertuples():
+        opened = f" (opened, {row.fixed_cost:,.0f} {currency})" if row.fixed_cost > 0 else ""
+        unused = "" if row.open else " (not opened)"
+        where = f": {row.categories.replace(';', ', ')} to {row.markets.replace(';', ', ')}" if row.units and row.fixed_cost else ""
+        parts.append(f"{row.origin}{opened}{unused} {row.units:,.0f} units{where}")
+    return [f"  origins: {'; '.join(parts)}"]
 
 
 def _creator_summary_lines(run: Run) -> list[str]:

@@ -18,7 +18,9 @@ with the numbers that decide it.
 Costs per unit are the derived ones (data/network.py) at base freight rates, a container lane's
 at LCL; the container lanes get their own lines, full containers against LCL, and so do the
 channels with creators: the campaigns booked, the people they reach and how many of them are
-distinct. Every number is in the instance's currency.
+distinct, and, with an origins table, each origin (report/origins.py): what it supplies and where,
+and an opened one's fixed cost against what its units would cost from another origin. Every
+number is in the instance's currency.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from ..data.network import DIRECT, LASTMILE, LINEHAUL
+from ..data.network import DIRECT, LASTMILE, LINEHAUL, STOCK_KEY
+from ..data.schema import ORIGIN
 from ..data.seasons import seasons_of
 from .creators import creator_fees_by_market, creators_table, reach_by_channel, tier_name
 from .freight import container_name, containers_table
+from .origins import origin_lines
 
 
 def _money(value: float, currency: str) -> str:
@@ -78,14 +82,18 @@ class Accounts:
         self.pair_of = {(p, m): i for i, (p, m) in enumerate(zip(pairs["product"], pairs["market"]))}
         arcs = self.net.arcs
         line = arcs[arcs["kind"] == LINEHAUL]
-        self.inbound = line.groupby(["product", "warehouse"])["unit_cost"].min()  # cheapest linehaul per unit
+        landed = arcs["unit_cost"] + arcs["goods"]  # with what the goods cost at their origin above unit_cost
+        self.inbound = landed[line.index].groupby([line["product"], line["warehouse"], line["origin"]]).min()  # cheapest linehaul per unit
         last = arcs[arcs["kind"] == LASTMILE].copy()
         last["route_cost"] = last["unit_cost"].to_numpy() + self.inbound.reindex(
-            pd.MultiIndex.from_frame(last[["product", "warehouse"]])).to_numpy()
+            pd.MultiIndex.from_frame(last[STOCK_KEY])).to_numpy()
         self.via_warehouse = last  # pair, warehouse, route_cost (linehaul + last mile per unit)
         direct = arcs[arcs["kind"] == DIRECT]
-        self.direct_cost = direct.groupby("pair")["unit_cost"].min()  # cheapest direct lane per pair (candidate index)
-        self.arc_cost = {(p, lane): c for p, lane, c in zip(arcs["product"], arcs["lane"], arcs["unit_cost"])}
+        self.direct_cost = landed[direct.index].groupby(direct["pair"]).min()  # cheapest direct lane per pair (candidate index)
+        keys = zip(arcs["product"], arcs["lane"], arcs["origin"])
+        self.arc_cost = dict(zip(keys, arcs["unit_cost"]))
+        leaving = arcs[arcs["kind"] != LASTMILE]
+        self.goods_extra = dict(zip(zip(leaving["product"], leaving["origin"]), leaving["goods"]))  # per unit, above unit_cost
         self.lanes = instance.table("lanes").set_index("lane")
 
     def payments(self, m: str, revenue: float, units, pairs) -> dict:
@@ -179,39 +187,45 @@ class Accounts:
         return self.units_sold
 
     def delivered(self) -> dict:
-        """(product, market) -> [units, cost] of the plan's direct and last-mile deliveries: each
-        arc at its unit cost (freight, holding, handling, duties), plus, for a last mile, the
-        cheapest linehaul into its warehouse. Computed once."""
+        """(product, market) -> [units, cost, goods] of the plan's direct and last-mile deliveries:
+        each arc at its unit cost (freight, holding, handling, duties), plus, for a last mile, the
+        cheapest linehaul into its warehouse from the units' origin; goods is what the units cost at
+        their origin above unit_cost. Computed once."""
         if getattr(self, "deliveries", None) is None:
-            self.deliveries = defaultdict(lambda: [0.0, 0.0])
+            self.deliveries = defaultdict(lambda: [0.0, 0.0, 0.0])
             for f in self.plan["flows"]:
                 if f["kind"] == LINEHAUL:
                     continue
-                unit = self.arc_cost.get((f["product"], f["lane"]), 0.0)
+                origin = f.get("origin", ORIGIN)
+                unit = self.arc_cost.get((f["product"], f["lane"], origin), 0.0)
                 if f["kind"] == LASTMILE:
-                    key = (f["product"], f["from"])
+                    key = (f["product"], f["from"], origin)
                     unit += self.linehaul_costs().get(key, float(self.inbound.get(key, 0.0)))
-                self.deliveries[(f["product"], f["to"])][0] += f["units"]
-                self.deliveries[(f["product"], f["to"])][1] += unit * f["units"]
+                delivered = self.deliveries[(f["product"], f["to"])]
+                delivered[0] += f["units"]
+                delivered[1] += unit * f["units"]
+                delivered[2] += self.goods_extra.get((f["product"], origin), 0.0) * f["units"]
         return self.deliveries
 
     def linehaul_costs(self) -> dict:
-        """(product, warehouse) -> what the plan's linehaul of the product into the warehouse costs
-        per unit: its arcs' unit costs, plus each lane's full containers shared among the units in
-        them by m3, less the LCL those units do not pay, averaged over the units sent. Computed once."""
+        """(product, warehouse, origin) -> what the plan's linehaul of the product into the warehouse
+        from the origin costs per unit: its arcs' unit costs, plus each lane's full containers shared
+        among the units in them by m3, less the LCL those units do not pay, averaged over the units
+        sent. Computed once."""
         if getattr(self, "line_costs", None) is None:
             cost, units = defaultdict(float), defaultdict(float)
             for f in self.plan["flows"]:
                 if f["kind"] == LINEHAUL:
-                    cost[(f["product"], f["to"])] += self.arc_cost.get((f["product"], f["lane"]), 0.0) * f["units"]
-                    units[(f["product"], f["to"])] += f["units"]
+                    key = (f["product"], f["to"], f["from"])
+                    cost[key] += self.arc_cost.get((f["product"], f["lane"], f["from"]), 0.0) * f["units"]
+                    units[key] += f["units"]
             for key, delta in self.container_shares().items():
                 cost[key] += delta
             self.line_costs = {key: cost[key] / sent for key, sent in units.items() if sent > 0}
         return self.line_costs
 
     def container_shares(self) -> dict:
-        """(product, warehouse) -> its share of the full containers' cost (by m3, per lane and
+        """(product, warehouse, origin) -> its share of the full containers' cost (by m3, per lane and
         period, at base rates) less the LCL its units in them do not pay."""
         shares = defaultdict(float)
         if self.instance.tables["containers"].empty:
@@ -228,7 +242,7 @@ class Accounts:
         for f in boxed:
             where = (f["lane"], f.get("period"))
             box_cost = boxes.get(where, 0) * float(rules.at[f["lane"], "cost_per_container"])
-            shares[(f["product"], f["to"])] += (box_cost * f["in_containers"] * volume[f["product"]] / m3[where]
+            shares[(f["product"], f["to"], f["from"])] += (box_cost * f["in_containers"] * volume[f["product"]] / m3[where]
                                                 - f["in_containers"] * lcl.get((f["product"], f["lane"]), 0.0))
         return shares
 
@@ -236,9 +250,16 @@ class Accounts:
         """Freight, holding, handling and duties of each market's units (`delivered`). Computed once."""
         if getattr(self, "flows_cost", None) is None:
             self.flows_cost = defaultdict(float)
-            for (_, market), (_, total) in self.delivered().items():
+            for (_, market), (_, total, _) in self.delivered().items():
                 self.flows_cost[market] += total
         return self.flows_cost
+
+    def origin_goods(self) -> dict:
+        """market -> what its units cost at their origins above unit_cost (`delivered`)."""
+        extra = defaultdict(float)
+        for (_, market), (_, _, goods) in self.delivered().items():
+            extra[market] += goods
+        return extra
 
 
 def regime_context(instance, plan: dict) -> tuple[pd.DataFrame, pd.Series, dict]:
@@ -278,6 +299,7 @@ def market_account(accounts: Accounts, m: str, row, regimes, under_regime) -> di
     pairs = net.pairs.iloc[index]
     revenue = float((pairs["price"].to_numpy() * units).sum()) if index else 0.0
     goods = float((pairs["unit_cost"].to_numpy() * units).sum()) if index else 0.0
+    goods += accounts.origin_goods().get(m, 0.0)
     listing = float(pairs["listing_cost"].sum()) if index else 0.0
     covered = {x["market"]: x["covered_revenue"] for x in plan["mitigations"]}.get(m, 0.0)
     payments = accounts.payments(m, revenue, units, pairs)
@@ -418,8 +440,8 @@ def _closed_warehouse(accounts: Accounts, w: str, fixed: float) -> str:
     cur = accounts.currency
     current = accounts.delivered()
     via = accounts.via_warehouse[accounts.via_warehouse["warehouse"] == w]
-    route = {(p, m): c for p, m, c in zip(via["product"], via["market"], via["route_cost"])}
-    saving = sum(max(0.0, cost / units - route[key]) * units for key, (units, cost) in current.items()
+    route = via.groupby(["product", "market"])["route_cost"].min().to_dict()  # from the cheaper origin
+    saving = sum(max(0.0, (cost + goods) / units - route[key]) * units for key, (units, cost, goods) in current.items()
                  if units > 0 and key in route and not np.isnan(route[key]))
     verdict = "not worth it even in the best case" if saving <= fixed else "the best case would pay; capacity or other limits decide"
     return (f"{w} not opened: estimate, at most {_money(saving, cur)} saved on the units sold now, capacity aside, "
@@ -586,10 +608,10 @@ def creator_lines(instance, plan: dict) -> list[str]:
 
 def plan_in_words(instance, plan: dict) -> list[str]:
     """The lines of the module docstring: markets, payment methods, customer data, warehouses, then
-    creators and containers."""
+    origins, creators and containers."""
     accounts = Accounts(instance, plan)
     return (market_lines(accounts) + payment_lines(accounts) + data_lines(accounts) + warehouse_lines(accounts)
-            + creator_lines(instance, plan) + container_lines(instance, plan))
+            + origin_lines(accounts) + creator_lines(instance, plan) + container_lines(instance, plan))
 
 
 def run_in_words(run) -> list[str] | None:

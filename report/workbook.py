@@ -28,7 +28,7 @@ NUMBER_FORMATS = {"units": "#,##0", "units_exact": "#,##0.000", "price": MONEY, 
                   "in_containers": "#,##0", "containers": "#,##0", "m3_in_containers": "#,##0.0", "kg_in_containers": "#,##0",
                   "fill": "0.0%", "lcl_freight_tonnes": "#,##0.0", "container_cost": MONEY, "lcl_cost": MONEY,
                   "all_lcl_cost": MONEY, "saving": MONEY, "campaigns": "#,##0", "campaigns_per_period": "#,##0",
-                  "booked_reach": "#,##0", "fees": MONEY}
+                  "booked_reach": "#,##0", "fees": MONEY, "fixed_cost": MONEY, "goods_cost": MONEY, "duties": MONEY}
 
 
 def largest_remainder(values: np.ndarray, total: int) -> np.ndarray:

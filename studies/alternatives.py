@@ -1,7 +1,8 @@
 """Near-optimal alternatives: the K best plans that differ in their strategic decisions.
 
 After each solve, a no-good row cuts off that plan's strategic decisions (markets, channels,
-warehouses, mitigation, payment methods; forced ones are constants and left out):
+warehouses, mitigation, payment methods, local data hosting, origins with a fixed cost; forced
+ones are constants and left out):
 `sum_{j: x*_j = 0} x_j + sum_{j: x*_j = 1} (1 - x_j) >= 1`, so the next solve finds the best plan
 whose network differs in at least one of them. The model is built once; each row is added in
 place. Each plan is proven within the MIP gap of the solve options, so with a tight gap these
@@ -23,7 +24,8 @@ from ..pipeline import PlanModel, Run
 from ..solvers import SolveOptions
 from .compare import changes_text, kpi_row, plan_changes
 
-STRATEGIC = {"markets": "e", "channels": "s", "warehouses": "y", "mitigation": "v", "payment_methods": "o", "data_hosting": "dh"}
+STRATEGIC = {"markets": "e", "channels": "s", "warehouses": "y", "mitigation": "v", "payment_methods": "o", "data_hosting": "dh",
+             "origins": "src"}
 
 
 @dataclass

@@ -8,12 +8,13 @@ from ..check import MONEY_TERMS
 from ..pipeline import Run
 
 DECISION_KINDS = ("market", "regime", "channel", "warehouse", "mitigation", "payment_method", "data_hosting",
-                  "data_transfer", "data_obligation", "container_lane", "creator", "product_market")
+                  "data_transfer", "data_obligation", "container_lane", "creator", "origin", "product_market")
 
 
 def decision_sets(plan: dict | None) -> dict[str, set[str]]:
     """The strategic decisions of a plan as sets of ids (empty sets for no plan); a container lane
-    is one that ships at least one full container, a creator one booked for at least one campaign."""
+    is one that ships at least one full container, a creator one booked for at least one campaign,
+    an origin one that supplies units (plans of an instance with an origins table)."""
     if plan is None:
         return {kind: set() for kind in DECISION_KINDS}
     return {
@@ -28,6 +29,7 @@ def decision_sets(plan: dict | None) -> dict[str, set[str]]:
         "data_obligation": {f"{r['regime']}/{r['obligation']}" for r in plan.get("data_obligations", [])},
         "container_lane": {r["lane"] for r in plan.get("containers", []) if r["count"] > 0},
         "creator": {r["creator"] for r in plan.get("creators", []) if r["campaigns"] > 0},
+        "origin": {f["origin"] for f in plan["flows"] if f.get("origin") is not None and f["units"] > 0},
         "product_market": {f"{o['product']}@{o['market']}" for o in plan["portfolio"]},
     }
 

@@ -203,11 +203,11 @@ def explain(diagnosis: Diagnosis) -> str:
 # ---- why: one decision forced the other way ----------------------------------------------------
 
 DECISIONS = {"market": "e", "warehouse": "y", "channel": "s", "product": "z", "payment": "o", "hosting": "dh",
-             "obligation": "dw", "containers": "nb", "creator": "b"}
+             "obligation": "dw", "containers": "nb", "creator": "b", "origin": "src"}
 QUESTIONS = ("market=M, warehouse=W, channel=M/C, product=P/M, payment=M/METHOD, hosting=M, obligation=REGIME/OBLIGATION, "
-             "containers=LANE or creator=CREATOR")
+             "containers=LANE, creator=CREATOR or origin=ORIGIN")
 PER_PERIOD = ("channel", "containers", "creator")  # decisions with a column in every period
-ONE_ID = ("market", "warehouse", "hosting", "containers", "creator")  # decisions named by one id, not two
+ONE_ID = ("market", "warehouse", "hosting", "containers", "creator", "origin")  # decisions named by one id, not two
 COUNTS = ("containers", "creator")  # whole numbers: the other way is none, or one in the busiest period
 
 
@@ -272,7 +272,7 @@ def _decision_columns(model, instance: Instance, kind: str, what: str) -> list:
 
 def _one_id_decision(model, instance: Instance, kind: str, what: str):
     """The variable and index of a decision named by one id (market, warehouse, hosting,
-    containers), or QuestionError saying why it is none."""
+    containers, creator, origin), or QuestionError saying why it is none."""
     from ..data.errors import key_hint
 
     tables = instance.tables
@@ -296,11 +296,26 @@ def _one_id_decision(model, instance: Instance, kind: str, what: str):
         return model.dh, what
     if kind == "creator":
         return _creator_decision(model, what)
+    if kind == "origin":
+        return _origin_decision(model, what)
     lanes = container_lanes(model.ix)
     if what not in lanes:
         raise QuestionError(f"lane '{what}' ships no container (no containers row, or no linehaul on it)"
                             + (key_hint(what, list(lanes)) if len(lanes) else ""))
     return model.nb, int(lanes.get_loc(what))
+
+
+def _origin_decision(model, what: str):
+    """The open-or-not decision src of origin `what`, or QuestionError saying why it has none."""
+    from ..data.errors import key_hint
+
+    known = [g for g in model.ix.origins.index if model.ix.many_origins]
+    if what not in known:
+        raise QuestionError(f"unknown origin '{what}'" + (key_hint(what, known) if known else " (no origins table)"))
+    if what not in model.cols.keys["src"]:
+        raise QuestionError(f"origin {what} has no fixed cost, so it is always open: using it is decided lane by lane; "
+                            "a scenario that excludes its lanes prices losing it (docs/decision-support.md)")
+    return model.src, what
 
 
 def _creator_decision(model, what: str):
@@ -407,7 +422,7 @@ def _with_forced(instance: Instance, kind: str, what: str, value: bool) -> Insta
     forcing a decision off is a diagnosis of the plain instance."""
     import copy
 
-    if not value or kind == "channel":
+    if not value or kind in ("channel", "origin"):
         return instance
     forced = copy.copy(instance)
     forced.tables = dict(instance.tables)

@@ -46,6 +46,35 @@ def add_market(doc: dict, market: str, base_demand: float = 100, lane_cost: floa
     return doc
 
 
+def one_origin(doc: dict) -> dict:
+    """The document before its origins tables: the lanes of the first origin start at 'origin'
+    again, the other origins' lanes (and their containers rows) are gone."""
+    doc = copy.deepcopy(doc)
+    origins = [row["origin"] for row in doc.pop("origins", [])]
+    for table in ("origin_costs", "origin_duties"):
+        doc.pop(table, None)
+    if not origins:
+        return doc
+    hub, others = origins[0], set(origins[1:])
+    gone = {lane["lane"] for lane in doc["lanes"] if lane["from"] in others}
+    doc["lanes"] = [{**lane, "from": "origin"} if lane["from"] == hub else lane
+                    for lane in doc["lanes"] if lane["lane"] not in gone]
+    if "containers" in doc:
+        doc["containers"] = [row for row in doc["containers"] if row["lane"] not in gone]
+    return doc
+
+
+def tight_demo(folder: Path) -> Path:
+    """The demo with the US average-delivery target at 4 days instead of 6.5, so that it binds and
+    has a marginal value (the demo's US averages 4.3 days: its tariffs by origin make Los Angeles
+    stock far cheaper than parcels, which pay duty on their price)."""
+    doc = json.loads(DEMO.read_text())
+    for row in doc["markets"]:
+        if row["market"] == "US":
+            row["target_avg_lead_time_days"] = 4.0
+    return write(doc, folder, "demo")
+
+
 def write(doc: dict, folder: Path, name: str = "tiny") -> Path:
     path = folder / f"{name}.json"
     path.write_text(json.dumps(doc), encoding="utf-8")

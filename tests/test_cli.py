@@ -61,7 +61,7 @@ def test_csv_and_xlsx_tables(demo_run):
     assert len(flows) == len(doc["flows"])
     book = pd.read_excel(out / "solution.xlsx", sheet_name=None)
     assert set(book) == {"kpis", "markets", "channels", "portfolio", "certifications", "warehouses", "flows", "marginal_values",
-                         "payment_methods", "restocked", "data_protection", "containers", "creators"}
+                         "payment_methods", "restocked", "data_protection", "containers", "creators", "origins"}
     assert book["kpis"].set_index("kpi").loc["profit", "value"] == pytest.approx(doc["objective"])
     assert not list(out.glob(".*.tmp")), "no temporary files left behind"
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO
+from conftest import DEMO, tight_demo
 from xborder.cli import cli
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -66,7 +66,7 @@ def assert_renders(page, tmp_path, at_least: int):
 
 
 def test_page_is_self_contained(tmp_path):
-    result = CliRunner().invoke(cli, ["solve", str(DEMO), "--out", str(tmp_path), "--report", "-q"])
+    result = CliRunner().invoke(cli, ["solve", str(tight_demo(tmp_path)), "--out", str(tmp_path), "--report", "-q"])
     assert result.exit_code == 0, result.output
     text = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=|<link[^>]+href=\"http", text)  # nothing fetched from the network
@@ -78,7 +78,7 @@ def test_page_is_self_contained(tmp_path):
 @needs_browser
 def test_plan_report_renders_in_chromium(tmp_path):
     out = tmp_path / "demo"
-    result = CliRunner().invoke(cli, ["solve", str(DEMO), "--out", str(out), "-q"])
+    result = CliRunner().invoke(cli, ["solve", str(tight_demo(tmp_path)), "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
     made = CliRunner().invoke(cli, ["report", str(out)])
     assert made.exit_code == 0, made.output
@@ -90,7 +90,8 @@ def test_plan_report_renders_in_chromium(tmp_path):
 def test_study_reports_render_in_chromium(tmp_path):
     runner = CliRunner()
     scen = tmp_path / "scen"
-    done = runner.invoke(cli, ["scenarios", str(DEMO), str(DEMO.parent / "demo-scenarios.csv"), "--out", str(scen), "--report"])
+    done = runner.invoke(cli, ["scenarios", str(tight_demo(tmp_path)), str(DEMO.parent / "demo-scenarios.csv"), "--out", str(scen),
+                               "--report"])
     assert done.exit_code == 0, done.output
     assert_renders(scen / "report.html", tmp_path, at_least=7)
     trade = tmp_path / "trade"

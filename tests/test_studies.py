@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEMO, EXACT, add_market, base_instance, close, solve_doc, write
+from conftest import DEMO, EXACT, add_market, base_instance, close, solve_doc, tight_demo, write
 from test_families import warehouse_route
 from xborder.check import check_plan
 from xborder.cli import cli
@@ -164,9 +164,9 @@ def test_marginal_value_of_a_service_target_by_hand(tmp_path):
 
 
 def test_marginal_values_in_the_solution_file_and_summary(tmp_path):
-    result = CliRunner().invoke(cli, ["solve", str(DEMO), "--out", str(tmp_path), "--mip-gap", "1e-9"])
+    result = CliRunner().invoke(cli, ["solve", str(tight_demo(tmp_path)), "--out", str(tmp_path), "--mip-gap", "1e-9"])
     assert result.exit_code == 0, result.output
-    assert "one more day of average lead time allowed in US is worth" in result.output
+    assert "one more day of average lead time allowed in US is worth 1,533 USD" in result.output
     import json
 
     doc = json.loads((tmp_path / "solution.json").read_text())

@@ -67,8 +67,9 @@ def test_an_estimate_that_would_pay_says_limits_decide(tmp_path):
 def test_market_accounts_add_up_to_the_checked_profit():
     """Demo, one period: every cost term is either a market's (revenue, goods, freight with duties,
     handling and holding, payment loss, FX, entry, channels, listings, mitigation, regime shares)
-    or shared (warehouse fixed costs, certifications), so the markets' net less the shared terms
-    is the independent checker's profit."""
+    or shared (warehouse fixed costs, certifications, the origins' fixed costs), so the markets'
+    net less the shared terms is the independent checker's profit; the goods' cost is each
+    market's at the origins its units come from (the demo's US fashion and home from SGN)."""
     instance = load_instance(DEMO)
     run = solve_loaded(instance, options=EXACT)
     table = market_accounts(instance, run.plan)
@@ -77,7 +78,9 @@ def test_market_accounts_add_up_to_the_checked_profit():
     assert table["revenue"].sum() == pytest.approx(terms["revenue"], rel=1e-9)
     assert table["freight"].sum() == pytest.approx(terms["transport"] + terms["holding"] + terms["handling"] + terms["duties"],
                                                    rel=1e-9)
-    assert table["net"].sum() - terms["warehouse_fixed"] - terms["certifications"] == pytest.approx(terms["profit"], rel=1e-9)
+    assert table["goods"].sum() == pytest.approx(terms["cost_of_goods"], rel=1e-9)
+    shared = terms["warehouse_fixed"] + terms["certifications"] + terms["origins"]
+    assert terms["origins"] > 0 and table["net"].sum() - shared == pytest.approx(terms["profit"], rel=1e-9)
 
 
 def test_solve_writes_the_words_everywhere(tmp_path):
@@ -96,8 +99,9 @@ def test_solve_writes_the_words_everywhere(tmp_path):
     boxed = set(instance.tables["containers"]["lane"])  # and per container lane that carries units
     lanes = len({f["lane"] for f in plan["flows"] if f["lane"] in boxed})
     creators = len(instance.tables["creators"].drop_duplicates(["market", "channel"]))  # and per channel with creators
+    origins = len(instance.tables["origins"])  # and per origin
     assert len(doc["in_words"]) == (len(markets) + methods + len(regimes) + duties + len(instance.tables["warehouses"])
-                                    + lanes + creators)
+                                    + lanes + creators + origins)
     assert "the plan in words:" in result.output and doc["in_words"][0] in result.output
     page = (out / "report.html").read_text()
     assert "The plan in words" in page and doc["in_words"][-1].split(":")[0] in page

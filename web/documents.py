@@ -222,10 +222,10 @@ def key_lists(doc: dict) -> dict:
     keys = {}
     for table, column in (("markets", "market"), ("products", "product"), ("channels", "channel"),
                           ("warehouses", "warehouse"), ("regimes", "regime"), ("certifications", "certification"),
-                          ("periods", "period")):
+                          ("periods", "period"), ("origins", "origin")):
         keys[column] = sorted({str(r[column]) for r in doc.get(table, []) if isinstance(r, dict) and r.get(column) is not None})
     keys["category"] = sorted({str(r.get("category", "general")) for r in doc.get("products", []) if isinstance(r, dict)})
-    keys["place"] = ["origin", *keys["warehouse"], *keys["market"]]
+    keys["place"] = [*(keys["origin"] or ["origin"]), *keys["warehouse"], *keys["market"]]
     return keys
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from ..check import instance_for
 from ..data.cells import from_text
 from ..data.instance import Instance, load_instance
-from ..data.places import COUNTRIES, WAREHOUSES, origin_of, place_of
+from ..data.places import COUNTRIES, ORIGINS, WAREHOUSES, origin_of, place_of
 from ..report.html import PlanView, view_of_folder
 from ..report.summary import marginal_sentences
 from ..report.creators import creators_table
@@ -185,18 +185,22 @@ def decisions_of(plan: dict) -> dict:
         "data_transfers": sorted(plan.get("data_transfers", [])),
         "container_lanes": sorted({r["lane"] for r in plan.get("containers", []) if r["count"] > 0}),
         "creators": sorted({r["creator"] for r in plan.get("creators", []) if r["campaigns"] > 0}),
+        "origins": sorted({f["origin"] for f in plan["flows"] if f.get("origin") is not None and f["units"] > 0}),
         "product_markets": sorted({f"{o['product']}@{o['market']}" for o in plan["portfolio"]}),
     }
 
 
 def network_map(view: PlanView) -> dict:
-    """The origin, the warehouses (open or not), the markets (entered or not) with their places,
+    """The origins, the warehouses (open or not), the markets (entered or not) with their places,
     and the lanes the plan uses, by mode, with the units they carry over the horizon."""
     inst, plan = view.instance, view.plan
-    origin = origin_of(inst.settings)
-    nodes = [{"id": "origin", "kind": "origin", "lat": origin[0], "lon": origin[1], "active": True}]
-    unplaced = []
-    for kind, table, known, chosen in (("warehouse", "warehouses", WAREHOUSES, set(plan["warehouses"])),
+    nodes, unplaced = [], []
+    if inst.table("origins").empty:
+        origin = origin_of(inst.settings)
+        nodes.append({"id": "origin", "kind": "origin", "lat": origin[0], "lon": origin[1], "active": True})
+    open_origins = set(plan.get("origins", []))
+    for kind, table, known, chosen in (("origin", "origins", ORIGINS, open_origins),
+                                       ("warehouse", "warehouses", WAREHOUSES, set(plan["warehouses"])),
                                        ("market", "markets", COUNTRIES, set(plan["markets"]))):
         key = kind
         for row in inst.table(table).to_dict("records"):
@@ -222,7 +226,7 @@ def market_table(view: PlanView) -> dict:
     accounts = market_accounts(view.instance, view.plan)
     rows = accounts.to_dict("records") if len(accounts) else []
     shared = view.evaluation.terms["profit"] - float(accounts["net"].sum() if len(accounts) else 0.0)
-    note = "warehouses' fixed costs and certifications"
+    note = "warehouses' fixed costs and certifications" + (", origins' fixed costs" if view.evaluation.terms["origins"] else "")
     if view.instance.seasonal:
         note += ", and freight at the periods' own rates and stock holding beyond the base rates"
     return {"rows": rows, "shared": -shared, "shared_note": note, "profit": view.evaluation.terms["profit"]}

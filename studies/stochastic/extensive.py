@@ -122,7 +122,8 @@ def first_stage_summary(run: Run) -> dict:
             "payment_methods": [f"{r['market']}/{r['method']}" for r in plan.get("payment_methods", [])],
             "data_transfers": plan.get("data_transfers", []), "data_hosting": plan.get("data_hosting", []),
             "creators": {r["creator"] + (f"@{r['period']}" if r.get("period") else ""): r["campaigns"]
-                         for r in plan.get("creators", [])}}
+                         for r in plan.get("creators", [])},
+            **({"origins": plan["origins"]} if "origins" in plan else {})}
 
 
 def gap(objective, bound) -> float | None:

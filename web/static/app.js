@@ -584,7 +584,7 @@ function mapTraces(map, highlight) {
       line: { width: 2, color: "#d93025", dash: "dot" }, hoverinfo: "text", text: plainLabel(`${lane.from} → ${lane.to} by ${lane.mode}: dropped`) });
     seen.add("dropped");
   }
-  const groups = [["origin", true, "star", "#111", "origin hub"], ["warehouse", true, "square", "#2b6cb0", "warehouse open"], ["warehouse", false, "square-open", "#98a2ad", "warehouse closed"],
+  const groups = [["origin", true, "star", "#111", "origin hub"], ["origin", false, "star-open", "#98a2ad", "origin not used"], ["warehouse", true, "square", "#2b6cb0", "warehouse open"], ["warehouse", false, "square-open", "#98a2ad", "warehouse closed"],
     ["market", true, "circle", "#c05621", "market entered"], ["market", false, "circle-open", "#98a2ad", "market not entered"]];
   for (const [kind, active, symbol, colour, name] of groups) {
     const nodes = map.nodes.filter((n) => n.kind === kind && n.active === active);
