@@ -339,7 +339,7 @@ def add_strong_linking(m, ix: ModelIndex):
         b.add(*flow_terms(m, rows, last.index, 1.0, t))
         b.add(rows, m.cols.of("y", last["warehouse"]), -m.axis.U[last["pair"].to_numpy(), t])
     add_rows(m, "lastmile_needs_open", b, -INF, 0.0)
-    structure_of(m).deferrable = ("lastmile_needs_open",)
+    structure_of(m).deferrable += ("lastmile_needs_open",)
 
 
 def add_lane_capacity(m, ix: ModelIndex):

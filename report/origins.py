@@ -3,8 +3,7 @@ account the summary, the plan in words, the output table and the report share.""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
+import numpy as np
 import pandas as pd
 
 from ..data.network import LASTMILE, LINEHAUL
@@ -98,23 +97,18 @@ def _best_route_by_origin(accounts) -> pd.DataFrame:
 
 def _saving_of(frame: pd.DataFrame, best: pd.Series, g: str, used: bool) -> float:
     """Used: what g's units would cost more from the cheapest other origin; not used: what the
-    units sold now would save from g, where g is cheaper than the route they take."""
-    saving = 0.0
-    by_pair = defaultdict(float)
-    for p, m, origin, units in zip(frame["product"], frame["market"], frame["origin"], frame["units"]):
-        if (origin == g) == used:
-            by_pair[(p, m, origin)] += units
-    for (p, m, origin), units in by_pair.items():
-        try:
-            at_g = best.loc[(p, m, g)]
-            others = best.loc[(p, m)].drop(g, errors="ignore")
-        except KeyError:
-            continue
-        if used and len(others):
-            saving += max(0.0, float(others.min()) - float(at_g)) * units
-        elif not used and origin in others.index:
-            saving += max(0.0, float(others.loc[origin]) - float(at_g)) * units
-    return saving
+    units sold now would save from g, where g is cheaper than the route they take (pairs that g
+    or the other origins cannot serve count nothing)."""
+    costs = best.rename("cost").reset_index()
+    at_g = costs[costs["origin"] == g].drop(columns="origin").rename(columns={"cost": "at_g"})
+    units = (frame[(frame["origin"] == g) == used].groupby(["product", "market", "origin"], as_index=False)["units"]
+             .sum().merge(at_g, on=["product", "market"]))
+    if used:
+        other = costs[costs["origin"] != g].groupby(["product", "market"], as_index=False)["cost"].min()
+        units = units.merge(other, on=["product", "market"])
+    else:
+        units = units.merge(costs, on=["product", "market", "origin"])
+    return float((np.maximum(0.0, units["cost"] - units["at_g"]) * units["units"]).sum())
 
 
 def _money(value: float, currency: str) -> str:

@@ -17,7 +17,7 @@ it less, not nothing:
 | strategic tree | `TREE_SHARE` | the tree stops; its bound stays valid |
 | dive | `DIVE_SHARE`, and at most `DIVE_MIN_SECONDS` + `DIVE_ROOT_MULTIPLE` root LP solve times | the strategic binaries still fractional are rounded with the rest |
 | rounding | `ROUND_SHARE` (of what is left when the dive starts) | no start plan |
-| HiGHS's MIP | all that is left, less `MIP_STOP_RESERVE` | stopped by HiGHS's own time limit |
+| HiGHS's MIP | all that is left, less `MIP_STOP_RESERVE` | stopped by HiGHS's own time limit; not started with a plan in hand and less time left than the root LP took (it re-solves that LP first) |
 
 `STOP` is the process-wide request to stop (Ctrl-C, SIGTERM): a budget whose stop was requested
 has no time left, and every HiGHS run is interrupted through its callbacks. A `companion` budget

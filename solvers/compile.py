@@ -170,8 +170,14 @@ class CompiledModel:
 
     @property
     def size(self) -> ModelSize:
+        """The model's size, its held-back rows included (and any cuts added to the matrix)."""
+        held_rows = held_nonzeros = 0
+        if self.deferred is not None:
+            left = ~self.deferred.added
+            held_rows = int(left.sum())
+            held_nonzeros = int(np.diff(self.deferred.matrix.indptr)[left].sum())
         return ModelSize(
-            rows=self.A.shape[0], cols=len(self.columns), nonzeros=int(self.A.nnz),
+            rows=self.A.shape[0] + held_rows, cols=len(self.columns), nonzeros=int(self.A.nnz) + held_nonzeros,
             binaries=self.binaries, integers=int(self.integer.sum()) - self.binaries,
         )
 

@@ -192,3 +192,27 @@ def test_highs_own_mip_limit_holds(size_m):
     assert run.result.extra["stages"]["highs_mip"] and not run.result.extra["stages"]["tree"]
     assert run.result.status is Status.TIME_LIMIT and run.result.message == "Time limit reached"
     assert run.seconds["handoff"] + run.seconds["solve"] <= limit + 1.0, run.seconds
+
+
+def test_highs_mip_is_not_started_with_less_time_left_than_its_root_lp(size_m, monkeypatch):
+    """HiGHS's MIP re-solves the root LP on the full matrix first: with a plan in hand and less
+    time left than the preparation's root LP took, it is not started (at size l with every
+    mechanic it ran 40 s past a 300 s limit). Here the root LP's time is reported as 1,000 s, so
+    after the tree HiGHS's MIP must not run: the plan is the preparation's, checked, and the
+    solve ends within the limit."""
+    import xborder.solvers.prepare as prepare_module
+
+    solve_root = prepare_module.solve_root
+
+    def slow_looking_root(*args, **kwargs):
+        report = solve_root(*args, **kwargs)
+        report.lp_seconds = 1000.0
+        return report
+
+    monkeypatch.setattr(prepare_module, "solve_root", slow_looking_root)
+    limit = 10.0  # the tree stops at 85% of it (size m's gap is not closed by then), 1.5 s are left
+    run = solve_loaded(size_m, options=SolveOptions(time_limit=limit, tree=True, mip_gap=0.0), duals=False)
+    assert not run.result.extra["stages"]["highs_mip"]
+    assert run.result.message == "HiGHS's MIP not started: less time left than the root LP took (1000 s)"
+    assert run.has_plan and run.evaluation.ok and run.result.status is Status.TIME_LIMIT
+    assert run.seconds["handoff"] + run.seconds["solve"] <= limit + 1.0, run.seconds

@@ -44,24 +44,42 @@ def _rows_hold(compiled: CompiledModel, x: np.ndarray) -> bool:
 
 
 def test_deferred_rows_leave_the_matrix_and_come_back_when_violated():
-    """On the demo: holding back `lastmile_needs_open` removes exactly its rows; a point that
-    ships one unit on a last-mile arc out of a closed warehouse violates exactly that arc's row
-    (f - U y = 1 > 0) and no other; restoring puts every row back."""
+    """On the demo: holding back the deferrable families (the strong linking and, with creators,
+    rows CR3 and CR4) removes exactly their rows; a point that ships one unit on a last-mile arc
+    out of a closed warehouse violates that arc's linking row (f - U y = 1 > 0), and the rows
+    offered are exactly the held-back rows the point violates; restoring puts every row back."""
     model = build_model(load_instance(DEMO))
+    families = structure_of(model).deferrable
+    assert set(families) == {"lastmile_needs_open", "creator_sales_within_offer", "creator_sales_need_open"}
+    blocks = [getattr(model, name) for name in families]
     full = CompiledModel(model)
-    held = CompiledModel(model, structure_of(model).deferrable)
-    linking = model.lastmile_needs_open
-    assert held.A.shape[0] == full.A.shape[0] - len(linking) and held.deferred.total == len(linking)
+    held = CompiledModel(model, families)
+    assert held.A.shape[0] == full.A.shape[0] - sum(len(b) for b in blocks) == full.A.shape[0] - held.deferred.total
+    assert held.size == full.size  # the size reported counts the held-back rows
 
-    arc_row = 3
+    linking, arc_row = model.lastmile_needs_open, 3
     x = np.zeros(len(model.cols))
     x[linking.matrix[arc_row].indices[linking.matrix[arc_row].data > 0]] = 1.0
+    expected = sum(int(np.sum(b.matrix @ x > b.ub_array + 1e-9)) for b in blocks)
     rows, lower, upper = held.deferred.violated(x)
-    assert rows.shape[0] == 1 and (rows != linking.matrix[arc_row]).nnz == 0 and upper[0] == 0.0
+    assert rows.shape[0] == expected >= 1 and np.all(upper == 0.0)
+    assert any((row != linking.matrix[arc_row]).nnz == 0 for row in rows)
     assert held.deferred.violated(x)[0].shape[0] == 0  # an added row is not offered twice
     held.add_rows(rows, lower, upper)  # as the root loop does
     held.restore_deferred()
     assert held.A.shape[0] == full.A.shape[0] and held.deferred is None
+
+
+def test_deferred_creator_rows_keep_the_demo_optimum():
+    """The demo books creators, so rows CR3 and CR4 are held back with the linking rows when the
+    tree runs: the optimum is the one HiGHS proves on the full model, and the plan passes the
+    checker."""
+    demo = load_instance(DEMO)
+    exact = solve_loaded(demo, options=dataclasses.replace(EXACT, cuts=False, warm_start=False, tree=False))
+    run = solve_loaded(demo, options=dataclasses.replace(EXACT, tree=True))
+    assert exact.result.status.value == run.result.status.value == "optimal" and run.evaluation.ok
+    assert run.result.extra["stages"]["deferred_rows"]
+    assert run.result.objective == pytest.approx(exact.result.objective, rel=1e-6)
 
 
 def test_deferred_rows_keep_the_optimum(generated, exact_optimum):
