@@ -402,9 +402,10 @@ def warehouse_lines(accounts: Accounts) -> list[str]:
     for f in plan["flows"]:
         if f["kind"] == LASTMILE:
             served[(f["from"], f["product"], f["to"])] += f["units"]
+    cheapest = accounts.via_warehouse.groupby(["warehouse", "product", "market"])["route_cost"].min().to_dict()
     lines = []
     for w in [w for w in warehouses.index if w in opened]:
-        lines.append(_open_warehouse(accounts, w, float(warehouses.at[w, "fixed_cost"]), served))
+        lines.append(_open_warehouse(accounts, w, float(warehouses.at[w, "fixed_cost"]), served, cheapest))
     usable = set(accounts.via_warehouse["warehouse"])
     for w in [w for w in warehouses.index if w not in opened]:
         if w not in usable:
@@ -414,7 +415,9 @@ def warehouse_lines(accounts: Accounts) -> list[str]:
     return lines
 
 
-def _open_warehouse(accounts: Accounts, w: str, fixed: float, served: dict) -> str:
+def _open_warehouse(accounts: Accounts, w: str, fixed: float, served: dict, cheapest: dict) -> str:
+    """What w's units would cost more on the cheapest direct lane than on their cheapest route
+    through w (`cheapest`: the least route cost per warehouse, product and market)."""
     cur = accounts.currency
     units = saving = stranded = 0.0
     for (source, p, m), u in served.items():
@@ -423,12 +426,11 @@ def _open_warehouse(accounts: Accounts, w: str, fixed: float, served: dict) -> s
         units += u
         i = accounts.pair_of.get((p, m))
         direct = accounts.direct_cost.get(accounts.net.pairs.index[i]) if i is not None else None
-        route = accounts.via_warehouse[(accounts.via_warehouse["warehouse"] == w) & (accounts.via_warehouse["product"] == p)
-                                       & (accounts.via_warehouse["market"] == m)]["route_cost"]
+        route = cheapest.get((w, p, m))
         if direct is None or pd.isna(direct):
             stranded += u
-        elif len(route):
-            saving += (float(direct) - float(route.min())) * u
+        elif route is not None:
+            saving += (float(direct) - float(route)) * u
     extra = f"; {stranded:,.0f} of them have no direct lane within their promise" if stranded else ""
     verdict = "saves more than it costs" if saving >= fixed or stranded else "costs more than it saves on freight alone"
     return (f"{w} open: serves {units:,.0f} units, which would cost {_money(saving, cur)} more on the cheapest direct lane"
