@@ -16,6 +16,9 @@ pay? Prints two markdown tables.
 3. `--seasonal`: generated instances with the 12-month calendar of
    benchmarks/cases/seasonal-calendar.py (November/December peaks, a sea surcharge in August to
    October), solved with the default and without the calendar start (pipeline.py).
+4. `--short`: short limits on the largest one-period models, the default against no sample start
+   (pipeline.py), each run's distance from the best known plan: the best of these runs and of one
+   default run with `--reference` seconds.
 
 Each solve is its own `xborder solve` process (nothing shared, peak memory its own). Run from
 the repository root, e.g.
@@ -23,6 +26,7 @@ the repository root, e.g.
     python benchmarks/anytime.py --limits --sizes l xl --seeds 1 2 --time-limits 10 30 60 120
     python benchmarks/anytime.py --levers --time-limit 60
     python benchmarks/anytime.py --seasonal m:120 l:300
+    python benchmarks/anytime.py --short --sizes xl --seeds 1 2 --time-limits 30 60 --short-levers default "no sample start"
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ def solve(instance: Path, limit: float, extra: list, fmt: list) -> dict:
             "objective": doc.get("objective"), "bound": doc.get("bound"), "gap": doc.get("gap"),
             "markets": len(doc.get("decisions", {}).get("markets", [])), "kind": doc.get("objective_kind", "profit"),
             "stages": doc.get("run", {}).get("stages"), "calendar_start": doc.get("run", {}).get("calendar_start"),
+            "sample_start": doc.get("run", {}).get("sample_start"),
             "error": proc.stderr.strip().splitlines()[-1:] if proc.returncode not in (0, 3, 130) else []}
 
 
@@ -180,6 +185,32 @@ def seasonal_table(cases, seed: int, periods: int, folder: Path):
                   flush=True)
 
 
+SHORT_LEVERS = {"default": [], "sample start": ["--sample-start"], "no sample start": ["--no-sample-start"]}
+
+
+def short_table(sizes, seeds, limits, reference: float, folder: Path, levers=tuple(SHORT_LEVERS)):
+    """Table 4: short limits on generated one-period instances, the default against each lever of
+    `SHORT_LEVERS` (those named in `levers`); the best known plan is the best of these runs and of
+    a default run of `reference` seconds (its own row)."""
+    print("| size | seed | limit s | lever | status | exit | objective | gap to bound | from best known | "
+          "sample start: sample, fixed (s) | solve s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for size in sizes:
+        for seed in seeds:
+            path = generated(size, seed, folder)
+            runs = [(limit, lever, solve(path, limit, extra, [])) for limit in limits for lever, extra in SHORT_LEVERS.items()
+                    if lever in levers]
+            runs.append((reference, "default (reference)", solve(path, reference, [], [])))
+            best = max((r["objective"] for _, _, r in runs if r["objective"] is not None), default=None)
+            for limit, lever, r in runs:
+                start = r["sample_start"]
+                started = "-" if not start else (f"{_fmt(start['sample_objective'])}, {_fmt(start['fixed_objective'])} "
+                                                 f"({start['seconds']:.0f})")
+                print(f"| {size} | {seed} | {limit:g} | {lever} | {r['status']} | {r['exit']} | {_fmt(r['objective'])} | "
+                      f"{_pct(r['gap'])} | {_pct(distance(r['objective'], best, 'profit'))} | {started} | {r['solve']:.1f} |",
+                      flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limits", action="store_true", help="table 1: time limits on generated instances")
@@ -196,6 +227,10 @@ def main():
                         help="table 3: generated SIZE with a calendar (--periods), solved within LIMIT s, e.g. m:120 l:300")
     parser.add_argument("--periods", type=int, choices=(4, 12), default=12, help="table 3's calendar")
     parser.add_argument("--seasonal-seed", type=int, default=41, help="table 3's generator seed")
+    parser.add_argument("--short", action="store_true", help="table 4: short limits, with and without the sample start")
+    parser.add_argument("--reference", type=float, default=300.0, help="table 4: the best-known run's limit")
+    parser.add_argument("--short-levers", nargs="+", choices=list(SHORT_LEVERS), default=list(SHORT_LEVERS),
+                        help="table 4's levers")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "xborder-anytime")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
@@ -206,6 +241,8 @@ def main():
     if args.seasonal:
         cases = [(text.split(":")[0], float(text.split(":")[1])) for text in args.seasonal]
         seasonal_table(cases, args.seasonal_seed, args.periods, args.folder)
+    if args.short:
+        short_table(args.sizes, args.seeds, args.time_limits, args.reference, args.folder, args.short_levers)
 
 
 if __name__ == "__main__":

@@ -41,11 +41,16 @@ from .common import (EXIT_INTERRUPTED, EXIT_NO_PLAN, EXIT_NOTHING_FOUND, MAX_SHO
               help="Several periods, HiGHS: first solve the whole horizon as one period, then the calendar with its "
                    "markets, portfolio and warehouses fixed, and start the full solve from that plan (default: on for "
                    "models of 50,000+ columns under a time limit).")
+@click.option("--sample-start/--no-sample-start", default=None,
+              help="One period, HiGHS: first solve a scale model of about 100 of the products (shared costs and "
+                   "capacities scaled to them), then the full model's LP with its markets, channels and warehouses "
+                   "fixed, rounded, and start the full solve from that plan (default: on for models of 200,000+ "
+                   "columns with more than 200 products under a time limit).")
 @click.option("--solver-option", "solver_option_texts", multiple=True, metavar="KEY=VALUE",
               help="A solver option by the solver's own name, e.g. mip_heuristic_effort=0.3 (repeatable).")
 @format_options
 def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, solver, xlsx, html, log, quiet, no_presolve,
-          warm_start, cuts, tree, calendar_start, solver_option_texts, fmt, capacity, uncapacitated):
+          warm_start, cuts, tree, calendar_start, sample_start, solver_option_texts, fmt, capacity, uncapacitated):
     """Solve INSTANCE and write DIR/solution.json, CSV tables (and a workbook with --xlsx).
 
     Progress (one line per stage, a live status line on a terminal) goes to stderr; --quiet
@@ -73,7 +78,7 @@ def solve(instance, out_dir, time_limit, mip_gap, threads, formulation_text, sol
             progress.stage("read", f"{inst.name} in {read_seconds:.1f} s")
             progress.set_sense("min" if inst.objective == "cost" else "max")
             options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, warm_start=warm_start,
-                                   cuts=cuts, tree=tree, calendar_start=calendar_start,
+                                   cuts=cuts, tree=tree, calendar_start=calendar_start, sample_start=sample_start,
                                    solver_options=solver_options_of(solver_option_texts),
                                    progress=progress)
             _refuse_before_writing(inst, options, solver)

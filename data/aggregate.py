@@ -1,5 +1,8 @@
-"""The whole-horizon aggregate of a multi-period instance, for a first plan (pipeline.py,
-`calendar_start`): the same products, markets, channels, warehouses and lanes on one period.
+"""Smaller models of an instance that guide a first plan (pipeline.py): the whole-horizon
+aggregate of a multi-period instance (the calendar start) and a sample of the products (the
+sample start, `product_sample`).
+
+The whole-horizon aggregate has the same products, markets, channels, warehouses and lanes on one period.
 
 Quantities are per horizon in both (docs/model.md, "Periods": multipliers move demand within the
 year, they do not add to it), so dropping the calendar keeps every demand, capacity and fixed
@@ -51,3 +54,58 @@ def _mean_freight(instance: Instance):
     for column in CONTAINER_COST_COLUMNS:
         boxes[column] = boxes[column].to_numpy(dtype=float) * box_factor
     return lanes, boxes
+
+
+# Values shared by every product, per horizon: a sample of 1/k of the products pays 1/k of them.
+SHARED_EXTENSIVE = {
+    "markets": ("entry_cost", "mitigation_cost"),
+    "market_channels": ("activation_cost",),
+    "regimes": ("compliance_cost",),
+    "warehouses": ("fixed_cost", "capacity_m3"),
+    "lanes": ("capacity_kg",),
+    "payment_methods": ("integration_cost",),
+    "data_transfer": ("transfer_cost", "hosting_cost"),
+    "data_obligations": ("cost", "buyer_threshold"),
+    "creators": ("fee",),
+    "origins": ("fixed_cost",),
+}
+SHARED_BUDGETS = ("marketing_budget", "compliance_budget", "logistics_budget")
+
+
+def product_sample(instance: Instance, size: int) -> tuple[Instance, float]:
+    """A scale model of the business for a first plan (pipeline.py, the sample start): about
+    `size` of its products, every k-th of each category by popularity x base price (k = products
+    / size, at least one per category), and every value shared by all products (entry, channel,
+    regime, warehouse, payment, data, creator and origin fixed costs; warehouse and lane
+    capacities; the budgets) times the share of products kept, so that each product kept stands
+    for k like it. Returns the sample and that share. Like the whole-horizon aggregate, it is a
+    guide for the shared decisions, not a relaxation: its optimum bounds nothing."""
+    tables = dict(instance.tables)
+    kept = _every_kth_by_category(tables["products"], size)
+    share = len(kept) / len(tables["products"])
+    for name, table in tables.items():
+        if "product" in table.columns:
+            tables[name] = table[table["product"].isin(kept)].copy()
+    for name, columns in SHARED_EXTENSIVE.items():
+        tables[name] = _scaled(tables[name], columns, share)
+    settings = {**instance.settings, **{budget: instance.settings[budget] * share
+                                        for budget in SHARED_BUDGETS if instance.settings.get(budget) is not None}}
+    name = f"{instance.name} (sample of {len(kept)} products)"
+    return dataclasses.replace(instance, name=name, tables=tables, settings=settings, warnings=[]), share
+
+
+def _every_kth_by_category(products, size: int) -> set:
+    """Every k-th product of each category, from its most valuable (popularity x base price)."""
+    step = max(1, round(len(products) / max(size, 1)))
+    value = products["popularity"].to_numpy(dtype=float) * products["base_price"].to_numpy(dtype=float)
+    ranked = products.assign(_value=value).sort_values(["category", "_value", "product"], ascending=[True, False, True])
+    position = ranked.groupby("category", sort=False).cumcount().to_numpy()
+    return set(ranked["product"].to_numpy()[position % step == 0])
+
+
+def _scaled(table, columns, share: float):
+    table = table.copy()
+    for column in columns:
+        if column in table.columns:
+            table[column] = table[column].to_numpy(dtype=float) * share
+    return table

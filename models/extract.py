@@ -257,3 +257,23 @@ def _pairs_in(table, keys, names=("product", "market")) -> np.ndarray:
     """Mask of the rows of `table` whose (names) pair is among `keys`."""
     wanted = set(keys)
     return np.fromiter((k in wanted for k in zip(table[names[0]], table[names[1]])), dtype=bool, count=len(table))
+
+
+SHARED_DECISIONS = ("e", "r", "y", "v", "o", "dt", "dh", "src")  # the horizon decisions no product owns
+
+
+def shared_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of the decisions every product shares (markets, regimes, warehouses,
+    mitigation, payment methods, data transfer and hosting, origins; the channels, in a one-period
+    model) and their values in `plan`, a plan of another model of the same markets, channels and
+    warehouses (e.g. a sample of the products). The portfolio, certifications, creators' bookings
+    and data obligations are left out: they depend on the products offered."""
+    if m.axis.count != 1:
+        raise ValueError("the shared decisions with the channels are for one-period models")
+    columns, values = horizon_decision_columns(m, plan)
+    shared = np.isin(columns, np.concatenate([m.cols.span(name) for name in SHARED_DECISIONS]))
+    channels = m.ix.channels
+    chosen = {(r["market"], r["channel"]) for r in plan["channels"]}
+    running = np.fromiter((key in chosen for key in zip(channels["market"], channels["channel"])), dtype=float,
+                          count=len(channels))
+    return np.concatenate([columns[shared], m.cols.span("s")]), np.concatenate([values[shared], running])

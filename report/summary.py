@@ -41,13 +41,14 @@ def _gap_text(gap: float | None) -> str:
 
 def nothing_found(run: Run) -> bool:
     """A run stopped early (time limit, interrupt) whose plan is no better than doing nothing:
-    it enters no market (profit objective), or its gap is infinite or unknown. A proven optimum
-    that enters no market is an answer, not this."""
+    it enters no market (profit objective), or its gap is infinite (a plan worth nothing below a
+    bound). A plan without a bound (a start plan kept when no root LP finished) is a plan with its
+    gap unknown; a proven optimum that enters no market is an answer, not this."""
     r = run.result
     if not run.has_plan or r.status not in (Status.TIME_LIMIT, Status.INTERRUPTED):
         return False
     empty = run.instance.objective == "profit" and not run.plan["markets"]
-    return empty or r.gap is None or not math.isfinite(r.gap)
+    return empty or (r.gap is not None and not math.isfinite(r.gap))
 
 
 def summary(run: Run, words: list[str] | None = None) -> str:

@@ -39,6 +39,7 @@ class SolveOptions:
     tree: bool | None = None  # HiGHS: branch on the strategic binaries over the root LP first; None = on for very large models
     solver_options: dict = field(default_factory=dict)  # passed to the solver by its own option names
     calendar_start: bool | None = None  # multi-period, HiGHS: a first plan from the whole-horizon model (pipeline.py); None = on for large models under a time limit
+    sample_start: bool | None = None  # one period, HiGHS: a first plan from a sample of the products (pipeline.py); None = on for large models under a time limit
     start: object = field(default=None, repr=False, compare=False)  # HiGHS: a plan (column vector) to try first, e.g. the previous point's
     progress: Progress = field(default=SILENT, repr=False, compare=False)  # stage and incumbent events
 

@@ -1,4 +1,4 @@
-"""The calendar start (pipeline.py, `_calendar_start`): the whole-horizon aggregate, its horizon
+"""The calendar start (pipeline.py, `_calendar_steps`): the whole-horizon aggregate, its horizon
 decisions fixed on the calendar, and that plan as the full solve's start. It may only speed the
 solve: the optimum is the same with it and without it, a start plan is kept only when it
 satisfies the model, and the option is used or refused."""
