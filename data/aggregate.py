@@ -84,8 +84,9 @@ def product_sample(instance: Instance, size: int) -> tuple[Instance, float]:
     kept = _every_kth_by_category(tables["products"], size)
     share = len(kept) / len(tables["products"])
     for name, table in tables.items():
-        if "product" in table.columns:
-            tables[name] = table[table["product"].isin(kept)].copy()
+        if "product" in table.columns:  # a blank product (a seasonality row for a whole category) stays
+            product = table["product"]
+            tables[name] = table[product.isin(kept) | product.isna() | (product.astype(str) == "")].copy()
     for name, columns in SHARED_EXTENSIVE.items():
         tables[name] = _scaled(tables[name], columns, share)
     settings = {**instance.settings, **{budget: instance.settings[budget] * share

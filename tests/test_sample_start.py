@@ -200,3 +200,22 @@ def test_a_guide_is_solved_apart_and_given_up_at_its_deadline_or_a_stop_request(
     monkeypatch.setattr(multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
     monkeypatch.setattr(pipeline, "_solve_guide", lambda *args: solved_here.append(args) or {"objective": 1.0})
     assert pipeline.guide_plan(instance, Formulation(), options, "highs") == {"objective": 1.0} and solved_here
+
+
+def test_product_sample_keeps_rows_for_a_whole_category():
+    """A seasonality row for a whole category (its product blank) concerns the products kept too,
+    so it stays; a row for one product stays only if that product is kept."""
+    doc = generate(GENERATED)
+    doc["periods"] = [{"period": "H1", "order": 1, "length_days": 181}, {"period": "H2", "order": 2, "length_days": 184}]
+    first, market = doc["products"][0], doc["markets"][0]["market"]
+    dropped = next(p["product"] for p in doc["products"][1:] if p["category"] == first["category"])
+    doc["seasonality"] = [{"market": market, "category": first["category"], "period": "H2", "demand_multiplier": 1.5},
+                          {"market": market, "product": first["product"], "period": "H1", "demand_multiplier": 0.8},
+                          {"market": market, "product": dropped, "period": "H1", "demand_multiplier": 0.9}]
+    instance = load_document(doc, "g.json")
+    sample, _ = product_sample(instance, 1)  # one product per category: the most valuable
+    kept = set(sample.tables["products"]["product"])
+    season = sample.tables["seasonality"]
+    assert dropped not in kept
+    assert len(season) == 1 + (first["product"] in kept)
+    assert (season["category"] == first["category"]).sum() == 1
