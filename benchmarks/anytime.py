@@ -1,5 +1,5 @@
 """Time-limit and anytime benchmark: does the limit hold, how good is the plan, do the defaults
-pay? Prints two markdown tables.
+pay? Prints a markdown table for each part asked.
 
 1. `--limits`: generated instances (sizes and seeds given) solved by `xborder solve` with each
    time limit. Per run: the solve's own seconds (compile, root LP, cuts, plans, MIP), the
@@ -19,6 +19,8 @@ pay? Prints two markdown tables.
 4. `--short`: short limits on the largest one-period models, the default against no sample start
    (pipeline.py), each run's distance from the best known plan: the best of these runs and of one
    default run with `--reference` seconds.
+5. `--stochastic`: two-stage plans by the extensive form on a generated instance and its drawn
+   scenarios, the default against no expected-value start (studies/stochastic/start.py).
 
 Each solve is its own `xborder solve` process (nothing shared, peak memory its own). Run from
 the repository root, e.g.
@@ -27,6 +29,7 @@ the repository root, e.g.
     python benchmarks/anytime.py --levers --time-limit 60
     python benchmarks/anytime.py --seasonal m:120 l:300
     python benchmarks/anytime.py --short --sizes xl --seeds 1 2 --time-limits 30 60 --short-levers default "no sample start"
+    python benchmarks/anytime.py --stochastic m:10:300 m:50:600
 """
 
 from __future__ import annotations
@@ -211,6 +214,57 @@ def short_table(sizes, seeds, limits, reference: float, folder: Path, levers=tup
                       flush=True)
 
 
+STOCHASTIC_LEVERS = {"default": [], "no expected-value start": ["--no-ev-start"]}
+
+
+def with_scenarios(size: str, seed: int, count: int, folder: Path) -> tuple[Path, Path]:
+    """A generated instance and its drawn uncertainty set (`xborder generate --scenarios`)."""
+    path = folder / f"{size}-{seed}-{count}s.json"
+    scenarios = path.with_name(f"{path.stem}-scenarios.csv")
+    if not scenarios.exists():
+        subprocess.run([sys.executable, "-m", "xborder.cli", "generate", "--size", size, "--seed", str(seed),
+                        "--scenarios", str(count), "--out", str(path)], check=True, capture_output=True)
+    return path, scenarios
+
+
+def stochastic(instance: Path, scenarios: Path, limit: float, extra: list) -> dict:
+    """One `xborder stochastic` process (the extensive form, no EVPI/VSS solves): its
+    stochastic.json and wall time."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "xborder.cli", "stochastic", str(instance), str(scenarios),
+                               "--no-values", "--out", out, "--time-limit", str(limit), *extra], capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        path = Path(out) / "stochastic.json"
+        doc = json.loads(path.read_text()) if path.exists() else {}
+    return {"exit": proc.returncode, "wall": wall, **doc}
+
+
+def stochastic_table(cases, seed: int, folder: Path, levers=tuple(STOCHASTIC_LEVERS)):
+    """Table 5: two-stage plans (`xborder stochastic`, the extensive form) on a generated instance
+    and its drawn scenarios, the default against each lever of `STOCHASTIC_LEVERS` (those named in
+    `levers`): the expected objective, its gap to the run's own bound, its distance from the best
+    plan of the row, the expected-value start's plan and when it was ready, the Lagrangian bound
+    (studies/stochastic/bound.py) and the command's wall time."""
+    print("| size | scenarios | limit s | lever | status | expected profit | bound | gap to bound | from best of row | "
+          "expected-value start (s) | Lagrangian bound | wall s | checked |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for size, count, limit in cases:
+        instance, scenarios = with_scenarios(size, seed, count, folder)
+        results = {lever: stochastic(instance, scenarios, limit, extra) for lever, extra in STOCHASTIC_LEVERS.items()
+                   if lever in levers}
+        best = max((r["expected"] for r in results.values() if r.get("expected") is not None), default=None)
+        for lever, r in results.items():
+            start = r.get("expected_value_start") or {}
+            started = f"{_fmt(start['start_expected'])} ({start['start_seconds']:.0f})" if "start_expected" in start else "-"
+            status = r.get("status") or f"exit {r['exit']}"
+            print(f"| {size} | {count} | {limit:g} | {lever} | {status} | "
+                  f"{_fmt(r.get('expected'))} | {_fmt(r.get('bound'))} | {_pct(r.get('gap'))} | "
+                  f"{_pct(distance(r.get('expected'), best, 'profit'))} | {started} | {_fmt(start.get('lagrangian_bound'))} | "
+                  f"{r['wall']:.0f} | "
+                  f"{'yes' if r.get('checked') else 'NO'} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limits", action="store_true", help="table 1: time limits on generated instances")
@@ -231,6 +285,12 @@ def main():
     parser.add_argument("--reference", type=float, default=300.0, help="table 4: the best-known run's limit")
     parser.add_argument("--short-levers", nargs="+", choices=list(SHORT_LEVERS), default=list(SHORT_LEVERS),
                         help="table 4's levers")
+    parser.add_argument("--stochastic", nargs="+", metavar="SIZE:SCENARIOS:LIMIT",
+                        help="table 5: generated SIZE with its drawn SCENARIOS, the extensive form within LIMIT s, "
+                             "e.g. m:10:300 m:50:600")
+    parser.add_argument("--stochastic-seed", type=int, default=1, help="table 5's generator seed")
+    parser.add_argument("--stochastic-levers", nargs="+", choices=list(STOCHASTIC_LEVERS), default=list(STOCHASTIC_LEVERS),
+                        help="table 5's levers")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "xborder-anytime")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
@@ -243,6 +303,9 @@ def main():
         seasonal_table(cases, args.seasonal_seed, args.periods, args.folder)
     if args.short:
         short_table(args.sizes, args.seeds, args.time_limits, args.reference, args.folder, args.short_levers)
+    if args.stochastic:
+        cases = [(size, int(count), float(limit)) for size, count, limit in (text.split(":") for text in args.stochastic)]
+        stochastic_table(cases, args.stochastic_seed, args.folder, args.stochastic_levers)
 
 
 if __name__ == "__main__":

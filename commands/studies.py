@@ -266,14 +266,17 @@ def explain_command(instance, question, time_limit, mip_gap, threads, formulatio
 @click.option("--rho", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="ph: the PH penalty.")
 @click.option("--risk", "risk_text", default=None, metavar="cvar:alpha=A,weight=W",
               help="Risk-averse objective (1 - W) E + W CVaR_A (default: the expectation).")
+@click.option("--ev-start/--no-ev-start", default=None,
+              help="ef: start from the expected-value plan (its first stage, each scenario's second stage under it), "
+                   "found within 30% of the time limit (default: on).")
 @click.option("--no-values", is_flag=True, help="Skip the wait-and-see and expected-value solves (EVPI, VSS).")
 @cluster_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: out/<instance>-stochastic).")
 @click.option("--report", "html", is_flag=True, help="Also write report.html (the two-stage plan and each scenario's plan).")
 @study_options
-def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_text, no_values, jobs, scheduler, out_dir, html,
-               time_limit, mip_gap, threads, formulation_text, solver):
+def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_text, ev_start, no_values, jobs, scheduler,
+               out_dir, html, time_limit, mip_gap, threads, formulation_text, solver):
     """A two-stage stochastic plan: markets, regimes, certifications, warehouses, portfolio and
     channels chosen once for all the scenarios of SCENARIOS (a scenario file with a probability
     column, numbers only); sales, flows and mitigation per scenario.
@@ -294,6 +297,9 @@ def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_tex
     from ..studies.stochastic import evaluate_study, read_uncertainty, solve_ef, solve_ph
 
     risk = _risk_and_method(risk_text, method, solver)
+    if method == "ph" and ev_start is not None:
+        fail_input("--ev-start/--no-ev-start starts the extensive form (--method ef); progressive hedging finds its "
+                   "first plans in its xhat spoke")
     inst, out, form, options = study_setup(instance, out_dir, "stochastic", time_limit, mip_gap, threads, formulation_text)
     try:
         uncertain = read_uncertainty(inst, scenario_file)
@@ -301,7 +307,7 @@ def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_tex
         fail_input(err)
     click.echo(f"{inst.name}: {len(uncertain.names)} scenario(s), method {method}", err=True)
     if method == "ef":
-        result = run_study(lambda: solve_ef(uncertain, form, options, risk, solver_name=solver))
+        result = run_study(lambda: solve_ef(uncertain, form, options, risk, solver_name=solver, ev_start=ev_start is not False))
     else:
         result = run_study(lambda: solve_ph(uncertain, instance, scenario_file, ranks, options, risk, form, iterations, rho))
     if not result.runs:

@@ -181,6 +181,8 @@ def write_stochastic_study(result, study, uncertain, out: Path) -> list[Path]:
                "instance": uncertain.base.name, "scenario_file": uncertain.source,
                "first_stage": result.first_stage, "checked": result.ok, "issues": result.issues,
                "probabilities": dict(zip(uncertain.names, uncertain.probabilities))}
+    if result.start:
+        summary["expected_value_start"] = result.start
     if study is not None:
         summary.update(wait_and_see=study.wait_and_see, expected_value_solution=study.expected_value,
                        evpi=study.evpi, vss=study.vss)
@@ -211,6 +213,10 @@ def stochastic_lines(result, study, uncertain, risk) -> list[str]:
         lines.append(f"  risk-averse objective ({1 - risk.weight:g} E + {risk.weight:g} CVaR_{risk.alpha:g}): "
                      f"{_number(result.objective, currency)}")
     lines.append(f"  bound {_number(result.bound, currency)}, gap {gap}" + (f" ({result.message})" if result.method == "ph" else ""))
+    if result.start:
+        start = result.start
+        lines.append(f"  expected-value start: {_number(start['start_expected'], currency)} after {start['start_seconds']:g} s"
+                     if "start_expected" in start else f"  expected-value start: none ({start['message']})")
     lines.append(f"  first stage: markets {' '.join(first['markets']) or '-'}; warehouses {' '.join(first['warehouses']) or '-'}; "
                  f"{len(first['channels'])} channels; {first['product_markets']} product-markets"
                  + (f"; {len(first['payment_methods'])} payment methods" if first.get("payment_methods") else "")

@@ -146,12 +146,19 @@ class HighsSolver:
                                   "highs_mip": result.extra.pop("highs_mip", False)}
         return result
 
-    def solve_matrices(self, problem: Matrices, options: SolveOptions, budget: Budget | None = None) -> MatrixSolution:
+    def solve_matrices(self, problem: Matrices, options: SolveOptions, budget: Budget | None = None,
+                       start: np.ndarray | None = None) -> MatrixSolution:
         """HiGHS's MIP (or LP) on a problem given as matrices, within `budget` (default: the
-        options' time limit from now), with the options' gap, threads and solver options."""
+        options' time limit from now), with the options' gap, threads and solver options; with
+        `start`, a plan HiGHS begins its MIP from (checked by HiGHS, ignored if infeasible)."""
         import highspy
 
         h = self._highs(problem, options)
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = np.where(problem.integer, np.round(start), start)
+            solution.value_valid = True
+            h.setSolution(solution)
         run_highs(h, budget or Budget(options.time_limit))
         info = h.getInfo()
         message = h.modelStatusToString(h.getModelStatus())

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -14,7 +16,16 @@ from conftest import DEMO, EXACT, write
 from xborder.cli import cli
 from xborder.data.instance import load_instance
 from xborder.pipeline import solve_loaded
-from xborder.studies.stochastic import Risk, evaluate_study, mpi_available, read_uncertainty, solve_ef, solve_ph
+from xborder.models.formulation import Formulation
+from xborder.solvers import get_solver
+from xborder.studies.stochastic import (Risk, evaluate_study, extensive_form, mpi_available, read_uncertainty, solve_ef,
+                                        solve_ph)
+from xborder.solvers import highs as highs_module
+from xborder.studies.stochastic import extensive as extensive_module
+from xborder.solvers.budget import Budget
+from xborder.solvers.compile import loaded_highs
+from xborder.studies.stochastic.bound import lagrangian_bound
+from xborder.studies.stochastic.start import _best_eta, ef_vector, expected_value_plan, second_stages
 
 HEADER = "scenario,probability,table,action,column,value,where\n"
 
@@ -103,6 +114,22 @@ def test_cli_stochastic_on_the_demo(tmp_path):
     assert summary["checked"] and summary["evpi"] >= -1e-6 and summary["vss"] >= -1e-6
     assert summary["gap"] is not None and summary["gap"] <= 1e-4 + 1e-9
     assert (tmp_path / "scenarios.csv").is_file() and (tmp_path / "viral_hit" / "solution.json").is_file()
+    assert summary["expected_value_start"]["start_expected"] <= summary["expected"] + 1e-6
+    assert "expected-value start:" in result.output
+
+
+def test_cli_ev_start_is_honoured_or_refused(tmp_path):
+    """--no-ev-start solves the EF without the start (no start in stochastic.json); with
+    --method ph, which has no such start, the flag is refused (exit 2) before anything is solved."""
+    instance, scenarios, _ = uncertain(tmp_path)
+    result = CliRunner().invoke(cli, ["stochastic", str(instance), str(scenarios), "--no-ev-start", "--no-values",
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "o" / "stochastic.json").read_text())
+    assert "expected_value_start" not in summary and summary["expected"] == pytest.approx(300.0)
+    refused = CliRunner().invoke(cli, ["stochastic", str(instance), str(scenarios), "--method", "ph", "--ev-start",
+                                       "--out", str(tmp_path / "p")])
+    assert refused.exit_code == 2 and "--method ef" in refused.output and not (tmp_path / "p").exists()
 
 
 BAD = [
@@ -330,3 +357,116 @@ def test_ph_with_cvar_agrees_with_the_ef_and_leaves_no_logs_here(tmp_path, monke
     ph = solve_ph(u, instance, scenarios, ranks=3, options=EXACT, risk=Risk(alpha=0.5, weight=0.5), iterations=30)
     assert ph.ok and ph.objective == pytest.approx(225.0) and ph.first_stage["warehouses"] == []
     assert list(work.iterdir()) == []
+
+
+def test_the_expected_value_start_is_the_eev_plan_and_the_ef_still_finds_the_optimum(tmp_path):
+    """The hand-solved warehouse decision (warehouse_decision): the expected-value plan opens W,
+    and W under each scenario is worth 0 (low) and 500 (high): the start's expected profit is the
+    EEV, 250. The EF starts there and still proves the optimum without W, 300."""
+    _, _, u = uncertain(tmp_path)
+    result = solve_ef(u, options=EXACT)
+    assert result.start["start_expected"] == pytest.approx(250.0)
+    assert result.ok and result.expected == pytest.approx(300.0) and result.first_stage["warehouses"] == []
+    assert solve_ef(u, options=EXACT, ev_start=False).start == {}
+
+
+def eev_start(u, risk: Risk) -> np.ndarray:
+    """The expected-value start's EF columns, step by step (studies/stochastic/start.py)."""
+    scenarios = u.scenarios(Formulation())
+    plan = expected_value_plan(u, scenarios, Formulation(), EXACT, "highs", None)
+    found = second_stages(scenarios, plan[scenarios[0].first], EXACT, get_solver("highs"))
+    return ef_vector(scenarios, [s.compiled.rounded(f.values) for s, f in zip(scenarios, found)], risk)
+
+
+def test_the_expected_value_start_is_handed_to_highs(tmp_path, monkeypatch):
+    """With no time for a search of its own (HiGHS's time limit at a microsecond), the EF returns
+    the start it was handed, the EEV plan with W open (250); without the start it has no plan."""
+    _, _, u = uncertain(tmp_path)
+    start = eev_start(u, Risk())
+
+    def no_time(h, budget, until=float("inf")):
+        h.setOptionValue("time_limit", 1e-6)
+        h.run()
+        return True
+
+    monkeypatch.setattr(highs_module, "run_highs", no_time)
+    monkeypatch.setattr(extensive_module, "expected_value_start", lambda *args: (start, {"start_expected": 250.0}))
+    result = solve_ef(u, options=EXACT)
+    assert result.ok and result.expected == pytest.approx(250.0) and result.first_stage["warehouses"] == ["W"]
+    assert not solve_ef(u, options=EXACT, ev_start=False).runs
+
+
+def test_the_start_stands_when_highs_does_not_run(tmp_path, monkeypatch):
+    """A stop request (or no time left) after the start: HiGHS's MIP does not run, and the start's
+    plan is the result (250, W open) with its objective from the EF's own columns, not nothing."""
+    _, _, u = uncertain(tmp_path)
+    start = eev_start(u, Risk())
+    monkeypatch.setattr(highs_module, "run_highs", lambda h, budget, until=float("inf"): False)
+    monkeypatch.setattr(extensive_module, "expected_value_start", lambda *args: (start, {"start_expected": 250.0}))
+    monkeypatch.setattr(extensive_module, "lagrangian_bound", lambda *args: None)
+    result = solve_ef(u, options=EXACT)
+    assert result.ok and result.expected == pytest.approx(250.0) and result.solver_objective == pytest.approx(250.0)
+    assert result.bound is None and result.status == "time_limit"
+
+
+@pytest.mark.parametrize("risk, objective", [(Risk(), -250.0), (Risk(alpha=0.5, weight=0.5), -125.0)])
+def test_the_start_is_a_feasible_point_of_the_extensive_form(tmp_path, risk, objective):
+    """The start's EF columns satisfy every row and bound of the EF, and its EF objective (min
+    sense) is minus the start's: risk-neutral the EEV, 250; with CVaR_0.5 at weight 0.5,
+    0.5 250 + 0.5 0 = 125 (the low scenario's profit with W is 0; see test_cvar_by_hand)."""
+    _, _, u = uncertain(tmp_path)
+    x = eev_start(u, risk)
+    ef = extensive_form(u.scenarios(Formulation()), risk)
+    row = ef.A @ x
+    assert (row >= ef.row_lower - 1e-7).all() and (row <= ef.row_upper + 1e-7).all()
+    assert (x >= ef.col_lower - 1e-9).all() and (x <= ef.col_upper + 1e-9).all()
+    assert ef.cost @ x + ef.offset == pytest.approx(objective)
+
+
+def test_best_eta_is_the_value_at_risk():
+    """Losses 10, 20, 30 with p 0.5, 0.3, 0.2 and alpha 0.7: eta + E[(L - eta)+] / 0.3 is
+    10 + 7 / 0.3 = 33.3 at 10, 20 + 2 / 0.3 = 26.7 at 20 and 30 at 30: eta = 20 (CVaR 26.7, the
+    mean of the worst 30%: 0.2 at 30 and 0.1 at 20)."""
+    assert _best_eta(np.array([10.0, 20.0, 30.0]), np.array([0.5, 0.3, 0.2]), 0.7) == 20.0
+
+
+def test_lagrangian_bound_by_hand(tmp_path):
+    """The warehouse decision (warehouse_decision; W's opening y relaxed; per unit via W 7,
+    direct 3; W's capacity 100 y at 350 y; strong linking, docs/model.md: the flow through W's
+    last mile at most the demand bound U times y, U = 50 low, 150 high). At the EV plan's y = 1,
+    W's reduced cost (min sense) is +350 in the low scenario (its capacity unused) and -50 in the
+    high one (capacity binding: 100 units gain 4 each, less 350): mean 150, so
+    mu = -0.5 (d - 150) = -100 (low), +100 (high). W then costs 250 in the low scenario, 5 per
+    unit through it (y >= f / 50), more than the 4 a unit gains: y = 0, profit 150; and 450 in
+    the high one, 4.5 per unit of capacity: y = 0, 450. L = 0.5 150 + 0.5 450 = 300, the optimum:
+    with these multipliers the bound is exact here (with mu = 0, the wait-and-see LP, the high
+    scenario opens W: 0.5 150 + 0.5 500 = 325)."""
+    _, _, u = uncertain(tmp_path)
+    scenarios = u.scenarios(Formulation())
+    plan = expected_value_plan(u, scenarios, Formulation(), EXACT, "highs", None)
+    assert lagrangian_bound(scenarios, plan[scenarios[0].first], Budget()) == pytest.approx(300.0)
+
+
+def test_lagrangian_bound_of_one_scenario_is_its_lp_relaxation(tmp_path):
+    """With one scenario mu = 0: the bound is the scenario's LP relaxation, solved here apart."""
+    (tmp_path / "one.csv").write_text(HEADER + "only,1,market_channels,scale,conversion,1.1,\n")
+    u = read_uncertainty(load_instance(DEMO), tmp_path / "one.csv")
+    scenario = u.scenarios(Formulation())[0]
+    h = loaded_highs(scenario.compiled, relax=True)
+    h.run()
+    relaxed = scenario.compiled.sign * h.getInfo().objective_function_value
+    bound = lagrangian_bound([scenario], np.zeros(int(scenario.first.sum())), Budget())
+    assert bound == pytest.approx(relaxed, rel=1e-9)
+    assert solve_ef(u, options=EXACT).expected <= bound + 1e-6
+
+
+def test_the_ef_reports_the_tighter_bound_and_records_the_lagrangian_one(tmp_path):
+    """The Lagrangian bound is recorded with the start, and of two valid bounds the tighter is
+    reported (profit: the lower upper bound; cost: the higher lower bound); a bound that is not
+    finite (HiGHS without a root LP) gives way to the other."""
+    _, _, u = uncertain(tmp_path)
+    result = solve_ef(u, options=EXACT)
+    assert result.start["lagrangian_bound"] == pytest.approx(300.0) and result.bound == pytest.approx(300.0)
+    assert extensive_module._tighter(float("inf"), 337.5, -1) == 337.5
+    assert extensive_module._tighter(310.0, 337.5, -1) == 310.0 and extensive_module._tighter(310.0, 337.5, 1) == 337.5
+

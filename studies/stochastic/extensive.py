@@ -18,9 +18,13 @@ from ...models.extract import extract_plan
 from ...models.formulation import Formulation
 from ...pipeline import Run
 from ...solvers import SolveOptions, SolveResult, Status, get_solver
-from ...solvers.budget import INF
+from ...solvers.budget import INF, Budget
 from ...solvers.compile import Matrices
+from .bound import lagrangian_bound
 from .scenario import Risk, ScenarioModel, Uncertain
+from .start import expected_value_start, second_stages
+
+LAGRANGIAN_SHARE = 0.15  # of the time limit at most, for bound.py's Lagrangian bound
 
 
 @dataclass
@@ -38,6 +42,7 @@ class StochasticResult:
     solver_objective: float | None = None  # the solver's own value of `objective`
     risk: Risk = field(default_factory=Risk)
     issues: list[str] = field(default_factory=list)  # what the check of the whole plan found wrong
+    start: dict = field(default_factory=dict)  # what the expected-value start gave (start.py), when it ran
 
     @property
     def ok(self) -> bool:
@@ -160,9 +165,11 @@ def _disagrees(solver: float, recomputed: float, maximise: bool, risk: Risk) -> 
 
 
 def solve_ef(uncertain: Uncertain, formulation: Formulation | None = None, options: SolveOptions | None = None,
-             risk: Risk = Risk(), fix_first: np.ndarray | None = None, solver_name: str = "highs") -> StochasticResult:
-    """The extensive form, solved by a back end that takes matrices (HiGHS); with `fix_first`,
-    only the second stages (each scenario on its own when risk-neutral)."""
+             risk: Risk = Risk(), fix_first: np.ndarray | None = None, solver_name: str = "highs",
+             ev_start: bool = True) -> StochasticResult:
+    """The extensive form, solved by a back end that takes matrices (HiGHS), from the
+    expected-value start (start.py) unless `ev_start` is off, all within the options' time
+    limit; with `fix_first`, only the second stages (each scenario on its own when risk-neutral)."""
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     solver = get_solver(solver_name, matrices_for="the extensive form")
@@ -170,37 +177,59 @@ def solve_ef(uncertain: Uncertain, formulation: Formulation | None = None, optio
     scenarios = uncertain.scenarios(formulation)
     if fix_first is not None and risk.weight == 0:
         return _solve_second_stages(uncertain, scenarios, fix_first, formulation, options, start, solver)
-    found = solver.solve_matrices(extensive_form(scenarios, risk, fix_first), options)
+    budget = Budget(options.time_limit)
+    plan, facts, lagrangian = None, {}, None
+    if ev_start and fix_first is None:
+        plan, facts = expected_value_start(uncertain, scenarios, formulation, options, risk, solver, solver_name, budget)
+        if plan is not None and risk.weight == 0:
+            lagrangian = _lagrangian_bound(scenarios, plan, budget, facts)
+    ef = extensive_form(scenarios, risk, fix_first)
+    found = solver.solve_matrices(ef, options, budget, start=plan)
+    values, objective = found.values, found.objective
+    if values is None and plan is not None:  # HiGHS did not run (a stop request, no time left): the start stands
+        values, objective = plan, float(ef.cost @ plan + ef.offset)
     seconds = time.perf_counter() - start
-    if found.values is None:
-        return StochasticResult("ef", found.message, None, None, None, None, seconds, message=found.message, risk=risk)
+    if values is None:
+        return StochasticResult("ef", found.message, None, None, None, None, seconds, message=found.message, risk=risk,
+                                start=facts)
     sign = scenarios[0].compiled.sign
     status = Status.OPTIMAL if found.status is Status.OPTIMAL else Status.TIME_LIMIT
-    return checked_result(uncertain, scenarios, _scenario_values(scenarios, found.values), status, formulation, risk,
-                          sign * found.objective, sign * found.bound, seconds, found.message)
+    bound = _tighter(math.inf if found.bound is None else sign * found.bound, lagrangian, sign)
+    result = checked_result(uncertain, scenarios, _scenario_values(scenarios, values), status, formulation, risk,
+                            sign * objective, bound if math.isfinite(bound) else None, seconds, found.message)
+    result.start = facts
+    return result
+
+
+def _lagrangian_bound(scenarios: list[ScenarioModel], plan: np.ndarray, budget: Budget, facts: dict) -> float | None:
+    """bound.py's Lagrangian bound at the start's first stage (the EF vector's first columns),
+    within LAGRANGIAN_SHARE of the limit; recorded in `facts`."""
+    first = plan[:int(scenarios[0].first.sum())]
+    share = Budget(None if budget.limit is None else max(min(LAGRANGIAN_SHARE * budget.limit, budget.left()), 0.0))
+    bound = lagrangian_bound(scenarios, first, share)
+    facts.update(lagrangian_bound=bound, lagrangian_seconds=round(share.elapsed(), 1))
+    return bound
+
+
+def _tighter(bound: float, other: float | None, sign: float) -> float:
+    """The tighter of two valid bounds in the objective's own sense (sign -1: profit, upper bounds)."""
+    if other is None or not math.isfinite(other):
+        return bound
+    if not math.isfinite(bound):
+        return other
+    return min(bound, other) if sign < 0 else max(bound, other)
 
 
 def _solve_second_stages(uncertain: Uncertain, scenarios: list[ScenarioModel], first: np.ndarray, formulation,
                          options: SolveOptions, start: float, solver) -> StochasticResult:
     """With the first stage fixed the scenarios separate: each scenario's second stage is its own
     MIP (the time limit applies to each), and the expected objective is their weighted sum."""
-    vectors, bounds, objectives, statuses = [], [], [], []
-    for scenario in scenarios:
-        compiled, F = scenario.compiled, scenario.first
-        problem = Matrices.of(compiled)
-        problem.col_lower[F] = problem.col_upper[F] = np.where(compiled.integer[F], np.round(first), first)
-        found = solver.solve_matrices(problem, options)
-        if found.values is None:
-            return StochasticResult("ef", found.message, None, None, None, None, time.perf_counter() - start,
-                                    message=f"the fixed first stage leaves a scenario without a plan ({found.message})")
-        x = found.values.copy()
-        x[F] = problem.col_lower[F]
-        vectors.append(x)
-        bounds.append(compiled.sign * found.bound)
-        objectives.append(compiled.sign * found.objective)
-        statuses.append(found.status)
-    status = Status.OPTIMAL if all(s is Status.OPTIMAL for s in statuses) else Status.TIME_LIMIT
-    p = uncertain.probabilities
-    return checked_result(uncertain, scenarios, vectors, status, formulation, Risk(),
-                          sum(pi * v for pi, v in zip(p, objectives)), sum(pi * b for pi, b in zip(p, bounds)),
-                          time.perf_counter() - start)
+    found = second_stages(scenarios, first, options, solver)
+    if found[-1].values is None:
+        return StochasticResult("ef", found[-1].message, None, None, None, None, time.perf_counter() - start,
+                                message=f"the fixed first stage leaves a scenario without a plan ({found[-1].message})")
+    status = Status.OPTIMAL if all(f.status is Status.OPTIMAL for f in found) else Status.TIME_LIMIT
+    p, sign = uncertain.probabilities, scenarios[0].compiled.sign
+    return checked_result(uncertain, scenarios, [f.values for f in found], status, formulation, Risk(),
+                          sum(pi * sign * f.objective for pi, f in zip(p, found)),
+                          sum(pi * sign * f.bound for pi, f in zip(p, found)), time.perf_counter() - start)

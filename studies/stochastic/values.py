@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from ...data.instance import load_document
-from ...data.scenarios import mean_document
 from ...models.formulation import Formulation
 from ...pipeline import PlanModel
 from ...solvers import SolveOptions
 from ..compare import kpi_row
 from ..runner import make_runner
 from .extensive import StochasticResult, solve_ef
-from .scenario import Uncertain, decisions_of
+from .scenario import Uncertain
+from .start import expected_value_plan
 
 
 @dataclass
@@ -67,13 +65,9 @@ def _expected_value_solution(uncertain: Uncertain, formulation: Formulation, opt
                              solver_name: str) -> float | None:
     """EEV: the expected-value instance (every number its probability-weighted mean) solved as the
     scenario creator builds it, its first stage fixed in every scenario."""
-    mean = load_document(mean_document(uncertain.documents, uncertain.probabilities), "expected-value.json")
-    planning = PlanModel(mean, formulation, presolve=False)  # the model the scenario creator makes of it
     scenarios = uncertain.scenarios(formulation)
-    if decisions_of(planning.model) != decisions_of(scenarios[0].model):
-        raise ValueError("the expected-value instance has other decisions than the scenarios")
-    run = planning.solve(options, solver_name, duals=False)
-    if not run.has_plan:
+    plan = expected_value_plan(uncertain, scenarios, formulation, options, solver_name, options.time_limit)
+    if plan is None:
         return None
-    first = np.asarray(run.values)[scenarios[0].first]
+    first = plan[scenarios[0].first]
     return solve_ef(uncertain, formulation, options, fix_first=first, solver_name=solver_name).expected
