@@ -296,10 +296,10 @@ def stochastic(instance, scenario_file, method, ranks, iterations, rho, risk_tex
     from ..report.studies import stochastic_lines, write_stochastic_study
     from ..studies.stochastic import evaluate_study, read_uncertainty, solve_ef, solve_ph
 
-    risk = _risk_and_method(risk_text, method, solver)
     if method == "ph" and ev_start is not None:
         fail_input("--ev-start/--no-ev-start starts the extensive form (--method ef); progressive hedging finds its "
                    "first plans in its xhat spoke")
+    risk = _risk_and_method(risk_text, method, solver)
     inst, out, form, options = study_setup(instance, out_dir, "stochastic", time_limit, mip_gap, threads, formulation_text)
     try:
         uncertain = read_uncertainty(inst, scenario_file)

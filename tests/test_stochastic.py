@@ -118,9 +118,13 @@ def test_cli_stochastic_on_the_demo(tmp_path):
     assert "expected-value start:" in result.output
 
 
-def test_cli_ev_start_is_honoured_or_refused(tmp_path):
+@pytest.mark.parametrize("mpi", [True, False])
+def test_cli_ev_start_is_honoured_or_refused(tmp_path, monkeypatch, mpi):
     """--no-ev-start solves the EF without the start (no start in stochastic.json); with
-    --method ph, which has no such start, the flag is refused (exit 2) before anything is solved."""
+    --method ph, which has no such start, the flag is refused (exit 2) before anything is solved,
+    and for that reason whether or not MPI is there."""
+    if not mpi:
+        monkeypatch.setattr(shutil, "which", lambda name: None)
     instance, scenarios, _ = uncertain(tmp_path)
     result = CliRunner().invoke(cli, ["stochastic", str(instance), str(scenarios), "--no-ev-start", "--no-values",
                                       "--out", str(tmp_path / "o")])
