@@ -156,6 +156,22 @@ def _verdict(results: dict, same: dict, best, kind: str, noise: float) -> str:
     return "noise" if not other or default <= min(other) + noise else "NO"
 
 
+def _header(columns: list[str]):
+    """A markdown table's first two lines."""
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+
+
+def _best_plan(runs, key: str):
+    """The best (highest-profit) `key` among the runs that have one; None if none has."""
+    return max((r[key] for r in runs if r.get(key) is not None), default=None)
+
+
+def _start_cell(start: dict | None, first: str, second: str) -> str:
+    """A guided start's two plans and its seconds, '-' when it did not run."""
+    return "-" if not start else f"{_fmt(start[first])}, {_fmt(start[second])} ({start['seconds']:.0f})"
+
+
 SEASONAL_LEVERS = {"default": [], "no calendar start": ["--no-calendar-start"]}
 
 
@@ -172,17 +188,14 @@ def seasonal_table(cases, seed: int, periods: int, folder: Path):
     """Table 3: multi-period plans, the default against each seasonal lever (`SEASONAL_LEVERS`):
     per run the plan, its gap to the run's own bound, its distance from the best plan of the row,
     the calendar start's two plans (whole horizon, then fixed) and the solve's seconds."""
-    print("| case | limit s | lever | status | objective | gap to bound | from best of row | calendar start: whole horizon, "
-          "fixed (s) | solve s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    _header(["case", "limit s", "lever", "status", "objective", "gap to bound", "from best of row",
+             "calendar start: whole horizon, fixed (s)", "solve s"])
     for size, limit in cases:
         path = calendared(size, seed, periods, folder)
         results = {lever: solve(path, limit, extra, []) for lever, extra in SEASONAL_LEVERS.items()}
-        best = max((r["objective"] for r in results.values() if r["objective"] is not None), default=None)
+        best = _best_plan(results.values(), "objective")
         for lever, r in results.items():
-            start = r["calendar_start"]
-            started = "-" if not start else (f"{_fmt(start['whole_horizon_objective'])}, {_fmt(start['fixed_objective'])} "
-                                             f"({start['seconds']:.0f})")
+            started = _start_cell(r["calendar_start"], "whole_horizon_objective", "fixed_objective")
             print(f"| {size} seed {seed}, {periods} periods | {limit:g} | {lever} | {r['status']} | {_fmt(r['objective'])} | "
                   f"{_pct(r['gap'])} | {_pct(distance(r['objective'], best, 'profit'))} | {started} | {r['solve']:.1f} |",
                   flush=True)
@@ -195,20 +208,17 @@ def short_table(sizes, seeds, limits, reference: float, folder: Path, levers=tup
     """Table 4: short limits on generated one-period instances, the default against each lever of
     `SHORT_LEVERS` (those named in `levers`); the best known plan is the best of these runs and of
     a default run of `reference` seconds (its own row)."""
-    print("| size | seed | limit s | lever | status | exit | objective | gap to bound | from best known | "
-          "sample start: sample, fixed (s) | solve s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    _header(["size", "seed", "limit s", "lever", "status", "exit", "objective", "gap to bound", "from best known",
+             "sample start: sample, fixed (s)", "solve s"])
     for size in sizes:
         for seed in seeds:
             path = generated(size, seed, folder)
             runs = [(limit, lever, solve(path, limit, extra, [])) for limit in limits for lever, extra in SHORT_LEVERS.items()
                     if lever in levers]
             runs.append((reference, "default (reference)", solve(path, reference, [], [])))
-            best = max((r["objective"] for _, _, r in runs if r["objective"] is not None), default=None)
+            best = _best_plan([r for _, _, r in runs], "objective")
             for limit, lever, r in runs:
-                start = r["sample_start"]
-                started = "-" if not start else (f"{_fmt(start['sample_objective'])}, {_fmt(start['fixed_objective'])} "
-                                                 f"({start['seconds']:.0f})")
+                started = _start_cell(r["sample_start"], "sample_objective", "fixed_objective")
                 print(f"| {size} | {seed} | {limit:g} | {lever} | {r['status']} | {r['exit']} | {_fmt(r['objective'])} | "
                       f"{_pct(r['gap'])} | {_pct(distance(r['objective'], best, 'profit'))} | {started} | {r['solve']:.1f} |",
                       flush=True)
@@ -246,14 +256,13 @@ def stochastic_table(cases, seed: int, folder: Path, levers=tuple(STOCHASTIC_LEV
     `levers`): the expected objective, its gap to the run's own bound, its distance from the best
     plan of the row, the expected-value start's plan and when it was ready, the Lagrangian bound
     (studies/stochastic/bound.py) and the command's wall time."""
-    print("| size | scenarios | limit s | lever | status | expected profit | bound | gap to bound | from best of row | "
-          "expected-value start (s) | Lagrangian bound | wall s | checked |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    _header(["size", "scenarios", "limit s", "lever", "status", "expected profit", "bound", "gap to bound",
+             "from best of row", "expected-value start (s)", "Lagrangian bound", "wall s", "checked"])
     for size, count, limit in cases:
         instance, scenarios = with_scenarios(size, seed, count, folder)
         results = {lever: stochastic(instance, scenarios, limit, extra) for lever, extra in STOCHASTIC_LEVERS.items()
                    if lever in levers}
-        best = max((r["expected"] for r in results.values() if r.get("expected") is not None), default=None)
+        best = _best_plan(results.values(), "expected")
         for lever, r in results.items():
             start = r.get("expected_value_start") or {}
             started = f"{_fmt(start['start_expected'])} ({start['start_seconds']:.0f})" if "start_expected" in start else "-"

@@ -108,8 +108,13 @@ def test_a_start_that_satisfies_the_model_is_kept_when_no_time_is_left():
     (["instances/demo.json", "--calendar-start"], "two or more periods"),
     (["instances/demo-seasonal.json", "--calendar-start", "--solver", "glpk"], "needs the HiGHS back end"),
     (["instances/demo-seasonal.json", "--calendar-start", "--threads", "1"], "use one or the other"),
+    (["instances/demo-seasonal.json", "--sample-start"], "one-period instances"),
+    (["instances/demo.json", "--sample-start", "--solver", "glpk"], "the sample start needs the HiGHS back end"),
+    (["instances/demo.json", "--sample-start", "--threads", "1"], "use one or the other"),
 ])
-def test_the_option_is_refused_where_it_cannot_apply(tmp_path, args, message):
+def test_a_start_option_is_refused_where_it_cannot_apply(tmp_path, args, message):
+    """Both guided starts (the calendar start here, the sample start of test_sample_start.py):
+    asked for where they cannot run, the command exits 2 naming why and writes nothing."""
     args = [str(DEMO.parents[1] / args[0]), *args[1:], "--out", str(tmp_path / "out")]
     result = CliRunner().invoke(cli, ["solve", *args])
     assert result.exit_code == 2, result.output

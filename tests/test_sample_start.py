@@ -136,19 +136,6 @@ def test_the_sample_start_is_the_plan_when_no_root_lp_finishes(monkeypatch):
     assert run.result.objective >= run.facts()["sample_start"]["fixed_objective"] - 1e-6
 
 
-@pytest.mark.parametrize("args,message", [
-    (["instances/demo-seasonal.json", "--sample-start"], "one-period instances"),
-    (["instances/demo.json", "--sample-start", "--solver", "glpk"], "the sample start needs the HiGHS back end"),
-    (["instances/demo.json", "--sample-start", "--threads", "1"], "use one or the other"),
-])
-def test_the_option_is_refused_where_it_cannot_apply(tmp_path, args, message):
-    args = [str(DEMO.parents[1] / args[0]), *args[1:], "--out", str(tmp_path / "out")]
-    result = CliRunner().invoke(cli, ["solve", *args])
-    assert result.exit_code == 2, result.output
-    assert message in result.output
-    assert not (tmp_path / "out").exists()
-
-
 def test_the_cli_reports_the_sample_start(tmp_path, monkeypatch):
     """`--sample-start` on a generated instance: the progress line and the solution's run facts."""
     monkeypatch.setattr(pipeline, "SAMPLE_PRODUCTS", 10)

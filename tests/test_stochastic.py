@@ -3,6 +3,7 @@ decision gives RP, WS, EEV, EVPI and VSS, CVaR by hand, EF and PH agree, bad unc
 
 from __future__ import annotations
 
+import math
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ from xborder.solvers import highs as highs_module
 from xborder.studies.stochastic import extensive as extensive_module
 from xborder.solvers.budget import Budget
 from xborder.solvers.compile import loaded_highs
+from xborder.studies.stochastic import bound as bound_module
 from xborder.studies.stochastic.bound import lagrangian_bound
 from xborder.studies.stochastic.start import _best_eta, ef_vector, expected_value_plan, second_stages
 
@@ -434,7 +436,7 @@ def test_best_eta_is_the_value_at_risk():
     assert _best_eta(np.array([10.0, 20.0, 30.0]), np.array([0.5, 0.3, 0.2]), 0.7) == 20.0
 
 
-def test_lagrangian_bound_by_hand(tmp_path):
+def test_lagrangian_bound_by_hand(tmp_path, monkeypatch):
     """The warehouse decision (warehouse_decision; W's opening y relaxed; per unit via W 7,
     direct 3; W's capacity 100 y at 350 y; strong linking, docs/model.md: the flow through W's
     last mile at most the demand bound U times y, U = 50 low, 150 high). At the EV plan's y = 1,
@@ -448,7 +450,27 @@ def test_lagrangian_bound_by_hand(tmp_path):
     _, _, u = uncertain(tmp_path)
     scenarios = u.scenarios(Formulation())
     plan = expected_value_plan(u, scenarios, Formulation(), EXACT, "highs", None)
-    assert lagrangian_bound(scenarios, plan[scenarios[0].first], Budget()) == pytest.approx(300.0)
+    monkeypatch.setattr(bound_module, "LAST_STEP", math.inf)  # the first multipliers alone, no step
+    assert lagrangian_bound(scenarios, plan[scenarios[0].first], 250.0, Budget()) == pytest.approx(300.0)
+
+
+def test_the_subgradient_steps_reach_the_extensive_forms_lp_value(tmp_path, monkeypatch):
+    """From mu = 0 (the wait-and-see LP, 325 on the warehouse decision, as above) the steps
+    towards the EEV plan's 250 bring L down to 300, the EF's LP value here (solved apart below),
+    the best any mu can give."""
+    _, _, u = uncertain(tmp_path)
+    scenarios = u.scenarios(Formulation())
+    plan = expected_value_plan(u, scenarios, Formulation(), EXACT, "highs", None)
+    monkeypatch.setattr(bound_module, "MULTIPLIER_SCALE", 0.0)
+    monkeypatch.setattr(bound_module, "LAST_STEP", math.inf)
+    assert lagrangian_bound(scenarios, plan[scenarios[0].first], 250.0, Budget()) == pytest.approx(325.0)
+    monkeypatch.undo()
+    monkeypatch.setattr(bound_module, "MULTIPLIER_SCALE", 0.0)
+    h = loaded_highs(extensive_form(scenarios, Risk()), relax=True)
+    h.run()
+    relaxed = scenarios[0].compiled.sign * h.getInfo().objective_function_value
+    assert relaxed == pytest.approx(300.0)
+    assert lagrangian_bound(scenarios, plan[scenarios[0].first], 250.0, Budget()) == pytest.approx(relaxed)
 
 
 def test_lagrangian_bound_of_one_scenario_is_its_lp_relaxation(tmp_path):
@@ -459,7 +481,7 @@ def test_lagrangian_bound_of_one_scenario_is_its_lp_relaxation(tmp_path):
     h = loaded_highs(scenario.compiled, relax=True)
     h.run()
     relaxed = scenario.compiled.sign * h.getInfo().objective_function_value
-    bound = lagrangian_bound([scenario], np.zeros(int(scenario.first.sum())), Budget())
+    bound = lagrangian_bound([scenario], np.zeros(int(scenario.first.sum())), 0.0, Budget())
     assert bound == pytest.approx(relaxed, rel=1e-9)
     assert solve_ef(u, options=EXACT).expected <= bound + 1e-6
 

@@ -24,7 +24,7 @@ from .bound import lagrangian_bound
 from .scenario import Risk, ScenarioModel, Uncertain
 from .start import expected_value_start, second_stages
 
-LAGRANGIAN_SHARE = 0.15  # of the time limit at most, for bound.py's Lagrangian bound
+LAGRANGIAN_SHARE = 0.3  # of the time limit at most, for bound.py's Lagrangian bound
 
 
 @dataclass
@@ -206,7 +206,7 @@ def _lagrangian_bound(scenarios: list[ScenarioModel], plan: np.ndarray, budget: 
     within LAGRANGIAN_SHARE of the limit; recorded in `facts`."""
     first = plan[:int(scenarios[0].first.sum())]
     share = Budget(None if budget.limit is None else max(min(LAGRANGIAN_SHARE * budget.limit, budget.left()), 0.0))
-    bound = lagrangian_bound(scenarios, first, share)
+    bound = lagrangian_bound(scenarios, first, facts["start_expected"], share)
     facts.update(lagrangian_bound=bound, lagrangian_seconds=round(share.elapsed(), 1))
     return bound
 
