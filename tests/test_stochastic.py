@@ -352,6 +352,41 @@ def test_ph_with_no_first_stage_plan_is_an_error(tmp_path, monkeypatch):
         solve_ph(u, instance, scenarios, options=EXACT)
 
 
+def test_ph_keeps_a_share_of_its_limit_for_the_second_stages(tmp_path, monkeypatch):
+    """With a time limit T the wheel is asked for (1 - EVALUATION_SHARE) T, and the second stages
+    under its plan share one budget of what is left (the fake wheel here returns at once, so
+    nearly T), not T each."""
+    import subprocess
+
+    import xborder.studies.stochastic.ph as ph
+    from xborder.models.columns import structure_of
+
+    instance, scenarios, u = uncertain(tmp_path)
+    model = u.scenarios(Formulation())[0]
+    columns = [str(v) for v in structure_of(model.model).columns]
+    first = {columns[j]: 0.0 for j in np.flatnonzero(model.first)}
+    asked, budgets = [], []
+
+    def fake_run(command, **kwargs):
+        spec = json.loads(command[-1])
+        asked.append(spec["time_limit"])
+        with open(spec["result"], "w") as f:
+            json.dump({"inner": 0.0, "outer": 400.0, "iterations": 1, "first_stage": first}, f)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    def recording(scenarios, first, options, solver, budget=None):
+        budgets.append(budget)
+        return second_stages(scenarios, first, options, solver, budget)
+
+    monkeypatch.setattr(ph, "mpi_available", lambda: (True, ""))
+    monkeypatch.setattr(ph.subprocess, "run", fake_run)
+    monkeypatch.setattr(extensive_module, "second_stages", recording)
+    result = solve_ph(u, instance, scenarios, options=replace(EXACT, time_limit=100.0))
+    assert asked == [pytest.approx(100.0 * (1 - ph.EVALUATION_SHARE))]
+    assert len(budgets) == 1 and budgets[0] is not None and 90.0 <= budgets[0].limit <= 100.0
+    assert result.ok
+
+
 @needs_mpi
 def test_ph_with_cvar_agrees_with_the_ef_and_leaves_no_logs_here(tmp_path, monkeypatch):
     """PH with CVaR (mpi-sppy's transform) on the hand case of test_cvar_by_hand: 225, no

@@ -166,17 +166,19 @@ def _disagrees(solver: float, recomputed: float, maximise: bool, risk: Risk) -> 
 
 def solve_ef(uncertain: Uncertain, formulation: Formulation | None = None, options: SolveOptions | None = None,
              risk: Risk = Risk(), fix_first: np.ndarray | None = None, solver_name: str = "highs",
-             ev_start: bool = True) -> StochasticResult:
+             ev_start: bool = True, shared_limit: bool = False) -> StochasticResult:
     """The extensive form, solved by a back end that takes matrices (HiGHS), from the
     expected-value start (start.py) unless `ev_start` is off, all within the options' time
-    limit; with `fix_first`, only the second stages (each scenario on its own when risk-neutral)."""
+    limit; with `fix_first`, only the second stages (each scenario on its own when risk-neutral:
+    the time limit applies to each, or with `shared_limit` to all of them together)."""
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     solver = get_solver(solver_name, matrices_for="the extensive form")
     start = time.perf_counter()
     scenarios = uncertain.scenarios(formulation)
     if fix_first is not None and risk.weight == 0:
-        return _solve_second_stages(uncertain, scenarios, fix_first, formulation, options, start, solver)
+        budget = Budget(options.time_limit) if shared_limit and options.time_limit is not None else None
+        return _solve_second_stages(uncertain, scenarios, fix_first, formulation, options, start, solver, budget)
     budget = Budget(options.time_limit)
     plan, facts, lagrangian = None, {}, None
     if ev_start and fix_first is None:
@@ -221,10 +223,11 @@ def _tighter(bound: float, other: float | None, sign: float) -> float:
 
 
 def _solve_second_stages(uncertain: Uncertain, scenarios: list[ScenarioModel], first: np.ndarray, formulation,
-                         options: SolveOptions, start: float, solver) -> StochasticResult:
+                         options: SolveOptions, start: float, solver, budget: Budget | None) -> StochasticResult:
     """With the first stage fixed the scenarios separate: each scenario's second stage is its own
-    MIP (the time limit applies to each), and the expected objective is their weighted sum."""
-    found = second_stages(scenarios, first, options, solver)
+    MIP (within the options' time limit each, or an equal share of what `budget` leaves), and the
+    expected objective is their weighted sum."""
+    found = second_stages(scenarios, first, options, solver, budget)
     if found[-1].values is None:
         return StochasticResult("ef", found[-1].message, None, None, None, None, time.perf_counter() - start,
                                 message=f"the fixed first stage leaves a scenario without a plan ({found[-1].message})")

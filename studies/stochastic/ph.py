@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from .extensive import StochasticResult, gap, solve_ef
 from .scenario import Risk, Uncertain
 
 PH_SOLVER = "highs"  # PH's subproblems are solved by HiGHS through Pyomo (appsi_highs)
+EVALUATION_SHARE = 0.1  # of the time limit, kept from the wheel for the second stages under its plan
 
 
 def mpi_available() -> tuple[bool, str]:
@@ -41,8 +43,10 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
     """Progressive hedging under `mpiexec -n ranks` (hub, Lagrangian and xhat spokes; with CVaR,
     mpi-sppy's Rockafellar-Uryasev transform of each scenario); the first stage of its best
     inner-bound plan is then fixed and every scenario's second stage solved and checked here
-    (the EEV machinery). Run in a temporary folder, so that mpi-sppy's logs stay out of the
-    working directory; a run that leaves no first-stage plan is an error, never an empty plan."""
+    (the EEV machinery). With a time limit, the wheel has all of it but EVALUATION_SHARE, and
+    the second stages share what the wheel left (at least that share). Run in a temporary
+    folder, so that mpi-sppy's logs stay out of the working directory; a run that leaves no
+    first-stage plan is an error, never an empty plan."""
     ok, why = mpi_available()
     if not ok:
         raise ValueError(why)
@@ -52,7 +56,8 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
     formulation = formulation or Formulation()
     options = options or SolveOptions()
     start = time.perf_counter()
-    ph = _run_wheel(instance_path, scenario_path, ranks, options, risk, formulation, iterations, default_rho)
+    wheel = options if options.time_limit is None else replace(options, time_limit=(1 - EVALUATION_SHARE) * options.time_limit)
+    ph = _run_wheel(instance_path, scenario_path, ranks, wheel, risk, formulation, iterations, default_rho)
     scenarios = uncertain.scenarios(formulation)
     columns = [str(v) for v in structure_of(scenarios[0].model).columns]
     first_names = [columns[j] for j in np.flatnonzero(scenarios[0].first)]
@@ -62,7 +67,8 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
                          f"values missing, e.g. {missing[0]}): no inner bound was found within its iterations "
                          f"and time limit")
     fix = np.array([ph["first_stage"][name] for name in first_names])
-    evaluated = solve_ef(uncertain, formulation, options, risk, fix_first=fix)
+    evaluated = solve_ef(uncertain, formulation, _evaluation_options(options, start), risk, fix_first=fix,
+                         shared_limit=True)
     outer = ph.get("outer")
     bound = None if outer is None or not math.isfinite(outer) else float(outer)
     evaluated.method, evaluated.bound = "ph", bound
@@ -70,6 +76,15 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
     evaluated.seconds = time.perf_counter() - start
     evaluated.message = f"PH: {ph.get('iterations')} iterations, inner bound {ph.get('inner')}, outer bound {outer}"
     return evaluated
+
+
+def _evaluation_options(options: SolveOptions, start: float) -> SolveOptions:
+    """The options for the second stages under PH's plan: what the wheel left of the time limit,
+    at least EVALUATION_SHARE of it."""
+    if options.time_limit is None:
+        return options
+    left = options.time_limit - (time.perf_counter() - start)
+    return replace(options, time_limit=max(left, EVALUATION_SHARE * options.time_limit))
 
 
 def _run_wheel(instance_path, scenario_path, ranks, options: SolveOptions, risk: Risk, formulation: Formulation,
