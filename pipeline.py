@@ -151,6 +151,7 @@ class Run:
             "presolve": vars(self.presolve) if self.presolve else None,
             "root_cuts": r.extra.get("root_cuts"),
             "strategic_tree": r.extra.get("strategic_tree"),
+            "polish": r.extra.get("polish"),
             "root_lp_abandoned": r.extra.get("root_lp_abandoned", False),
             "solver_objective": r.extra.get("solver_objective"),
             "stages": r.extra.get("stages"),

@@ -279,6 +279,11 @@ def _money_and_solve_lines(run: Run, cur: str) -> list[str]:
                    f"stopped ({tree['stopped_by']}; {tree['open']} open), "
                    + ("HiGHS's MIP went on from its best plan" if mip_ran else f"and {r.message}"))
         lines.append(f"strategic tree: {tree['nodes']} nodes in {tree['seconds']:.0f} s, {outcome}")
+    polish = r.extra.get("polish")
+    if polish:
+        lines.append(f"polish (the best plan's markets, channels and warehouses fixed, the rest solved as a MIP): "
+                     f"{money(polish['objective_before'], cur)} to {money(polish['objective'], cur)} "
+                     f"in {polish['seconds']:.0f} s")
     return lines
 
 

@@ -17,6 +17,7 @@ it less, not nothing:
 | strategic tree | `TREE_SHARE` | the tree stops; its bound stays valid |
 | dive | `DIVE_SHARE`, and at most `DIVE_MIN_SECONDS` + `DIVE_ROOT_MULTIPLE` root LP solve times | the strategic binaries still fractional are rounded with the rest |
 | rounding | `ROUND_SHARE` (of what is left when the dive starts) | no start plan |
+| polish (after a tree that did not close its gap) | `POLISH_SHARE`; all of it when HiGHS's MIP could not start after it | HiGHS stops with the best plan it has, the tree's at least |
 | HiGHS's MIP | all that is left, less `MIP_STOP_RESERVE` | stopped by HiGHS's own time limit; not started with a plan in hand and less time left than the root LP took (it re-solves that LP first) |
 
 `STOP` is the process-wide request to stop (Ctrl-C, SIGTERM): a budget whose stop was requested
@@ -41,6 +42,7 @@ DIVE_SHARE = 0.35
 DIVE_ROOT_MULTIPLE = 3.0  # the dive stops after this many root-LP solve times (plus DIVE_MIN_SECONDS)
 DIVE_MIN_SECONDS = 2.0
 ROUND_SHARE = 0.6
+POLISH_SHARE = 0.5
 MIN_MIP_SECONDS = 0.5  # less than this left: HiGHS's MIP is not started
 MIP_STOP_RESERVE = 2.0  # HiGHS's MIP stops this much (at most a fifth of its time) before the
 # deadline: its presolve checks the clock only between passes (11 s of presolve at size xl

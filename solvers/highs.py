@@ -5,10 +5,12 @@
    strategic tree for very large models, and a dived and rounded start plan. Each stage is
    bounded by its share of the time limit; when the root LP cannot finish within its share, the
    model goes to HiGHS's MIP directly (its own heuristics find plans).
-3. HiGHS's MIP from the best plan found so far, with whatever time is left.
+3. After a strategic tree that did not close its gap, the polish: the best plan's strategic
+   decisions fixed and the rest solved as a MIP (`_polish`), within its share of what is left.
+4. HiGHS's MIP from the best plan found so far, with whatever time is left.
 
 When the only stage wanted is the warm start (a model without xborder's cuts, no tree), nothing
-in HiGHS's model would change, so steps 2 and 3 run side by side instead: HiGHS's MIP in a thread
+in HiGHS's model would change, so steps 2 and 4 run side by side instead: HiGHS's MIP in a thread
 from the start, the root LP, rounding and dive here, each plan handed to HiGHS as it is found.
 
 The reported objective is always recomputed from the plan that is loaded into the model (and
@@ -26,7 +28,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
 from ..models.columns import structure_of
-from .budget import MIN_MIP_SECONDS, MIP_STOP_RESERVE, Budget
+from .budget import INF, MIN_MIP_SECONDS, MIP_STOP_RESERVE, POLISH_SHARE, Budget
 from .compile import CompiledModel, Matrices, MatrixSolution, loaded_highs, new_highs, run_highs
 from .prepare import ArrivingStart, PlanOffers, Preparation, Stages, alongside, prepare, wants_tree
 from .progress import Progress
@@ -95,6 +97,15 @@ def _mip_cannot_start(prep: Preparation, budget: Budget) -> bool:
             and root.lp_values is not None and budget.left() < root.lp_seconds)
 
 
+def _polish_until(prep: Preparation, budget: Budget) -> float:
+    """When the polish ends: at POLISH_SHARE of what is left, or, when HiGHS's MIP could not
+    start after it anyway (less time left than the root LP took), at the MIP's own stop."""
+    root = prep.root
+    if root is not None and root.lp_values is not None and budget.left() < root.lp_seconds:
+        return budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left())
+    return budget.until_share(POLISH_SHARE)
+
+
 class HighsSolver:
     name = "highs"
     solves_matrices = True  # an extensive form or an elastic model, handed over as matrices
@@ -132,6 +143,7 @@ class HighsSolver:
             start = time.perf_counter()
             prepare(model, compiled, options, budget, highspy, stages, prep=prep, arriving=arriving)
             prepare_seconds = time.perf_counter() - start
+            self._polish(compiled, options, prep, stages, budget)
             result = self._after_preparation(compiled, model, options, prep, budget, highspy, arriving)
         result.handoff_seconds += compile_seconds
         result.solve_seconds += prepare_seconds
@@ -141,16 +153,19 @@ class HighsSolver:
             result.extra["root_lp_abandoned"] = True
         if prep.tree is not None:
             result.extra["strategic_tree"] = prep.tree.facts(compiled.sign)
+        if prep.polish is not None:
+            result.extra["polish"] = prep.polish
         result.extra["stages"] = {"cuts": stages.cuts, "deferred_rows": bool(defer), "tree": prep.tree is not None,
                                   "warm_start": stages.warm, "beside_highs": stages.beside_highs,
                                   "highs_mip": result.extra.pop("highs_mip", False)}
         return result
 
     def solve_matrices(self, problem: Matrices, options: SolveOptions, budget: Budget | None = None,
-                       start: np.ndarray | None = None) -> MatrixSolution:
+                       start: np.ndarray | None = None, until: float = INF) -> MatrixSolution:
         """HiGHS's MIP (or LP) on a problem given as matrices, within `budget` (default: the
-        options' time limit from now), with the options' gap, threads and solver options; with
-        `start`, a plan HiGHS begins its MIP from (checked by HiGHS, ignored if infeasible)."""
+        options' time limit from now) and `until` (perf_counter seconds), with the options' gap,
+        threads and solver options; with `start`, a plan HiGHS begins its MIP from (checked by
+        HiGHS, ignored if infeasible)."""
         import highspy
 
         h = self._highs(problem, options)
@@ -159,7 +174,7 @@ class HighsSolver:
             solution.col_value = np.where(problem.integer, np.round(start), start)
             solution.value_valid = True
             h.setSolution(solution)
-        run_highs(h, budget or Budget(options.time_limit))
+        run_highs(h, budget or Budget(options.time_limit), until)
         info = h.getInfo()
         message = h.modelStatusToString(h.getModelStatus())
         status = _status(h.getModelStatus(), highspy)
@@ -168,6 +183,36 @@ class HighsSolver:
         values = np.asarray(h.getSolution().col_value, dtype=float)
         bound = float(info.mip_dual_bound) if problem.integer.any() else float(info.objective_function_value)
         return MatrixSolution(values, status, float(info.objective_function_value), bound, message)
+
+    def _polish(self, compiled: CompiledModel, options: SolveOptions, prep: Preparation, stages: Stages, budget: Budget):
+        """After a strategic tree that did not close its gap: the best plan's strategic decisions
+        (markets, regimes, channels, warehouses, mitigation) fixed, and the rest (portfolio,
+        certifications, flows, stock) solved as a MIP by HiGHS from that plan, until
+        `_polish_until`. HiGHS's presolve removes most of the fixed model, so it is solved in
+        seconds where the full MIP would not finish its root LP: with those decisions fixed the
+        portfolio's LP is far from integral (a certification bought at 0.67 for products sold at
+        0.67 of their demand) and the tree's rounding leaves value behind. The plan is kept when
+        it is better (`prep.polish` says what it gave)."""
+        plan, tree = prep.start_plan, prep.tree
+        if plan is None or tree is None or tree.closed or stages.strategic is None or budget.left() < MIN_MIP_SECONDS:
+            return
+        start = time.perf_counter()
+        options.progress.begin("polish")
+        compiled.restore_deferred()
+        problem = Matrices.of(compiled)
+        fixed = stages.strategic
+        problem.col_lower[fixed] = problem.col_upper[fixed] = np.round(plan[fixed])
+        solution = self.solve_matrices(problem, options, budget, start=plan, until=_polish_until(prep, budget))
+        before = compiled.objective_of(plan)
+        found = None if solution.values is None else compiled.rounded(solution.values)
+        if found is not None and not compiled.satisfies(found):
+            found = None
+        _keep_better(prep, found, compiled)
+        after = compiled.objective_of(prep.start_plan)
+        prep.polish = {"objective_before": before, "objective": after, "status": solution.status.value,
+                       "seconds": round(time.perf_counter() - start, 3)}
+        options.progress.incumbent(after, prep.bound(compiled.sign))
+        options.progress.stage("polish", f"{solution.message.lower()}; plan {before:,.0f} -> {after:,.0f}")
 
     def _after_preparation(self, compiled, model, options, prep: Preparation, budget: Budget, highspy,
                            arriving: ArrivingStart) -> SolveResult:

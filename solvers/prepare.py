@@ -76,6 +76,7 @@ class Preparation:
     tree: TreeReport | None = None
     start_plan: np.ndarray | None = None
     root_lp_abandoned: bool = False
+    polish: dict | None = None  # what the polish after the tree gave (highs.py, `_polish`)
 
     def bound(self, sign: float) -> float | None:
         """The tightest valid bound found here, in the model's sense (None if none)."""

@@ -30,11 +30,16 @@ def generated(request):
 
 
 @pytest.fixture(scope="module")
-def exact_optimum(generated):
+def exact_run(generated):
     """HiGHS alone on the full model: no cuts, no deferred rows, no tree."""
     run = solve_loaded(generated, options=dataclasses.replace(EXACT, cuts=False, warm_start=False))
     assert run.result.status.value == "optimal" and run.evaluation.ok
-    return run.result.objective
+    return run
+
+
+@pytest.fixture(scope="module")
+def exact_optimum(exact_run):
+    return exact_run.result.objective
 
 
 def _rows_hold(compiled: CompiledModel, x: np.ndarray) -> bool:
@@ -257,3 +262,67 @@ def test_rounding_keeps_as_many_channels_as_the_marketing_budget_allows():
     opened = np.flatnonzero(np.round(plan[s_columns]) == 1)
     assert list(opened) == list(np.flatnonzero(entered)[:22])
     assert channels["activation_cost"].to_numpy()[opened].sum() == 443_000
+
+
+def _polished(generated, start: np.ndarray, closed: bool):
+    """`HighsSolver._polish` on the generated model after a (fake) tree report, from `start`."""
+    from xborder.solvers.budget import Budget
+    from xborder.solvers.highs import HighsSolver
+    from xborder.solvers.prepare import Preparation, Stages
+    from xborder.solvers.tree import TreeReport
+
+    model = build_model(generated)
+    compiled = CompiledModel(model, structure_of(model).deferrable)
+    assert compiled.satisfies(start)
+    options = SolveOptions(mip_gap=1e-6)
+    stages = Stages.of(model, compiled, options)
+    prep = Preparation(start_plan=start.copy(), tree=TreeReport(closed=closed))
+    HighsSolver()._polish(compiled, options, prep, stages, Budget(None))
+    return prep, stages.strategic, compiled
+
+
+def test_polish_completes_a_plan_from_its_strategic_decisions(generated, exact_run):
+    """The optimum's strategic decisions (markets, regimes, channels, warehouses, mitigation)
+    with nothing sold (every other column 0: a feasible plan that pays the fixed costs and earns
+    nothing): with those decisions fixed the rest is a MIP whose optimum is the exact optimum, so
+    the polish must reach it (cross-check with HiGHS alone on the full model), keep the strategic
+    decisions as they were (from the plan that enters no market it stays there), and hand over a
+    plan the checker's rows accept. After a tree that closed its gap it does nothing."""
+    exact_optimum = exact_run.result.objective
+    strategic = structure_of(build_model(generated)).strategic
+    start = np.where(strategic, exact_run.values, 0.0)
+    prep, fixed, compiled = _polished(generated, start, closed=False)
+    polished = prep.start_plan
+    assert prep.polish["objective_before"] == pytest.approx(compiled.objective_of(start))
+    assert prep.polish["objective_before"] < exact_optimum * (1 - 1e-3)
+    assert prep.polish["objective"] == pytest.approx(exact_optimum, rel=1e-5)
+    assert compiled.objective_of(polished) == pytest.approx(exact_optimum, rel=1e-5)
+    assert np.array_equal(polished[fixed], np.round(start[fixed]))
+    assert _rows_hold(compiled, polished)
+
+    # from the plan that enters no market, the strategic decisions stay closed: nothing to sell
+    empty, _, _ = _polished(generated, np.clip(np.zeros(len(start)), compiled.col_lower, compiled.col_upper), closed=False)
+    assert not empty.start_plan[fixed].any() and empty.polish["objective"] == empty.polish["objective_before"]
+
+    untouched, _, _ = _polished(generated, start, closed=True)
+    assert untouched.polish is None and np.array_equal(untouched.start_plan, start)
+
+
+def test_a_tree_stopped_early_is_polished_and_the_run_says_so(monkeypatch):
+    """The demo with the tree forced and stopped before its first branching (no open node
+    allowed): the polish runs from its plan, the result, the solution's run facts and the summary
+    report it; its plan is no worse than the one it got, and HiGHS's MIP, which has most of the
+    minute left after it, starts from it (the plan written is no worse again and passes the checker)."""
+    from xborder.report.summary import summary
+    from xborder.solvers import prepare
+
+    def stopped(*args, **kwargs):
+        return strategic_tree(*args, **{**kwargs, "max_open": 0})
+
+    monkeypatch.setattr(prepare, "strategic_tree", stopped)
+    run = solve_loaded(load_instance(DEMO), options=SolveOptions(tree=True, time_limit=60))
+    polish = run.result.extra["polish"]
+    assert not run.result.extra["strategic_tree"]["closed"] and run.evaluation.ok
+    assert polish["objective_before"] <= polish["objective"] <= run.result.objective * (1 + 1e-9)  # HiGHS's MIP went on
+    assert run.facts()["polish"] == polish
+    assert "polish (the best plan's markets, channels and warehouses fixed" in summary(run)
