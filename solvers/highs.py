@@ -97,13 +97,16 @@ def _mip_cannot_start(prep: Preparation, budget: Budget) -> bool:
             and root.lp_values is not None and budget.left() < root.lp_seconds)
 
 
+def _mip_stop(budget: Budget) -> float:
+    """When HiGHS's MIP on the full model stops: MIP_STOP_RESERVE (at most a fifth of what is
+    left) before the deadline."""
+    return budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left())
+
+
 def _polish_until(prep: Preparation, budget: Budget) -> float:
     """When the polish ends: at POLISH_SHARE of what is left, or, when HiGHS's MIP could not
-    start after it anyway (less time left than the root LP took), at the MIP's own stop."""
-    root = prep.root
-    if root is not None and root.lp_values is not None and budget.left() < root.lp_seconds:
-        return budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left())
-    return budget.until_share(POLISH_SHARE)
+    start after it anyway (`_mip_cannot_start`), at the MIP's own stop."""
+    return _mip_stop(budget) if _mip_cannot_start(prep, budget) else budget.until_share(POLISH_SHARE)
 
 
 class HighsSolver:
@@ -272,7 +275,7 @@ class HighsSolver:
             h.setSolution(solution)  # HiGHS checks it: an infeasible start is ignored
         self._subscribe_progress(h, compiled.sign, options.progress)
         options.progress.begin("MIP")
-        until = budget.deadline - min(MIP_STOP_RESERVE, 0.2 * budget.left())
+        until = _mip_stop(budget)
         if beside is None and arriving is not None and arriving.pending:
             offers = PlanOffers(compiled)
             h.cbMipUserSolution.subscribe(_arrival_handler(arriving, offers, prep, compiled))
