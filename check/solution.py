@@ -18,7 +18,7 @@ def as_number(value) -> float:
 
 # ---- reading a solution file (`xborder check`) ----------------------------------------------------
 
-PLAN_STATUSES = ("optimal", "time_limit", "interrupted")
+PLAN_STATUSES = ("optimal", "time_limit", "feasible", "interrupted")
 STATUSES = (*PLAN_STATUSES, "infeasible", "unbounded", "infeasible_or_unbounded", "error")
 DOCUMENT_FIELDS = {"format", "instance", "source", "scenario", "objective_kind", "status", "has_plan", "objective", "bound",
                    "gap", "decisions", "flows", "kpis", "check", "marginal_values", "in_words", "run"}

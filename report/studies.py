@@ -176,7 +176,8 @@ def write_stochastic_study(result, study, uncertain, out: Path) -> list[Path]:
         written += write_outputs(run, out / name)[:1]
     summary = {"method": result.method, "status": result.status, "objective": result.objective,
                "solver_objective": result.solver_objective, "expected": result.expected, "bound": result.bound,
-               "gap": result.gap, "seconds": result.seconds, "message": result.message,
+               "gap": None if result.gap is None or not math.isfinite(result.gap) else result.gap,
+               "seconds": result.seconds, "message": result.message,
                "risk": {"alpha": result.risk.alpha, "weight": result.risk.weight},
                "instance": uncertain.base.name, "scenario_file": uncertain.source,
                "first_stage": result.first_stage, "checked": result.ok, "issues": result.issues,
@@ -204,7 +205,7 @@ def stochastic_lines(result, study, uncertain, risk) -> list[str]:
     currency = uncertain.base.settings["currency"]
     kind = uncertain.base.objective
     first = result.first_stage
-    gap = "-" if result.gap is None else f"{100 * result.gap:.3g}%"
+    gap = "-" if result.gap is None else "infinite" if not math.isfinite(result.gap) else f"{100 * result.gap:.3g}%"
     lines = [f"{uncertain.base.name}: two-stage plan over {len(uncertain.names)} scenarios ({result.method}, {result.status})",
              f"  expected {kind}: {_number(result.expected, currency)} (each scenario's plan checked: "
              f"{'passed' if result.ok else 'FAILED'})"]

@@ -12,6 +12,7 @@ from .progress import SILENT, Progress
 class Status(str, Enum):
     OPTIMAL = "optimal"
     TIME_LIMIT = "time_limit"  # stopped by the time limit; `has_solution` says whether a plan was found
+    FEASIBLE = "feasible"  # a plan, the gap still open, stopped by the method's own rule (PH's iteration cap or convergence)
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
     INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"

@@ -7,6 +7,7 @@ import math
 import json
 import os
 import shutil
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -385,6 +386,106 @@ def test_ph_keeps_a_share_of_its_limit_for_the_second_stages(tmp_path, monkeypat
     assert asked == [pytest.approx(100.0 * (1 - ph.EVALUATION_SHARE))]
     assert len(budgets) == 1 and budgets[0] is not None and 90.0 <= budgets[0].limit <= 100.0
     assert result.ok
+
+
+@pytest.mark.parametrize("outer, out_of_time, status", [(300.0, True, "optimal"), (400.0, True, "time_limit"),
+                                                        (400.0, False, "feasible")])
+def test_ph_is_optimal_only_within_its_gap(tmp_path, monkeypatch, outer, out_of_time, status):
+    """A PH plan is optimal only when its bound is within the gap: the hand case's optimum (enter
+    A, offer P, no warehouse: 3 d, 300 expected) against a Lagrangian bound of 300 is optimal;
+    against 400 it is time_limit when the wheel ran out of time, and feasible when PH stopped by
+    its own rule. The second stages under the plan are solved to optimality in every case, which
+    alone said optimal before."""
+    import subprocess
+
+    from xborder.models.columns import structure_of
+    from xborder.studies.stochastic import ph
+
+    instance, scenarios, u = uncertain(tmp_path)
+    model = u.scenarios(Formulation())[0]
+    columns = [str(v) for v in structure_of(model.model).columns]
+    first = {columns[j]: float(columns[j].startswith(("e[", "z["))) for j in np.flatnonzero(model.first)}
+
+    def fake_run(command, **kwargs):
+        spec = json.loads(command[-1])
+        assert spec["deadline"] == pytest.approx(time.time() + 0.9 * 60.0, abs=5.0)
+        with open(spec["result"], "w") as f:
+            json.dump({"inner": 300.0, "outer": outer, "iterations": 4, "out_of_time": out_of_time,
+                       "first_stage": first}, f)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(ph, "mpi_available", lambda: (True, ""))
+    monkeypatch.setattr(ph.subprocess, "run", fake_run)
+    result = solve_ph(u, instance, scenarios, options=replace(EXACT, time_limit=60.0))
+    assert result.ok and result.objective == pytest.approx(300.0)
+    assert result.status == status
+
+
+def test_a_two_stage_gap_is_a_single_solves_gap():
+    """The study's gap as a single solve's (solvers/highs.py): (300 - 200) / 200 = 0.5, 0 at the
+    bound, infinite for the empty plan (worth 0) below a bound of 100, unknown without a bound."""
+    from xborder.studies.stochastic.extensive import gap
+
+    assert gap(200.0, 300.0) == pytest.approx(0.5)
+    assert gap(300.0, 300.0) == 0.0
+    assert gap(0.0, 100.0) == math.inf
+    assert gap(0.0, None) is None
+
+
+DEADLINE_PROBE = """
+import json, sys, time
+from types import SimpleNamespace
+from pyomo.opt import SolverFactory
+from xborder.studies.stochastic.ph_run import SOLVER, Deadline, LAST_SOLVE_SECONDS, register_solver, subproblem_seconds
+
+register_solver()
+config = SolverFactory(SOLVER).update_config
+checks = [config.update_constraints, config.treat_fixed_vars_as_params]
+
+now = time.time()
+hub = SimpleNamespace(options={"xborder_deadline": now + 10.0, "xborder_subproblem_seconds": 4.0, "time_limit": 100.0},
+                      start_time=time.perf_counter() - 50.0)
+deadline = Deadline(hub)
+subproblem = SimpleNamespace(_solver_plugin=SimpleNamespace(options={}))
+deadline.pre_solve(subproblem)
+share = subproblem._solver_plugin.options["time_limit"]
+deadline.last = 6.0
+deadline.miditer()
+fits = (hub.options["time_limit"], deadline.out_of_time)
+deadline.last = 12.0
+deadline.miditer()
+late = (hub.options["time_limit"], deadline.out_of_time)
+hub.options["xborder_deadline"] = now - 1.0
+deadline = Deadline(hub)
+deadline.pre_solve(subproblem)
+print()  # mpi-sppy's import prints a line of its own
+json.dump({"share": share, "fits": fits, "late": late, "past": subproblem._solver_plugin.options["time_limit"],
+           "floor": LAST_SOLVE_SECONDS, "checks": checks, "seconds": [subproblem_seconds(100.0, 10, 3), subproblem_seconds(100.0, 50, 6)]},
+          sys.stdout)
+"""
+
+
+@needs_mpi
+def test_ph_keeps_its_deadline_on_every_solve_and_iteration():
+    """`ph_run.Deadline` (in a process of its own: mpi-sppy's import starts MPI). With 10 s left
+    and a 4 s share a subproblem gets 4 s; 50 s into the wheel, the hub's limit becomes 54 s
+    when the last iteration's solves took 6 s (they fit: 4 s to spare) and 48 s, out of time,
+    when they took 12 s; past the deadline a solve gets LAST_SOLVE_SECONDS. The share is
+    SUBPROBLEM_SHARE (0.25) of the limit over the scenarios a rank holds: 100 s, 10 scenarios
+    on one rank per cylinder: 2.5 s; 50 scenarios on two: 1 s. PH's solver (`register_solver`)
+    neither re-adds rows nor treats fixed variables as parameters."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", DEADLINE_PROBE], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["share"] == pytest.approx(4.0)
+    assert probe["fits"][0] == pytest.approx(54.0, abs=0.5) and probe["fits"][1] is False
+    assert probe["late"][0] == pytest.approx(48.0, abs=0.5) and probe["late"][1] is True
+    assert probe["past"] == probe["floor"]
+    assert probe["seconds"] == pytest.approx([2.5, 1.0])
+    assert probe["checks"] == [False, False]  # PH's solver: rows as built, fixed variables as bounds
 
 
 @needs_mpi

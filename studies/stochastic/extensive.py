@@ -132,9 +132,14 @@ def first_stage_summary(run: Run) -> dict:
 
 
 def gap(objective, bound) -> float | None:
+    """|bound - objective| / |objective|, as a single solve's: infinite for a plan worth 0 (the
+    empty plan) below a bound that is not, None without a bound."""
     if objective is None or bound is None or not math.isfinite(bound):
         return None
-    return abs(bound - objective) / max(abs(objective), 1e-9)
+    diff = abs(bound - objective)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / abs(objective) if abs(objective) > 1e-9 else math.inf
 
 
 def checked_result(uncertain: Uncertain, scenarios: list[ScenarioModel], vectors: list[np.ndarray], status: Status,

@@ -19,7 +19,7 @@ import numpy as np
 
 from ...models.columns import structure_of
 from ...models.formulation import Formulation
-from ...solvers import SolveOptions, SolverUnavailable
+from ...solvers import SolveOptions, SolverUnavailable, Status
 from .extensive import StochasticResult, gap, solve_ef
 from .scenario import Risk, Uncertain
 
@@ -73,9 +73,22 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
     bound = None if outer is None or not math.isfinite(outer) else float(outer)
     evaluated.method, evaluated.bound = "ph", bound
     evaluated.gap = gap(evaluated.objective, bound)
+    evaluated.status = _status(evaluated, ph, options).value
     evaluated.seconds = time.perf_counter() - start
     evaluated.message = f"PH: {ph.get('iterations')} iterations, inner bound {ph.get('inner')}, outer bound {outer}"
     return evaluated
+
+
+def _status(evaluated: StochasticResult, ph: dict, options: SolveOptions) -> Status:
+    """Optimal only when the plan is within the gap of PH's bound (the second stages under its
+    plan being solved to optimality is not enough); else time_limit when the wheel stopped for
+    its limit (or the second stages did), else feasible: PH ended by its own rule (its
+    iteration cap or its convergence) with the gap still open."""
+    if evaluated.status != Status.OPTIMAL.value:
+        return Status(evaluated.status)
+    if evaluated.gap is not None and evaluated.gap <= options.mip_gap + 1e-9:
+        return Status.OPTIMAL
+    return Status.TIME_LIMIT if ph.get("out_of_time") else Status.FEASIBLE
 
 
 def _evaluation_options(options: SolveOptions, start: float) -> SolveOptions:
@@ -94,6 +107,7 @@ def _run_wheel(instance_path, scenario_path, ranks, options: SolveOptions, risk:
         result_file = Path(folder) / "ph.json"
         spec = {"instance": str(Path(instance_path).resolve()), "scenarios": str(Path(scenario_path).resolve()),
                 "result": str(result_file), "time_limit": options.time_limit, "mip_gap": options.mip_gap,
+                "deadline": None if options.time_limit is None else time.time() + options.time_limit,
                 "threads": options.threads, "formulation": str(formulation), "iterations": iterations,
                 "default_rho": default_rho, "risk": [risk.alpha, risk.weight]}
         command = ["mpiexec", "-n", str(ranks), *_mpiexec_flags(), sys.executable, "-m", "mpi4py", "-m",
