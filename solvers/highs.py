@@ -32,7 +32,7 @@ from .budget import INF, MIN_MIP_SECONDS, MIP_STOP_RESERVE, POLISH_SHARE, Budget
 from .compile import CompiledModel, Matrices, MatrixSolution, loaded_highs, new_highs, run_highs
 from .prepare import ArrivingStart, PlanOffers, Preparation, Stages, alongside, prepare, wants_tree
 from .progress import Progress
-from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability
+from .result import ModelSize, SolveOptions, SolveResult, Status, package_availability, relative_gap
 
 # HiGHS accepts MIP plans within its mip_feasibility_tolerance (default 1e-6, absolute, on its
 # presolved model); the checker's tolerance is 1e-6 relative, so at HiGHS's default a plan could
@@ -40,17 +40,6 @@ from .result import ModelSize, SolveOptions, SolveResult, Status, package_availa
 # keeps every plan HiGHS accepts well inside.
 HIGHS_DEFAULTS: dict = {"mip_feasibility_tolerance": 1e-7}
 PROGRESS_EVERY = 1.0  # seconds between bound updates from HiGHS's MIP
-
-
-def _gap(objective: float, bound: float | None) -> float | None:
-    """Relative gap |bound - objective| / |objective|; infinite for a plan worth 0 (the empty
-    plan) below a bound that is not; None without a bound."""
-    if bound is None or not np.isfinite(bound):
-        return None
-    diff = abs(bound - objective)
-    if diff <= 1e-9 * max(1.0, abs(objective)):
-        return 0.0
-    return diff / abs(objective) if abs(objective) > 1e-9 else float("inf")
 
 
 def _keep_better(prep: Preparation, plan, compiled: CompiledModel):
@@ -368,7 +357,7 @@ class HighsSolver:
             objective = compiled.objective_of(plan)
             if not is_mip or status is Status.OPTIMAL and bound is None:
                 bound = objective
-            gap = _gap(objective, bound)
+            gap = relative_gap(objective, bound)
         elif status is Status.OPTIMAL:
             status = Status.ERROR
         return SolveResult(

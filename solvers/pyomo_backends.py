@@ -17,13 +17,7 @@ import time
 import pyomo.environ as pyo
 
 from .compile import CompiledModel
-from .result import SolveOptions, SolveResult, Status, package_availability
-
-
-def _gap(objective, bound) -> float | None:
-    if objective is None or bound is None or not math.isfinite(bound):
-        return None
-    return abs(objective - bound) / max(abs(objective), 1e-10) if objective != bound else 0.0
+from .result import SolveOptions, SolveResult, Status, package_availability, relative_gap
 
 
 def _size(model):
@@ -76,7 +70,7 @@ class _ContribSolver:
             bound = results.objective_bound
         solver_seconds = getattr(results.timing_info, "solver_wall_time", None) or total
         return SolveResult(
-            self.name, self.version(), status, has_solution, objective, bound, _gap(objective, bound),
+            self.name, self.version(), status, has_solution, objective, bound, relative_gap(objective, bound),
             max(total - solver_seconds, 0.0), solver_seconds, size, message=str(tc.name),
         )
 
@@ -178,7 +172,7 @@ class _ShellSolver:
             bound = self._bound(results, model, objective, status)
         solver_seconds = self._solver_seconds(results) or total
         return SolveResult(
-            self.name, self.version(), status, has_solution, objective, bound, _gap(objective, bound),
+            self.name, self.version(), status, has_solution, objective, bound, relative_gap(objective, bound),
             max(total - solver_seconds, 0.0), solver_seconds, size, message=str(tc),
         )
 

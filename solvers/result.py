@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
@@ -75,6 +76,17 @@ class SolveResult:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|bound - objective| / |objective|: 0 at the bound, infinite for a plan worth 0 (the empty
+    plan) below a bound that is not, None without a plan or a finite bound."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    diff = abs(bound - objective)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / abs(objective) if abs(objective) > 1e-9 else math.inf
 
 
 def package_availability(module: str, install_hint: str) -> tuple[bool, str]:

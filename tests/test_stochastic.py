@@ -422,14 +422,15 @@ def test_ph_is_optimal_only_within_its_gap(tmp_path, monkeypatch, outer, out_of_
 
 
 def test_a_two_stage_gap_is_a_single_solves_gap():
-    """The study's gap as a single solve's (solvers/highs.py): (300 - 200) / 200 = 0.5, 0 at the
-    bound, infinite for the empty plan (worth 0) below a bound of 100, unknown without a bound."""
-    from xborder.studies.stochastic.extensive import gap
+    """One gap rule (solvers.result.relative_gap) for every solver back end and both two-stage
+    methods: (300 - 200) / 200 = 0.5, 0 at the bound, infinite for the empty plan (worth 0) below
+    a bound of 100, unknown without a plan or a bound."""
+    from xborder.solvers.result import relative_gap as gap
 
     assert gap(200.0, 300.0) == pytest.approx(0.5)
     assert gap(300.0, 300.0) == 0.0
     assert gap(0.0, 100.0) == math.inf
-    assert gap(0.0, None) is None
+    assert gap(0.0, None) is None and gap(None, 100.0) is None
 
 
 DEADLINE_PROBE = """

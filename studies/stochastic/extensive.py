@@ -20,6 +20,7 @@ from ...pipeline import Run
 from ...solvers import SolveOptions, SolveResult, Status, get_solver
 from ...solvers.budget import INF, Budget
 from ...solvers.compile import Matrices
+from ...solvers.result import relative_gap
 from .bound import lagrangian_bound
 from .scenario import Risk, ScenarioModel, Uncertain
 from .start import expected_value_start, second_stages
@@ -131,17 +132,6 @@ def first_stage_summary(run: Run) -> dict:
             **({"origins": plan["origins"]} if "origins" in plan else {})}
 
 
-def gap(objective, bound) -> float | None:
-    """|bound - objective| / |objective|, as a single solve's: infinite for a plan worth 0 (the
-    empty plan) below a bound that is not, None without a bound."""
-    if objective is None or bound is None or not math.isfinite(bound):
-        return None
-    diff = abs(bound - objective)
-    if diff <= 1e-9 * max(1.0, abs(objective)):
-        return 0.0
-    return diff / abs(objective) if abs(objective) > 1e-9 else math.inf
-
-
 def checked_result(uncertain: Uncertain, scenarios: list[ScenarioModel], vectors: list[np.ndarray], status: Status,
                    formulation, risk: Risk, solver_objective: float | None, bound: float | None, seconds: float,
                    message: str = "", method: str = "ef") -> StochasticResult:
@@ -159,7 +149,7 @@ def checked_result(uncertain: Uncertain, scenarios: list[ScenarioModel], vectors
     if solver_objective is not None and _disagrees(solver_objective, objective, maximise, risk):
         issues.append(f"the solver's objective {solver_objective:,.6f} differs from the one recomputed from the checked "
                       f"plans, {objective:,.6f} (relative tolerance 1e-6)")
-    return StochasticResult(method, status.value, objective, expected, bound, gap(objective, bound), seconds, runs,
+    return StochasticResult(method, status.value, objective, expected, bound, relative_gap(objective, bound), seconds, runs,
                             first_stage_summary(runs[0]), message, solver_objective, risk, issues)
 
 

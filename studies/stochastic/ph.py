@@ -20,7 +20,8 @@ import numpy as np
 from ...models.columns import structure_of
 from ...models.formulation import Formulation
 from ...solvers import SolveOptions, SolverUnavailable, Status
-from .extensive import StochasticResult, gap, solve_ef
+from ...solvers.result import relative_gap
+from .extensive import StochasticResult, solve_ef
 from .scenario import Risk, Uncertain
 
 PH_SOLVER = "highs"  # PH's subproblems are solved by HiGHS through Pyomo (appsi_highs)
@@ -72,7 +73,7 @@ def solve_ph(uncertain: Uncertain, instance_path, scenario_path, ranks: int = 3,
     outer = ph.get("outer")
     bound = None if outer is None or not math.isfinite(outer) else float(outer)
     evaluated.method, evaluated.bound = "ph", bound
-    evaluated.gap = gap(evaluated.objective, bound)
+    evaluated.gap = relative_gap(evaluated.objective, bound)
     evaluated.status = _status(evaluated, ph, options).value
     evaluated.seconds = time.perf_counter() - start
     evaluated.message = f"PH: {ph.get('iterations')} iterations, inner bound {ph.get('inner')}, outer bound {outer}"
