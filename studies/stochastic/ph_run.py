@@ -94,6 +94,32 @@ class Deadline(Extension):
         self.out_of_time = left <= 0
 
 
+WAIT_SECONDS = 0.01
+
+
+def polite_spokes():
+    """mpi-sppy's Lagrangian and xhat-shuffle spokes that sleep WAIT_SECONDS whenever the hub has
+    nothing new for them. mpi-sppy's own spokes poll the hub's window in a loop without pause; with
+    more ranks than cores (3 on a 2-core machine) the polling took the hub's core, and the hub's
+    window writes waited behind it (py-spy: the hub in `SPWindow.put`)."""
+    from mpisppy.cylinders.lagrangian_bounder import LagrangianOuterBound
+    from mpisppy.cylinders.xhatshufflelooper_bounder import XhatShuffleInnerBound
+
+    class PoliteLagrangian(LagrangianOuterBound):
+        def do_while_waiting_for_new_Ws(self, *args, **kwargs):
+            super().do_while_waiting_for_new_Ws(*args, **kwargs)
+            time.sleep(WAIT_SECONDS)
+
+    class PoliteXhatShuffle(XhatShuffleInnerBound):
+        def update_nonants(self):
+            new = super().update_nonants()
+            if not new:
+                time.sleep(WAIT_SECONDS)
+            return new
+
+    return PoliteLagrangian, PoliteXhatShuffle
+
+
 SOLVER = "xborder_appsi_highs"
 
 
@@ -186,6 +212,8 @@ def main():
     hub = vanilla.ph_hub(*beans, scenario_creator_kwargs=kwargs)
     spokes = [vanilla.lagrangian_spoke(*beans, scenario_creator_kwargs=kwargs),
               vanilla.xhatshuffle_spoke(*beans, scenario_creator_kwargs=kwargs)]
+    for spoke, polite in zip(spokes, polite_spokes()):
+        spoke["spoke_class"] = polite
     if spec["time_limit"]:
         _keep_the_deadline([hub, *spokes], spec, len(names))
     wheel = WheelSpinner(hub, spokes)
