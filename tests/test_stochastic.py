@@ -489,6 +489,44 @@ def test_ph_keeps_its_deadline_on_every_solve_and_iteration():
     assert probe["checks"] == [False, False]  # PH's solver: rows as built, fixed variables as bounds
 
 
+POLITE_PROBE = """
+import json, time
+from mpisppy.cylinders.lagrangian_bounder import LagrangianOuterBound
+from mpisppy.cylinders.xhatshufflelooper_bounder import XhatShuffleInnerBound
+from xborder.studies.stochastic import ph_run
+
+lagrangian, xhat = ph_run.polite_spokes()
+news = iter([False, True])
+XhatShuffleInnerBound.update_nonants = lambda self: next(news)
+LagrangianOuterBound.do_while_waiting_for_new_Ws = lambda self, *args, **kwargs: None
+sleeps = []
+time.sleep = sleeps.append
+spoke = object.__new__(xhat)
+answers = [spoke.update_nonants(), spoke.update_nonants()]
+after_xhat = list(sleeps)
+object.__new__(lagrangian).do_while_waiting_for_new_Ws(need_solution=False)
+print(json.dumps({"answers": answers, "after_xhat": after_xhat, "sleeps": sleeps,
+                  "parents": [issubclass(lagrangian, LagrangianOuterBound), issubclass(xhat, XhatShuffleInnerBound)]}))
+"""
+
+
+@needs_mpi
+def test_ph_spokes_yield_the_core_while_they_wait():
+    """`ph_run.polite_spokes` (in a process of its own: mpi-sppy's import starts MPI): the xhat
+    spoke sleeps WAIT_SECONDS when the hub has no new first stage and not when it has one, and
+    passes the answer on; the Lagrangian spoke sleeps once each time it waits for new weights."""
+    import subprocess
+    import sys
+
+    from xborder.studies.stochastic.ph_run import WAIT_SECONDS
+
+    done = subprocess.run([sys.executable, "-c", POLITE_PROBE], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["answers"] == [False, True] and probe["after_xhat"] == [WAIT_SECONDS]
+    assert probe["sleeps"] == [WAIT_SECONDS, WAIT_SECONDS] and probe["parents"] == [True, True]
+
+
 @needs_mpi
 def test_ph_with_cvar_agrees_with_the_ef_and_leaves_no_logs_here(tmp_path, monkeypatch):
     """PH with CVaR (mpi-sppy's transform) on the hand case of test_cvar_by_hand: 225, no
