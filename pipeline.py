@@ -43,8 +43,8 @@ from .solvers.relaxed import RelaxedLp
 from .solvers.tree import nearest_rounding
 
 CALENDAR_START_MIN_COLUMNS = 50_000  # smaller multi-period models find good plans on their own (benchmarks/anytime.py --seasonal)
-WHOLE_HORIZON_SHARE = 0.2  # of the time limit: the whole-horizon aggregate's solve
-FIXED_CALENDAR_END = 0.6  # of the time limit: the calendar with the aggregate's horizon decisions fixed ends by then
+WHOLE_HORIZON_SHARE = 0.3  # of the time limit: the whole-horizon aggregate's solve (its root LP alone takes 36 s at size l on an idle machine)
+FIXED_CALENDAR_END = 0.75  # of the time limit: the calendar with the aggregate's horizon decisions fixed ends by then (the full solve's root LP share)
 GUIDE_GAP = 1e-3  # a guide (the aggregate, the sample) is solved to this gap at most
 SAMPLE_START_MIN_COLUMNS = 200_000  # one-period models whose root LP takes most of a short limit (size xl; benchmarks/anytime.py --short)
 SAMPLE_PRODUCTS = 100  # products in the sample start's scale model
@@ -307,7 +307,7 @@ class PlanModel:
         left = None if limit is None else FIXED_CALENDAR_END * limit - (time.perf_counter() - started)
         if left is not None and left <= 0:
             return None
-        solution = get_solver(solver_name).solve_matrices(problem, replace(sub, time_limit=left, mip_gap=options.mip_gap))
+        solution = get_solver(solver_name).solve_matrices(problem, replace(sub, time_limit=left))
         if solution.values is None:
             return None
         plan = compiled.rounded(solution.values)

@@ -80,10 +80,13 @@ def _mip_cannot_start(prep: Preparation, budget: Budget) -> bool:
     """HiGHS's MIP begins by solving the root LP again, on the full matrix (deferred rows
     restored), which takes at least as long as the preparation's root LP did: with a plan in
     hand and less time left than that, it could neither improve the plan nor the bound, and
-    measured at size l (every mechanic, 300 s) it ran 40 s past the limit, so it is not started."""
+    measured at size l (every mechanic, 300 s) it ran 40 s past the limit, so it is not started.
+    A root LP abandoned at its share of the limit counts with the time it ran: solving it takes
+    longer still (on the 12-month size-l calendar at 300 s, HiGHS's MIP from the calendar
+    start's plan after an abandoned root LP improved nothing and ran past the limit)."""
     root = prep.root
     return (prep.start_plan is not None and budget.limit is not None and root is not None
-            and root.lp_values is not None and budget.left() < root.lp_seconds)
+            and budget.left() < root.lp_seconds)
 
 
 def _mip_stop(budget: Budget) -> float:
@@ -208,8 +211,15 @@ class HighsSolver:
 
     def _after_preparation(self, compiled, model, options, prep: Preparation, budget: Budget, highspy,
                            arriving: ArrivingStart) -> SolveResult:
-        """HiGHS's MIP from what the preparation left, unless the tree closed the gap or no time is left."""
+        """HiGHS's MIP from what the preparation left, unless the tree closed the gap or no time is
+        left. After a root LP abandoned at its share, with no plan in hand, a start still arriving
+        (the calendar start) is waited for until HiGHS's MIP would stop: HiGHS's MIP would begin by
+        solving that root LP again, and at the sizes where it is abandoned it found nothing better
+        than doing nothing (the 12-month size-l calendar at 300 s) while running past the limit."""
         _keep_better(prep, arriving.take(), compiled)
+        if prep.root_lp_abandoned and prep.start_plan is None and arriving.pending:
+            options.progress.begin("waiting for the start")
+            _keep_better(prep, arriving.wait(budget, _mip_stop(budget)), compiled)
         if prep.tree is not None and prep.tree.closed:
             result = self._plan_result(prep, prep.start_plan, Status.OPTIMAL, compiled, model,
                                        "optimal within the gap (strategic branch-and-bound on the root LP)")
@@ -218,7 +228,8 @@ class HighsSolver:
             why = "interrupted before it" if budget.stopped else "no time left after the root LP stages"
             result = self._plan_result(prep, prep.start_plan, status, compiled, model, f"HiGHS's MIP not started: {why}")
         elif _mip_cannot_start(prep, budget):
-            why = f"less time left than the root LP took ({prep.root.lp_seconds:.0f} s)"
+            took = "ran without finishing" if prep.root_lp_abandoned else "took"
+            why = f"less time left than the root LP {took} ({prep.root.lp_seconds:.0f} s)"
             result = self._plan_result(prep, prep.start_plan, Status.TIME_LIMIT, compiled, model,
                                        f"HiGHS's MIP not started: {why}")
         else:

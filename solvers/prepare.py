@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import Future
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ from .tree import TreeReport, nearest_rounding, rounded_lp_plan, strategic_tree
 TREE_MIN_COLUMNS = 200_000  # size l (110k columns) is faster without the tree, size xl (310k) needs it
 TREE_TIME_RATIO = 6.0  # less time left than this many root-LP solves: the tree, whatever the size
 WARM_START_MIN_COLUMNS = 20_000  # below this the start did not pay (benchmarks/scale.py, sizes s and m)
+ARRIVAL_POLL_SECONDS = 0.1  # how often a wait for an arriving start looks at the clock and the stop request
 
 
 def wants_tree(options: SolveOptions, model) -> bool:
@@ -105,6 +107,14 @@ class ArrivingStart:
     @property
     def pending(self) -> bool:
         return not self.done
+
+    def wait(self, budget: Budget, until: float) -> np.ndarray | None:
+        """`take`, after waiting for a start still arriving until `until` (perf_counter seconds),
+        the budget's deadline or a stop request, whichever is first."""
+        while (isinstance(self.source, Future) and not self.done and not self.source.done()
+               and budget.left(until) > 0.0):
+            wait_for([self.source], timeout=min(ARRIVAL_POLL_SECONDS, budget.left(until)))
+        return self.take()
 
     def take(self) -> np.ndarray | None:
         if self.done:
@@ -193,7 +203,7 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
     if prep.root.lp_values is None:
         prep.root_lp_abandoned = not relaxed.infeasible and offer is None
         if prep.root_lp_abandoned and not budget.stopped:
-            progress.stage("root LP", "not solved within its share of the time limit: HiGHS's MIP takes the model as it is")
+            progress.stage("root LP", "not solved within its share of the time limit")
         compiled.restore_deferred()
         return prep
     if strategic is None:

@@ -185,3 +185,60 @@ def test_a_late_start_is_kept_if_better_and_handed_to_highs_at_its_callback():
         else:
             assert prep.start_plan is held
         assert len(handed) == 1 and np.array_equal(handed[0], held_plan)
+
+
+def test_waiting_for_an_arriving_start_ends_when_it_arrives_at_until_or_at_a_stop_request():
+    """`ArrivingStart.wait`: a plan set 0.3 s into the wait is returned as soon as it is there
+    (not at `until`); with `until` 0.2 s away and no plan coming the wait returns None by then; a
+    stop request ends it at once; a plain vector is taken without waiting."""
+    import threading
+    import time
+    from concurrent.futures import Future
+
+    from xborder.solvers.budget import Budget
+    from xborder.solvers.prepare import ArrivingStart
+
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    compiled = CompiledModel(model.model)
+    future = Future()
+    threading.Timer(0.3, future.set_result, args=(best.values,)).start()
+    began = time.perf_counter()
+    plan = ArrivingStart(future, compiled).wait(Budget(60), began + 30)
+    assert np.array_equal(plan, compiled.rounded(best.values)) and 0.25 < time.perf_counter() - began < 5
+    began = time.perf_counter()
+    assert ArrivingStart(Future(), compiled).wait(Budget(60), began + 0.2) is None
+    assert 0.15 < time.perf_counter() - began < 2
+    halted = Budget(60)
+    halted.halt()
+    began = time.perf_counter()
+    assert ArrivingStart(Future(), compiled).wait(halted, began + 30) is None and time.perf_counter() - began < 1
+    assert np.array_equal(ArrivingStart(best.values, compiled).wait(Budget(60), began), compiled.rounded(best.values))
+
+
+def test_after_an_abandoned_root_lp_the_solve_waits_for_the_arriving_start_rather_than_start_highs(monkeypatch):
+    """The 12-month size-l case in small: the root LP is abandoned (here before it begins) and the
+    calendar start's plan is still on its way (here the optimum, set 2 s into the solve). The solve
+    waits for it, does not start HiGHS's MIP (which would begin by solving the abandoned LP again),
+    and ends with that plan, checked."""
+    import threading
+    from concurrent.futures import Future
+
+    import xborder.solvers.prepare as prepare_module
+
+    solve_root = prepare_module.solve_root
+
+    def abandoned_root(relaxed, lp_until=None, progress=None):
+        report = solve_root(relaxed, 0.0)  # `until` long past: the LP is not solved
+        report.lp_seconds = 1000.0  # as if it had run far longer than the limit leaves
+        return report
+
+    monkeypatch.setattr(prepare_module, "solve_root", abandoned_root)
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    future = Future()
+    threading.Timer(2.0, future.set_result, args=(best.values,)).start()
+    run = model.solve(SolveOptions(time_limit=30, start=future, calendar_start=False), duals=False)
+    assert run.facts()["root_lp_abandoned"] and not run.result.extra["stages"]["highs_mip"]
+    assert run.has_plan and run.evaluation.ok
+    assert run.result.objective == pytest.approx(best.result.objective, rel=1e-9)

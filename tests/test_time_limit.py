@@ -23,7 +23,7 @@ from conftest import DEMO, EXACT
 from xborder.data.generate import SIZES, GeneratorSpec, generate
 from xborder.data.instance import load_document, load_instance
 from xborder.models.build import build_model
-from xborder.pipeline import solve_loaded
+from xborder.pipeline import PlanModel, solve_loaded
 from xborder.solvers import SolveOptions, Status
 from xborder.solvers.budget import STOP, Budget, reset_stop
 from xborder.solvers.compile import CompiledModel
@@ -216,3 +216,35 @@ def test_highs_mip_is_not_started_with_less_time_left_than_its_root_lp(size_m, m
     assert run.result.message == "HiGHS's MIP not started: less time left than the root LP took (1000 s)"
     assert run.has_plan and run.evaluation.ok and run.result.status is Status.TIME_LIMIT
     assert run.seconds["handoff"] + run.seconds["solve"] <= limit + 1.0, run.seconds
+
+
+@pytest.mark.parametrize("ran_for", [1000.0, 0.0])
+def test_highs_mip_after_an_abandoned_root_lp_starts_only_if_it_has_the_time_the_lp_ran(ran_for, monkeypatch):
+    """A root LP abandoned at its share of the limit ran for all of that share and would take
+    longer still in HiGHS's MIP, which begins by solving it again: with a plan in hand (here the
+    optimum, given as the start, as a calendar start would be) and less time left than the LP ran,
+    HiGHS's MIP is not started and the solve ends with the plan, checked (on the 12-month size-l
+    calendar at 300 s it had improved nothing and run past the limit). Here the root LP is
+    abandoned before it begins and reported as having run 1,000 s; reported as 0 s, HiGHS's MIP
+    runs as before."""
+    import xborder.solvers.prepare as prepare_module
+
+    solve_root = prepare_module.solve_root
+
+    def abandoned_root(relaxed, lp_until=None, progress=None):
+        report = solve_root(relaxed, 0.0)  # `until` long past: the LP is not solved
+        report.lp_seconds = ran_for
+        return report
+
+    monkeypatch.setattr(prepare_module, "solve_root", abandoned_root)
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    run = model.solve(SolveOptions(time_limit=30, start=best.values), duals=False)
+    assert run.facts()["root_lp_abandoned"]
+    assert run.has_plan and run.evaluation.ok
+    assert run.result.objective == pytest.approx(best.result.objective, rel=1e-9)
+    if ran_for:
+        assert not run.result.extra["stages"]["highs_mip"]
+        assert run.result.message == "HiGHS's MIP not started: less time left than the root LP ran without finishing (1000 s)"
+    else:
+        assert run.result.extra["stages"]["highs_mip"]
