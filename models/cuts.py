@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .creators import creator_demand_terms, creator_most_reach
+from .flows import over_periods
 from .rows import RowBuilder
 
 VIOLATION_ABS = 1e-6
@@ -34,55 +35,85 @@ def _rows_of(selected: np.ndarray, n: int) -> np.ndarray:
 
 
 def channel_demand_cuts(m, x: np.ndarray) -> sp.csr_matrix:
-    """Rows 5-6 lifted, for any subset S of the channels of m:
+    """Rows 5_t-6_t lifted, for any subset S of the channels of m, in every period t:
 
-        q[p,m] <= base[p,m] z[p,m] + sum_{c in S} pot[p,m,c] s[m,c] + sum_{c not in S} pot[p,m,c] z[p,m]
-                  + sum_{j in S'} coef[p,m,j] Rc[j] + sum_{j not in S'} coef[p,m,j] Rmax[j] z[p,m]
+        q[p,m,t] <= W[p,m,t] (base[p,m] z[p,m] + sum_{c in S} pot[p,m,c] s[m,c,t] + sum_{c not in S} pot[p,m,c] z[p,m])
+                    + sum_{j in S'} coef[p,m,j,t] Rc[j,t] + sum_{j not in S'} coef[p,m,j,t] Rmax[j] z[p,m]
+                    + carried[p,m,t]
 
     for any subset S' of the creator groups of (p, m) too (their buyers as in row 5, with Rmax the
-    distinct people a group reaches with every campaign booked; models/creators.py).
-    Valid: with z = 0 row 6 forces q = 0; with z = 1 the right side is at least row 5's, as s <= 1
-    and Rc <= Rmax.
+    distinct people a group reaches with every campaign booked; models/creators.py), and carried
+    the carry-over terms of row 5_t as they stand (word of mouth and retention of t-1; none in
+    the first period or with one period, where W = 1).
+    Valid: with z = 0 row 6_t forces q = 0; with z = 1 the right side is at least row 5_t's, as
+    s <= 1 and Rc <= Rmax.
     Together over all S these are the projection of the `demand = by_channel` split (qc <= pot s,
-    qc <= pot z) onto (q, z, s), so the loop reaches that formulation's LP bound without its
-    columns. The most violated S for a pair takes c into S exactly when s[m,c] < z[p,m]."""
-    c, ix = m.cols, m.ix
-    n = len(ix.pairs)
-    pairs = np.arange(n)
-    q, z = x[c.at("q", pairs)], x[c.at("z", pairs)]
-    base = ix.pairs["base_demand"].to_numpy()
+    qc <= pot z) onto (q, z, s), so with one period the loop reaches that formulation's LP bound
+    without its columns. The most violated S for a pair and period takes c into S exactly when
+    s[m,c,t] < z[p,m]."""
+    c, ix, axis = m.cols, m.ix, m.axis
+    n, T = len(ix.pairs), axis.count
+    i, t = over_periods(T, n)
+    q, z = x[c.at("q", i, t)], x[c.at("z", i)]
+    base = ix.pairs["base_demand"].to_numpy()[i] * axis.W[i, t]
     pot = ix.potentials
-    pot_pair, pot_value = pot["pair"].to_numpy(), pot["pot"].to_numpy()
-    s_col = c.at("s", pot["k"].to_numpy())
+    j, tj = over_periods(T, len(pot))
+    pot_pos = tj * n + pot["pair"].to_numpy(dtype=np.int64)[j]
+    pot_value = pot["pot"].to_numpy()[j] * axis.W[i[pot_pos], tj]
+    s_col = c.at("s", pot["k"].to_numpy(dtype=np.int64)[j], tj)
     s = x[s_col]
-    via_channel = s < z[pot_pair]
-    crea_pair, _, crea_cols, crea_coefs = creator_demand_terms(m, ix)
-    crea_most = crea_coefs * creator_most_reach(ix)[ix.creator_links["group"].to_numpy(dtype=np.int64)] if len(crea_pair) else crea_coefs
-    via_reach = crea_coefs * x[crea_cols] < crea_most * z[crea_pair]
-    best = (base * z + np.bincount(pot_pair, weights=pot_value * np.minimum(s, z[pot_pair]), minlength=n)
-            + np.bincount(crea_pair, weights=np.minimum(crea_coefs * x[crea_cols], crea_most * z[crea_pair]), minlength=n))
+    via_channel = s < z[pot_pos]
+    crea_pair, crea_t, crea_cols, crea_coefs = creator_demand_terms(m, ix)
+    crea_pos = crea_t * n + crea_pair
+    crea_most = crea_coefs * np.tile(creator_most_reach(ix)[ix.creator_links["group"].to_numpy(dtype=np.int64)], T) if len(crea_pair) else crea_coefs
+    via_reach = crea_coefs * x[crea_cols] < crea_most * z[crea_pos]
+    carried_cols, carried_coefs, carried_pos = _carried_terms(m, n)
+    size = n * T
+    best = (base * z + np.bincount(pot_pos, weights=pot_value * np.minimum(s, z[pot_pos]), minlength=size)
+            + np.bincount(crea_pos, weights=np.minimum(crea_coefs * x[crea_cols], crea_most * z[crea_pos]), minlength=size)
+            + np.bincount(carried_pos, weights=carried_coefs * x[carried_cols], minlength=size))
     cut = _violated(q, best)
-    row = _rows_of(cut, n)
-    z_coef = (base + np.bincount(pot_pair, weights=np.where(via_channel, 0.0, pot_value), minlength=n)
-              + np.bincount(crea_pair, weights=np.where(via_reach, 0.0, crea_most), minlength=n))
-    terms = (row[pot_pair] >= 0) & via_channel
-    b = (RowBuilder(len(cut)).add(np.arange(len(cut)), c.at("q", cut), 1.0)
-         .add(np.arange(len(cut)), c.at("z", cut), -z_coef[cut])
-         .add(row[pot_pair[terms]], s_col[terms], -pot_value[terms]))
-    crea = (row[crea_pair] >= 0) & via_reach
-    b.add(row[crea_pair[crea]], crea_cols[crea], -crea_coefs[crea])
+    row = _rows_of(cut, size)
+    z_coef = (base + np.bincount(pot_pos, weights=np.where(via_channel, 0.0, pot_value), minlength=size)
+              + np.bincount(crea_pos, weights=np.where(via_reach, 0.0, crea_most), minlength=size))
+    terms = (row[pot_pos] >= 0) & via_channel
+    b = (RowBuilder(len(cut)).add(np.arange(len(cut)), c.at("q", i[cut], t[cut]), 1.0)
+         .add(np.arange(len(cut)), c.at("z", i[cut]), -z_coef[cut])
+         .add(row[pot_pos[terms]], s_col[terms], -pot_value[terms]))
+    crea = (row[crea_pos] >= 0) & via_reach
+    b.add(row[crea_pos[crea]], crea_cols[crea], -crea_coefs[crea])
+    carried = row[carried_pos] >= 0
+    b.add(row[carried_pos[carried]], carried_cols[carried], -carried_coefs[carried])
     return b.matrix(len(c))
+
+
+def _carried_terms(m, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(columns, coefficients, position t * n + pair) of row 5_t's carry-over from t-1: word of
+    mouth rho carry[ik,t-1] and retention q[i,t-1] (models/parts.py, add_channel_demand)."""
+    axis, c, T = m.axis, m.cols, m.axis.count
+    if T == 1:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0), empty
+    pair_of = m.ix.potentials["pair"].to_numpy(dtype=np.int64)[axis.carry]
+    k, tk = over_periods(T - 1, len(axis.carry))
+    i, ti = over_periods(T - 1, n)
+    kept = axis.retention[i] > 0
+    cols = np.concatenate([c.at("carry", k, tk), c.at("q", i[kept], ti[kept])])
+    coefs = np.concatenate([axis.rho[axis.carry][k], axis.retention[i[kept]]])
+    pos = np.concatenate([(tk + 1) * n + pair_of[k], (ti[kept] + 1) * n + i[kept]])
+    return cols, coefs, pos
 
 
 def mitigation_cuts(m, x: np.ndarray) -> sp.csr_matrix:
     """Row 18 lifted, for any subset S of the products offered in a mitigable market m:
 
-        Rv[m] <= sum_{p in S} price[p,m] q[p,m] + (sum_{p not in S} price[p,m] U[p,m]) v[m]
+        Rv[m] <= sum_{p in S} price[p,m] sum_t q[p,m,t] + (sum_{p not in S} price[p,m] U[p,m]) v[m]
 
-    Valid: with v = 0 the right side is >= 0 = Rv; with v = 1 it is >= sum_p price q = Rev[m]
-    (q <= U, prices >= 0). S = all products is row 18's first half, S = none its second. The most
-    violated S takes p into S exactly when q[p,m] < U[p,m] v[m]."""
-    c, ix = m.cols, m.ix
+    with U[p,m] = sum_t U[p,m,t] the horizon's sales bound (row 6_t). Valid: with v = 0 the right
+    side is >= 0 = Rv; with v = 1 it is >= sum_p price sum_t q = Rev[m] (q <= U, prices >= 0).
+    S = all products is row 18's first half, S = none its second. The most violated S takes p
+    into S exactly when sum_t q[p,m,t] < U[p,m] v[m]."""
+    c, ix, T = m.cols, m.ix, m.axis.count
     mitigable = c.keys["v"]
     if len(mitigable) == 0:
         return sp.csr_matrix((0, len(c)))
@@ -90,19 +121,21 @@ def mitigation_cuts(m, x: np.ndarray) -> sp.csr_matrix:
     pairs = np.flatnonzero(market_row >= 0)
     market_row = market_row[pairs]
     price = ix.pairs["price"].to_numpy()[pairs]
-    cap = price * ix.pairs["U"].to_numpy()[pairs]
-    q = x[c.at("q", pairs)]
+    cap = price * m.axis.U[pairs].sum(axis=1)
+    k, t = over_periods(T, len(pairs))
+    q_cols = c.at("q", pairs[k], t)
+    sold = np.bincount(k, weights=x[q_cols], minlength=len(pairs))
     v = x[c.of("v", mitigable)]
-    in_s = price * q < cap * v[market_row]
-    k = len(mitigable)
-    best = np.bincount(market_row, weights=np.minimum(price * q, cap * v[market_row]), minlength=k)
+    in_s = price * sold < cap * v[market_row]
+    n = len(mitigable)
+    best = np.bincount(market_row, weights=np.minimum(price * sold, cap * v[market_row]), minlength=n)
     cut = _violated(x[c.of("Rv", mitigable)], best)
-    row = _rows_of(cut, k)
-    v_coef = np.bincount(market_row, weights=np.where(in_s, 0.0, cap), minlength=k)
-    terms = (row[market_row] >= 0) & in_s
+    row = _rows_of(cut, n)
+    v_coef = np.bincount(market_row, weights=np.where(in_s, 0.0, cap), minlength=n)
+    terms = ((row[market_row] >= 0) & in_s)[k]
     b = (RowBuilder(len(cut)).add(np.arange(len(cut)), c.of("Rv", mitigable[cut]), 1.0)
          .add(np.arange(len(cut)), c.of("v", mitigable[cut]), -v_coef[cut])
-         .add(row[market_row[terms]], c.at("q", pairs[terms]), -price[terms]))
+         .add(row[market_row[k[terms]]], q_cols[terms], -price[k[terms]]))
     return b.matrix(len(c))
 
 
@@ -120,9 +153,7 @@ def active_separators(m) -> tuple:
     """The separators whose families are all in the model and active: channel-demand cuts for the
     aggregated demand rows (profit mode), mitigation cuts when a market can buy mitigation. A
     family switched off (e.g. to study its effect) takes its cuts with it. The cuts are stated for
-    one period whose demand is the horizon's (none for several periods)."""
-    if m.axis.count > 1 or not np.all(m.axis.W == 1.0):
-        return ()
+    every period and for the horizon (rows 5_t-6_t and 18 over the period axis)."""
     found = []
     for separator, families in lifted_families(m).items():
         blocks = [m.component(name) for name in families]

@@ -6,19 +6,20 @@ and the rounding gets HiGHS's own `time_limit` set to what is left of its share,
 whatever the stages before it left. A stage whose share has passed does not start.
 
 The root LP may use `ROOT_LP_SHARE` of the limit; if it cannot finish by then it is abandoned
-and HiGHS's MIP gets the model directly (its own heuristics find plans). Every later stage gets
+and HiGHS's MIP gets the model directly (its own heuristics find plans), unless a start plan is
+in hand or still arriving (highs.py, `_after_preparation`). Every later stage gets
 a share of what is left when it starts (`until_share`), so a slow root LP leaves the stages after
 it less, not nothing:
 
 | stage | share of what is left | what happens when it is reached |
 |---|---|---|
-| nearest rounding (right after the root LP) | `QUICK_SHARE` | no quick plan (the dive may still find one) |
+| nearest rounding (right after the root LP, when no start plan is in hand) | `QUICK_SHARE` | no quick plan (the dive may still find one) |
 | cut rounds | `CUT_SHARE` | no new round; the last LP solved is kept |
 | strategic tree | `TREE_SHARE` | the tree stops; its bound stays valid |
 | dive | `DIVE_SHARE`, and at most `DIVE_MIN_SECONDS` + `DIVE_ROOT_MULTIPLE` root LP solve times | the strategic binaries still fractional are rounded with the rest |
 | rounding | `ROUND_SHARE` (of what is left when the dive starts) | no start plan |
 | polish (after a tree that did not close its gap) | `POLISH_SHARE`; all of it when HiGHS's MIP could not start after it | HiGHS stops with the best plan it has, the tree's at least |
-| HiGHS's MIP | all that is left, less `MIP_STOP_RESERVE` | stopped by HiGHS's own time limit; not started with a plan in hand and less time left than the root LP took (it re-solves that LP first) |
+| HiGHS's MIP | all that is left, less `MIP_STOP_RESERVE` | stopped by HiGHS's own time limit; not started with a plan in hand and less time left than the root LP took or ran before it was abandoned (it re-solves that LP first) |
 
 `STOP` is the process-wide request to stop (Ctrl-C, SIGTERM): a budget whose stop was requested
 has no time left, and every HiGHS run is interrupted through its callbacks. A `companion` budget
@@ -35,7 +36,7 @@ import time
 INF = float("inf")
 
 ROOT_LP_SHARE = 0.75
-CUT_SHARE = 0.3
+CUT_SHARE = 0.5  # at 0.3 the 12-month size-m calendar's first round (deferred rows and the cuts of 12 periods, 24 s) was stopped unfinished
 TREE_SHARE = 0.85
 QUICK_SHARE = 0.5
 DIVE_SHARE = 0.35

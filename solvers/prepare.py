@@ -209,7 +209,7 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
     if strategic is None:
         strategic = np.zeros(len(compiled.columns), dtype=bool)
 
-    if tree or warm:  # a first plan at once, from the root LP itself
+    if (tree or warm) and prep.start_plan is None:  # a first plan at once, from the root LP itself
         progress.begin("rounding")
         until = budget.until_share(QUICK_SHARE)
         plan = found(nearest_rounding(relaxed, prep.root.lp_values, strategic, until=until, repair=True))

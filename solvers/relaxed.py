@@ -127,9 +127,16 @@ ROOT_CUT_MIN_GAIN = 1e-5  # stop once a round moves the LP bound by less than th
 
 
 def model_separators(model, compiled: CompiledModel) -> tuple:
-    """The model's active cut separators, if the compiled columns are the model's own order."""
+    """The model's active cut separators, if the compiled columns are the model's own order. Over
+    a calendar only when the linking rows are held back (models of 200,000+ columns, whose root LP
+    is prepared before HiGHS's MIP anyway): on the 12-month size-m case the cuts take the root
+    bound from 0.44% above the best known plan to 0.12%, while on the 12-month demo (36,639
+    columns) they moved it by 0.2% and, by taking the solve off its path with HiGHS's MIP beside
+    the dive, left it at 2.46% after 60 s instead of 1.83%."""
     structure = structure_of(model)
     if structure is None or compiled.columns is not structure.columns:
+        return ()
+    if model.axis.count > 1 and compiled.deferred is None:
         return ()
     return structure.separators()
 

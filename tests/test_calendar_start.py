@@ -242,3 +242,27 @@ def test_after_an_abandoned_root_lp_the_solve_waits_for_the_arriving_start_rathe
     assert run.facts()["root_lp_abandoned"] and not run.result.extra["stages"]["highs_mip"]
     assert run.has_plan and run.evaluation.ok
     assert run.result.objective == pytest.approx(best.result.objective, rel=1e-9)
+
+
+def test_the_quick_rounding_is_left_out_when_a_start_is_already_in_hand(monkeypatch):
+    """The nearest rounding right after the root LP is there to have a plan at once; with a start
+    plan in hand (a calendar or sample start that arrived during the root LP; here the optimum
+    given as the start) it is not run, and its time goes to the cut rounds. Without a start it runs."""
+    import xborder.solvers.prepare as prepare_module
+
+    rounding = prepare_module.nearest_rounding
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return rounding(*args, **kwargs)
+
+    monkeypatch.setattr(prepare_module, "nearest_rounding", counted)
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    calls.clear()
+    with_start = model.solve(SolveOptions(time_limit=60, warm_start=True, start=best.values), duals=False)
+    assert not calls and with_start.evaluation.ok
+    assert with_start.result.objective == pytest.approx(best.result.objective, rel=1e-9)
+    without = model.solve(SolveOptions(time_limit=60, warm_start=True), duals=False)
+    assert calls and without.evaluation.ok

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DEMO, EXACT, base_instance, write
+from test_calendar_start import quarters
+from test_periods import SEASONAL
 from xborder.cli import cli
 from xborder.data.generate import SIZES, GeneratorSpec, generate
 from xborder.data.instance import load_document, load_instance
@@ -62,6 +64,36 @@ def test_channel_demand_cut_by_hand(tmp_path):
     assert channel_demand_cuts(model, x).shape[0] == 0
 
 
+def test_channel_demand_cut_by_hand_in_a_period(tmp_path):
+    """The same pair over two periods of 20 days (W = 0.5 each), T with word of mouth rho = 0.5.
+    In period 2: s[T] = 1, s[I] = 0, z = 0.25, q = 5 meets row 5_2 (5 <= 0.5 * 10 * 1, nothing
+    carried) and row 6_2 (U_2 = 0.5 * 40 + 0.5 * 0.5 * 10 = 22.5, 22.5 * 0.25 >= 5). With
+    S = {I} row 5_2 lifted reads q <= 0.5 (10 z + 30 s[I]) + 0.5 carry[T, 1] = 1.25 here, so
+    q - 5 z - 15 s[I] - 0.5 carry[T, 1] <= 0 cuts the point off; period 1 sells nothing and has
+    no cut."""
+    doc = base_instance(horizon_days=40)
+    doc["product_markets"][0]["base_demand"] = 0
+    doc["channels"] = [{"channel": "T"}, {"channel": "I"}]
+    doc["market_channels"] = [{"market": "A", "channel": c, "reach": 1000, "conversion": conv, "viral": 0, "rho": rho}
+                              for c, conv, rho in (("T", 0.01, 0.5), ("I", 0.03, 0.0))]
+    doc["periods"] = [{"period": name, "order": i, "length_days": 20} for i, name in enumerate(("one", "two"), 1)]
+    model = build_model(load_instance(write(doc, tmp_path)))
+    cols = model.cols
+    x = np.zeros(len(cols))
+    for column, value in ((cols.of("e", ["A"]), 1), (cols.at("s", [0], 1), 1), (cols.at("z", [0]), 0.25),
+                          (cols.at("q", [0], 1), 5)):
+        x[column] = value
+    cuts = channel_demand_cuts(model, x).toarray()
+    assert cuts.shape[0] == 1
+    row = cuts[0]
+    assert row[cols.at("q", [0], 1)] == [1] and np.isclose(row[cols.at("z", [0])], -5)
+    assert np.isclose(row[cols.at("s", [1], 1)], -15) and row[cols.at("s", [0], 1)] == [0]
+    assert np.isclose(row[cols.at("carry", [0], 0)], -0.5) and row[cols.at("q", [0], 0)] == [0]
+    assert np.isclose(cuts @ x, 5 - 1.25)
+    x[cols.at("z", [0])] = 1.0  # offered in full: nothing to cut
+    assert channel_demand_cuts(model, x).shape[0] == 0
+
+
 def test_mitigation_cut_by_hand(tmp_path):
     """Market A sells P at 10 and Q at 20, 5 units of each at most, so RevMax = 150. The point
     v = 0.5, q[P] = 5, q[Q] = 0, Rv = 50 meets row 18 (50 <= Rev = 50, 50 <= 150 * 0.5). Taking
@@ -82,23 +114,32 @@ def test_mitigation_cut_by_hand(tmp_path):
     assert cuts @ x > 0
 
 
-def _optimal_point(model) -> np.ndarray:
-    result = get_solver("highs").solve(model, SolveOptions(mip_gap=1e-9, cuts=False))
-    assert result.proven_optimal
+def _integer_point(model) -> np.ndarray:
+    """The best plan HiGHS finds without cuts in 20 s: the optimum of the one-period cases, an
+    integer plan of the seasonal demo (which is not proven in minutes)."""
+    result = get_solver("highs").solve(model, SolveOptions(mip_gap=1e-9, cuts=False, time_limit=20))
+    assert result.objective is not None
     return np.array([v.value for v in structure_of(model).columns])
 
 
-@pytest.mark.parametrize("make", [lambda: load_instance(DEMO), lambda: _generated(1), lambda: _generated(2, "cost")],
-                         ids=["demo", "gen-s1", "gen-s2-cost"])
+def _generated_quarters(seed: int):
+    """A small generated instance (30 products, 4 markets, 3 warehouses) over four quarters with a
+    Q4 peak and dearer sea in Q3."""
+    return load_document(quarters(generate(GeneratorSpec(30, 4, 3, seed))), f"gen-q{seed}.json")
+
+
+@pytest.mark.parametrize("make", [lambda: load_instance(DEMO), lambda: _generated(1), lambda: _generated(2, "cost"),
+                                  lambda: load_instance(SEASONAL), lambda: _generated_quarters(1)],
+                         ids=["demo", "gen-s1", "gen-s2-cost", "demo-seasonal", "gen-quarters-1"])
 def test_cuts_never_cut_off_an_integer_plan(make):
-    """Valid inequalities: the optimal plan (found without cuts) and the rounded warm-start plan
-    violate none of them."""
+    """Valid inequalities: an integer plan found without cuts (the optimum where it is proven in
+    20 s) and the rounded warm-start plan violate none of them, over a calendar too."""
     model = build_model(make())
     separators = structure_of(model).separators()
     assert separators
     start = rounded_lp_plan(RelaxedLp(CompiledModel(model), highspy), None, structure_of(model).strategic)
     assert start is not None
-    for x in (_optimal_point(model), start):
+    for x in (_integer_point(model), start):
         assert all(separate(model, x).shape[0] == 0 for separate in separators)
 
 
@@ -110,6 +151,22 @@ def test_same_optimum_with_and_without_cuts(seed):
     assert with_cuts.proven_optimal and without.proven_optimal
     assert math.isclose(with_cuts.objective, without.objective, rel_tol=1e-6)
     assert with_cuts.extra["root_cuts"]["rows"] > 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_same_optimum_with_and_without_cuts_over_a_calendar(seed):
+    """Four quarters: the cuts of every period and of the horizon move the root LP bound and
+    leave the optimum where it is. Over a calendar they are separated where the linking rows are
+    held back (the strategic tree's path, the default from 200,000 columns), so the tree is asked
+    for here; without it this small model is solved without them."""
+    inst = _generated_quarters(seed)
+    assert "root_cuts" not in get_solver("highs").solve(build_model(inst), EXACT).extra
+    with_cuts = get_solver("highs").solve(build_model(inst), SolveOptions(mip_gap=1e-9, tree=True))
+    without = get_solver("highs").solve(build_model(inst), SolveOptions(mip_gap=1e-9, cuts=False))
+    assert with_cuts.proven_optimal and without.proven_optimal
+    assert math.isclose(with_cuts.objective, without.objective, rel_tol=1e-6)
+    facts = with_cuts.extra["root_cuts"]
+    assert facts["rows"] > 0 and facts["lp_bound_after"] < facts["lp_bound_before"]
 
 
 def test_channel_cuts_reach_the_by_channel_lp_bound():
