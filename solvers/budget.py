@@ -14,7 +14,7 @@ it less, not nothing:
 | stage | share of what is left | what happens when it is reached |
 |---|---|---|
 | nearest rounding (right after the root LP, when no start plan is in hand) | `QUICK_SHARE` | no quick plan (the dive may still find one) |
-| cut rounds | `CUT_SHARE` | no new round; the last LP solved is kept |
+| cut rounds | `CUT_SHARE` (`CALENDAR_CUT_SHARE` with several periods) | no new round; the last LP solved is kept |
 | strategic tree | `TREE_SHARE` | the tree stops; its bound stays valid |
 | dive | `DIVE_SHARE`, and at most `DIVE_MIN_SECONDS` + `DIVE_ROOT_MULTIPLE` root LP solve times | the strategic binaries still fractional are rounded with the rest |
 | rounding | `ROUND_SHARE` (of what is left when the dive starts) | no start plan |
@@ -36,7 +36,8 @@ import time
 INF = float("inf")
 
 ROOT_LP_SHARE = 0.75
-CUT_SHARE = 0.5  # at 0.3 the 12-month size-m calendar's first round (deferred rows and the cuts of 12 periods, 24 s) was stopped unfinished
+CUT_SHARE = 0.3
+CALENDAR_CUT_SHARE = 0.5  # several periods: at 0.3 the 12-month size-m calendar's first round (deferred rows and the cuts of 12 periods, 24 s) was stopped unfinished
 TREE_SHARE = 0.85
 QUICK_SHARE = 0.5
 DIVE_SHARE = 0.35

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.columns import structure_of
-from .budget import (CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, INF, QUICK_SHARE, ROOT_LP_SHARE,
+from .budget import (CALENDAR_CUT_SHARE, CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_MULTIPLE, DIVE_SHARE, INF, QUICK_SHARE, ROOT_LP_SHARE,
                      ROUND_SHARE, TREE_SHARE, Budget)
 from .compile import CompiledModel
 from .progress import Progress
@@ -32,6 +32,11 @@ TREE_MIN_COLUMNS = 200_000  # size l (110k columns) is faster without the tree, 
 TREE_TIME_RATIO = 6.0  # less time left than this many root-LP solves: the tree, whatever the size
 WARM_START_MIN_COLUMNS = 20_000  # below this the start did not pay (benchmarks/scale.py, sizes s and m)
 ARRIVAL_POLL_SECONDS = 0.1  # how often a wait for an arriving start looks at the clock and the stop request
+
+
+def _cut_share(model) -> float:
+    """The cut loop's share of what the root LP left: larger over a calendar (budget.py)."""
+    return CALENDAR_CUT_SHARE if model.axis.count > 1 else CUT_SHARE
 
 
 def wants_tree(options: SolveOptions, model) -> bool:
@@ -215,7 +220,7 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
         plan = found(nearest_rounding(relaxed, prep.root.lp_values, strategic, until=until, repair=True))
         progress.stage("rounding", "plan found" if plan is not None else
                        "no plan: each rounding tried is infeasible" if relaxed.infeasible else "no plan: out of its time share")
-    cut_loop(relaxed, model, prep.root, ROOT_CUT_ROUNDS if cuts else 0, budget.until_share(CUT_SHARE), progress)
+    cut_loop(relaxed, model, prep.root, ROOT_CUT_ROUNDS if cuts else 0, budget.until_share(_cut_share(model)), progress)
     if not tree and cuts and strategic.any() and _short_of_time(options, budget, prep.root):
         tree = True
         progress.stage("tree", f"chosen: {budget.left():.0f} s left is less than {TREE_TIME_RATIO:g} root LP solves "
