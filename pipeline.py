@@ -28,6 +28,7 @@ from .data.seasons import seasons_of
 from .models.build import build_model
 from .models.columns import structure_of
 from .models.extract import (
+    all_year_campaign_columns,
     extract_plan,
     horizon_decision_columns,
     shared_decision_columns,
@@ -44,7 +45,7 @@ from .solvers.tree import nearest_rounding
 
 CALENDAR_START_MIN_COLUMNS = 50_000  # smaller multi-period models find good plans on their own (benchmarks/anytime.py --seasonal)
 WHOLE_HORIZON_SHARE = 0.3  # of the time limit: the whole-horizon aggregate's solve (its root LP alone takes 36 s at size l on an idle machine)
-FIXED_CALENDAR_END = 0.75  # of the time limit: the calendar with the aggregate's horizon decisions fixed ends by then (the full solve's root LP share)
+FIXED_CALENDAR_END = 0.9  # of the time limit: the calendar with the aggregate's horizon decisions fixed ends by then (the full solve's root LP runs on while it is coming)
 GUIDE_GAP = 1e-3  # a guide (the aggregate, the sample) is solved to this gap at most
 SAMPLE_START_MIN_COLUMNS = 200_000  # one-period models whose root LP takes most of a short limit (size xl; benchmarks/anytime.py --short)
 SAMPLE_PRODUCTS = 100  # products in the sample start's scale model
@@ -289,9 +290,9 @@ class PlanModel:
         (data/aggregate.py) solved within WHOLE_HORIZON_SHARE of the limit (kept only when it passes
         the checker); (2) this model's matrices with its horizon decisions fixed
         (`horizon_decision_columns`: markets, regimes, portfolio, certifications, warehouses,
-        mitigation, payment methods, data decisions, origins; the campaign calendar, sales, flows
-        and stock free), solved until FIXED_CALENDAR_END of the limit. The rounded plan, or None
-        when a step finds none or no time is left; the step times and objectives go to `found`."""
+        mitigation, payment methods, data decisions, origins), solved until FIXED_CALENDAR_END of
+        the limit by `_fixed_calendar`. The rounded plan, or None when a step finds none or no time
+        is left; the step times and objectives go to `found`."""
         limit, started = options.time_limit, time.perf_counter()
         sub = self._guide_options(options, WHOLE_HORIZON_SHARE)
         whole = guide_plan(whole_horizon(self.instance), self.formulation, sub, solver_name,
@@ -300,19 +301,36 @@ class PlanModel:
         if whole is None:
             return None
         found.guide = whole["objective"]
-        columns, values = horizon_decision_columns(self.model, whole["plan"])
-        compiled = found.compiled
+        plan = self._fixed_calendar(whole["plan"], found.compiled, sub, solver_name, _deadline(started, limit, FIXED_CALENDAR_END))
+        if plan is not None:
+            found.fixed = found.compiled.objective_of(plan)
+        return plan
+
+    def _fixed_calendar(self, whole: dict, compiled: CompiledModel, sub: SolveOptions, solver_name: str,
+                        deadline: float) -> np.ndarray | None:
+        """The calendar with the whole-horizon plan's horizon decisions fixed, in two solves until
+        `deadline`: (a) with each channel it runs running all year too (`all_year_campaign_columns`),
+        which leaves the sales, flows and stock, an LP without other integer mechanics; (b) the
+        campaign calendar free, from (a)'s plan. (a) is there for the large calendars: at size l
+        the MIP (b) alone had found no plan better than doing nothing by the deadline (another
+        calendar, -1,248,030), where (a) found 9,770,945 in 94 s. The better plan, rounded, or None."""
+        solver = get_solver(solver_name)
+        columns, values = horizon_decision_columns(self.model, whole)
         problem = Matrices.of(compiled)
         problem.col_lower[columns] = problem.col_upper[columns] = values
-        left = None if limit is None else FIXED_CALENDAR_END * limit - (time.perf_counter() - started)
-        if left is not None and left <= 0:
-            return None
-        solution = get_solver(solver_name).solve_matrices(problem, replace(sub, time_limit=left))
-        if solution.values is None:
-            return None
-        plan = compiled.rounded(solution.values)
-        found.fixed = compiled.objective_of(plan)
-        return plan
+        all_year = Matrices.of(compiled)
+        all_year.col_lower[columns] = all_year.col_upper[columns] = values
+        campaign, running = all_year_campaign_columns(self.model, whole)
+        all_year.col_lower[campaign] = all_year.col_upper[campaign] = running
+        plans = []
+        for matrices in (all_year, problem):
+            left = None if deadline == INF else deadline - time.perf_counter()
+            if left is not None and left <= 0:
+                break
+            solution = solver.solve_matrices(matrices, replace(sub, time_limit=left), start=plans[-1] if plans else None)
+            if solution.values is not None:
+                plans.append(compiled.rounded(solution.values))
+        return min(plans, key=lambda plan: compiled.sign * compiled.objective_of(plan), default=None)
 
     def _sample_steps(self, sample: Instance, options: SolveOptions, solver_name: str,
                       found: StartBeside) -> np.ndarray | None:

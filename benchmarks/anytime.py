@@ -15,7 +15,9 @@ pay? Prints a markdown table for each part asked.
    default's is run-to-run noise (verdict "noise" when only such runs beat the default).
 3. `--seasonal`: generated instances with the 12-month calendar of
    benchmarks/cases/seasonal-calendar.py (November/December peaks, a sea surcharge in August to
-   October), solved with the default and without the calendar start (pipeline.py).
+   October), or with `--calendar carry-over` that of benchmarks/cases/carry-over-calendar.py
+   (each market's own peaks, repeat purchase, word of mouth), solved with the default and without
+   the calendar start (pipeline.py).
 4. `--short`: short limits on the largest one-period models, the default against no sample start
    (pipeline.py), each run's distance from the best known plan: the best of these runs and of one
    default run with `--reference` seconds.
@@ -28,6 +30,7 @@ the repository root, e.g.
     python benchmarks/anytime.py --limits --sizes l xl --seeds 1 2 --time-limits 10 30 60 120
     python benchmarks/anytime.py --levers --time-limit 60
     python benchmarks/anytime.py --seasonal m:120 l:300
+    python benchmarks/anytime.py --seasonal m:120 l:300 --seasonal-seed 7 --calendar carry-over
     python benchmarks/anytime.py --short --sizes xl --seeds 1 2 --time-limits 30 60 --short-levers default "no sample start"
     python benchmarks/anytime.py --stochastic m:10:300 m:50:600
 """
@@ -175,23 +178,29 @@ def _start_cell(start: dict | None, first: str, second: str) -> str:
 SEASONAL_LEVERS = {"default": [], "no calendar start": ["--no-calendar-start"]}
 
 
-def calendared(size: str, seed: int, periods: int, folder: Path) -> Path:
-    """A generated instance with the 12-month (or 4-quarter) calendar of benchmarks/cases/seasonal-calendar.py."""
-    path = folder / f"{size}-{seed}-{periods}p.json"
+CALENDARS = {"peaks": "seasonal-calendar.py", "carry-over": "carry-over-calendar.py"}  # in benchmarks/cases
+
+
+def calendared(size: str, seed: int, periods: int, folder: Path, calendar: str = "peaks") -> Path:
+    """A generated instance with a calendar of benchmarks/cases (`CALENDARS`): "peaks", 12 months
+    (or 4 quarters) with November/December peaks; "carry-over", 12 months with each market's own
+    peaks, repeat purchase and word of mouth."""
+    suffix = "" if calendar == "peaks" else f"-{calendar}"
+    path = folder / f"{size}-{seed}-{periods}p{suffix}.json"
     if not path.exists():
-        subprocess.run([sys.executable, str(REPO / "benchmarks" / "cases" / "seasonal-calendar.py"),
+        subprocess.run([sys.executable, str(REPO / "benchmarks" / "cases" / CALENDARS[calendar]),
                         str(generated(size, seed, folder)), str(path), str(periods)], check=True)
     return path
 
 
-def seasonal_table(cases, seed: int, periods: int, folder: Path):
+def seasonal_table(cases, seed: int, periods: int, folder: Path, calendar: str = "peaks"):
     """Table 3: multi-period plans, the default against each seasonal lever (`SEASONAL_LEVERS`):
     per run the plan, its gap to the run's own bound, its distance from the best plan of the row,
     the calendar start's two plans (whole horizon, then fixed) and the solve's seconds."""
     _header(["case", "limit s", "lever", "status", "objective", "gap to bound", "from best of row",
              "calendar start: whole horizon, fixed (s)", "solve s"])
     for size, limit in cases:
-        path = calendared(size, seed, periods, folder)
+        path = calendared(size, seed, periods, folder, calendar)
         results = {lever: solve(path, limit, extra, []) for lever, extra in SEASONAL_LEVERS.items()}
         best = _best_plan(results.values(), "objective")
         for lever, r in results.items():
@@ -291,6 +300,8 @@ def main():
                         help="table 3: generated SIZE with a calendar (--periods), solved within LIMIT s, e.g. m:120 l:300")
     parser.add_argument("--periods", type=int, choices=(4, 12), default=12, help="table 3's calendar")
     parser.add_argument("--seasonal-seed", type=int, default=41, help="table 3's generator seed")
+    parser.add_argument("--calendar", choices=tuple(CALENDARS), default="peaks",
+                        help="table 3's calendar (benchmarks/cases): peaks (12 months or 4 quarters) or carry-over (12 months)")
     parser.add_argument("--short", action="store_true", help="table 4: short limits, with and without the sample start")
     parser.add_argument("--reference", type=float, default=300.0, help="table 4: the best-known run's limit")
     parser.add_argument("--short-levers", nargs="+", choices=list(SHORT_LEVERS), default=list(SHORT_LEVERS),
@@ -310,7 +321,9 @@ def main():
         levers_table(args.time_limit, args.noise, args.seeds, args.lever_sizes, args.folder, not args.no_orlib)
     if args.seasonal:
         cases = [(text.split(":")[0], float(text.split(":")[1])) for text in args.seasonal]
-        seasonal_table(cases, args.seasonal_seed, args.periods, args.folder)
+        if args.calendar == "carry-over" and args.periods != 12:
+            parser.error("the carry-over calendar has 12 months: leave --periods at 12")
+        seasonal_table(cases, args.seasonal_seed, args.periods, args.folder, args.calendar)
     if args.short:
         short_table(args.sizes, args.seeds, args.time_limits, args.reference, args.folder, args.short_levers)
     if args.stochastic:

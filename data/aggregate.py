@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from .instance import Instance
 from .seasons import seasons_of
 
@@ -26,13 +28,46 @@ CONTAINER_COST_COLUMNS = ("cost_per_container", "lcl_rate_per_m3")
 
 def whole_horizon(instance: Instance) -> Instance:
     """`instance` on one period: the calendar tables emptied, each lane's transport costs times
-    its mode's mean freight multiplier over the periods, weighted by their length."""
+    its mode's mean freight multiplier over the periods, weighted by their length, and organic
+    demand and channel reach times what carry-over adds over the calendar (`_carried_demand`)."""
     tables = dict(instance.tables)
     if instance.seasonal:
         tables["lanes"], tables["containers"] = _mean_freight(instance)
+        tables["product_markets"], tables["market_channels"] = _carried_demand(instance)
     for name in CALENDAR_TABLES:
         tables[name] = instance.tables[name].iloc[0:0].copy()
     return dataclasses.replace(instance, name=f"{instance.name} (whole horizon)", tables=tables, warnings=[])
+
+
+def _carried_demand(instance: Instance):
+    """The product_markets and market_channels tables with organic demand and reach scaled by what
+    the calendar's carry-over adds to a horizon's sales when every channel runs all year (row 5_t):
+    sum_t b_t, with b_t = len_t + rho len_{t-1} + retention b_{t-1} (len_t the period's share of
+    the horizon; rho 0 for organic demand; nothing carried into the first period). The one-period
+    aggregate has no carry-over of its own, so without this it under-rates markets with repeat
+    buyers or word of mouth. Cost mode (demand given) is left as it is."""
+    pm, mc = instance.tables["product_markets"].copy(), instance.tables["market_channels"].copy()
+    if instance.objective == "cost":
+        return pm, mc
+    seasons = seasons_of(instance.tables, instance.settings)
+    share = seasons.periods["length_days"].to_numpy(dtype=float)
+    share = share / share.sum()
+    retention = instance.tables["markets"].set_index("market")["retention"].fillna(0.0)
+    pm["base_demand"] = pm["base_demand"].fillna(0.0).to_numpy(dtype=float) * _carry_factor(
+        share, retention.reindex(pm["market"]).fillna(0.0).to_numpy(), np.zeros(len(pm)))
+    rho = mc["rho"].fillna(0.0).to_numpy(dtype=float) if "rho" in mc else np.zeros(len(mc))
+    mc["reach"] = mc["reach"].to_numpy(dtype=float) * _carry_factor(
+        share, retention.reindex(mc["market"]).fillna(0.0).to_numpy(), rho)
+    return pm, mc
+
+
+def _carry_factor(share: np.ndarray, retention: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """sum_t b_t of `_carried_demand`, one value per row of `retention` and `rho`."""
+    total = carried = np.zeros(len(retention))
+    for t, length in enumerate(share):
+        carried = length + (rho * share[t - 1] + retention * carried if t else 0.0)
+        total = total + carried
+    return total
 
 
 def _mean_freight(instance: Instance):

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .creators import creator_demand_terms, creator_most_reach
-from .flows import over_periods
+from .flows import carried_demand_terms, over_periods
 from .rows import RowBuilder
 
 VIOLATION_ABS = 1e-6
@@ -67,7 +67,7 @@ def channel_demand_cuts(m, x: np.ndarray) -> sp.csr_matrix:
     crea_pos = crea_t * n + crea_pair
     crea_most = crea_coefs * np.tile(creator_most_reach(ix)[ix.creator_links["group"].to_numpy(dtype=np.int64)], T) if len(crea_pair) else crea_coefs
     via_reach = crea_coefs * x[crea_cols] < crea_most * z[crea_pos]
-    carried_cols, carried_coefs, carried_pos = _carried_terms(m, n)
+    carried_cols, carried_coefs, carried_pos = carried_demand_terms(m, n)
     size = n * T
     best = (base * z + np.bincount(pot_pos, weights=pot_value * np.minimum(s, z[pot_pos]), minlength=size)
             + np.bincount(crea_pos, weights=np.minimum(crea_coefs * x[crea_cols], crea_most * z[crea_pos]), minlength=size)
@@ -85,23 +85,6 @@ def channel_demand_cuts(m, x: np.ndarray) -> sp.csr_matrix:
     carried = row[carried_pos] >= 0
     b.add(row[carried_pos[carried]], carried_cols[carried], -carried_coefs[carried])
     return b.matrix(len(c))
-
-
-def _carried_terms(m, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(columns, coefficients, position t * n + pair) of row 5_t's carry-over from t-1: word of
-    mouth rho carry[ik,t-1] and retention q[i,t-1] (models/parts.py, add_channel_demand)."""
-    axis, c, T = m.axis, m.cols, m.axis.count
-    if T == 1:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, np.zeros(0), empty
-    pair_of = m.ix.potentials["pair"].to_numpy(dtype=np.int64)[axis.carry]
-    k, tk = over_periods(T - 1, len(axis.carry))
-    i, ti = over_periods(T - 1, n)
-    kept = axis.retention[i] > 0
-    cols = np.concatenate([c.at("carry", k, tk), c.at("q", i[kept], ti[kept])])
-    coefs = np.concatenate([axis.rho[axis.carry][k], axis.retention[i[kept]]])
-    pos = np.concatenate([(tk + 1) * n + pair_of[k], (ti[kept] + 1) * n + i[kept]])
-    return cols, coefs, pos
 
 
 def mitigation_cuts(m, x: np.ndarray) -> sp.csr_matrix:

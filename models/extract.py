@@ -272,8 +272,18 @@ def shared_decision_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarra
         raise ValueError("the shared decisions with the channels are for one-period models")
     columns, values = horizon_decision_columns(m, plan)
     shared = np.isin(columns, np.concatenate([m.cols.span(name) for name in SHARED_DECISIONS]))
+    return np.concatenate([columns[shared], m.cols.span("s")]), np.concatenate([values[shared], _channels_run(m, plan)])
+
+
+def all_year_campaign_columns(m: pyo.ConcreteModel, plan: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The campaign calendar's columns s[m,c,t] of every period and their values when each
+    channel the one-period `plan` runs (e.g. the whole-horizon aggregate's) runs all year."""
+    return m.cols.span("s"), np.tile(_channels_run(m, plan), m.axis.count)
+
+
+def _channels_run(m: pyo.ConcreteModel, plan: dict) -> np.ndarray:
+    """1.0 for each of the model's channels (market, channel) that `plan` runs, else 0.0."""
     channels = m.ix.channels
     chosen = {(r["market"], r["channel"]) for r in plan["channels"]}
-    running = np.fromiter((key in chosen for key in zip(channels["market"], channels["channel"])), dtype=float,
-                          count=len(channels))
-    return np.concatenate([columns[shared], m.cols.span("s")]), np.concatenate([values[shared], running])
+    return np.fromiter((key in chosen for key in zip(channels["market"], channels["channel"])), dtype=float,
+                       count=len(channels))

@@ -53,6 +53,24 @@ def all_period_sales(m, rows, pairs, coefs):
     return np.tile(rows, T), m.cols.at("q", np.tile(pairs, T), np.repeat(np.arange(T), len(pairs))), np.tile(coefs, T)
 
 
+def carried_demand_terms(m, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(columns, coefficients, position t * n + pair) of row 5_t's carry-over from t-1: word of
+    mouth rho carry[ik,t-1] and retention q[i,t-1]; none with one period. Shared by row 5_t
+    (models/parts.py, add_channel_demand) and its lifted cuts (models/cuts.py)."""
+    axis, c, T = m.axis, m.cols, m.axis.count
+    if T == 1:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0), empty
+    pair_of = m.ix.potentials["pair"].to_numpy(dtype=np.int64)[axis.carry]
+    k, tk = over_periods(T - 1, len(axis.carry))
+    i, ti = over_periods(T - 1, n)
+    kept = axis.retention[i] > 0
+    cols = np.concatenate([c.at("carry", k, tk), c.at("q", i[kept], ti[kept])])
+    coefs = np.concatenate([axis.rho[axis.carry][k], axis.retention[i[kept]]])
+    pos = np.concatenate([(tk + 1) * n + pair_of[k], (ti[kept] + 1) * n + i[kept]])
+    return cols, coefs, pos
+
+
 def route_index(ix: ModelIndex):
     """Arc -> routes as CSR (pointer, route ids), for path form."""
     legs = pd.concat([

@@ -31,6 +31,7 @@ from .creators import (
 from .flows import (
     all_period_flows,
     all_period_sales,
+    carried_demand_terms,
     flow_terms,
     fulfilment_arcs,
     over_periods,
@@ -166,10 +167,8 @@ def add_channel_demand(m, ix: ModelIndex):
          .add(rows, c.at("z", i), -ix.pairs["base_demand"].to_numpy()[i] * axis.W[i, t]))
     j, tj = over_periods(T, len(pot))
     b.add(tj * n + pp[j], c.at("s", pk[j], tj), -pv[j] * axis.W[pp[j], tj])
-    carry = axis.carry
-    for period in range(1, T):
-        b.add(period * n + pp[carry], c.at("carry", np.arange(len(carry)), period - 1), -axis.rho[carry])
-        b.add(period * n + np.arange(n), c.at("q", np.arange(n), period - 1), -axis.retention)
+    carried_cols, carried_coefs, carried_pos = carried_demand_terms(m, n)
+    b.add(carried_pos, carried_cols, -carried_coefs)
     lost_pair, lost_t, lost_cols, lost_coefs = exclusive_terms(m, ix)
     b.add(lost_t * n + lost_pair, lost_cols, lost_coefs)
     crea_pair, crea_t, crea_cols, crea_coefs = creator_demand_terms(m, ix)

@@ -7,7 +7,8 @@ whatever the stages before it left. A stage whose share has passed does not star
 
 The root LP may use `ROOT_LP_SHARE` of the limit; if it cannot finish by then it is abandoned
 and HiGHS's MIP gets the model directly (its own heuristics find plans), unless a start plan is
-in hand or still arriving (highs.py, `_after_preparation`). Every later stage gets
+in hand or still arriving (highs.py, `_after_preparation`): then the LP runs on to the deadline,
+as HiGHS's MIP would not start after it (prepare.py, `_plan_held_or_coming`). Every later stage gets
 a share of what is left when it starts (`until_share`), so a slow root LP leaves the stages after
 it less, not nothing:
 

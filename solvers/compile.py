@@ -190,6 +190,14 @@ class CompiledModel:
         the matrices: the number that belongs to the plan that is loaded and written."""
         return float(self.sign * (self.cost @ self.rounded(values) + self.offset))
 
+    def do_nothing_plan(self) -> np.ndarray | None:
+        """The plan that decides nothing (every column at 0, or at the bound that forces it),
+        when it keeps every row: a plan with a worse objective is never reported (a fixed-cost
+        plan that an unfinished solve stopped in). None when the instance forces a decision
+        (must_offer, must_enter, committed volume, a cost-mode demand)."""
+        plan = np.clip(np.zeros(len(self.columns)), self.col_lower, self.col_upper)
+        return plan if self.satisfies(plan) else None
+
     def satisfies(self, values: np.ndarray, tolerance: float = 1e-6) -> bool:
         """Whether `values` (integers rounded) keeps every column bound and every row, the
         deferred ones included, within `tolerance` (relative to the activity, at least absolute):
@@ -332,25 +340,27 @@ def highs_lp(c, highspy):
     return lp
 
 
-def _interrupt_when_stopped(budget: Budget):
-    """HiGHS interrupt callback: stop the run once a stop was requested or `budget` was halted."""
+def _interrupt_when_stopped(budget: Budget, stop_when=None):
+    """HiGHS interrupt callback: stop the run once a stop was requested or `budget` was halted,
+    or `stop_when()` (if given) is true."""
 
     def interrupt(event):
-        if budget.stopped:
+        if budget.stopped or (stop_when is not None and stop_when()):
             event.interrupt()
 
     return interrupt
 
 
-def run_highs(h, budget: Budget, until: float = INF):
+def run_highs(h, budget: Budget, until: float = INF, stop_when=None):
     """`h.run()` with HiGHS's time limit set to what `budget` leaves until `until`, interrupted
-    on a stop request. HiGHS's clock runs on across calls of one object, so its limit is its run
-    time so far plus what is left. Returns False (and does not run) when no time is left."""
+    on a stop request or once `stop_when()` (if given) is true. HiGHS's clock runs on across calls
+    of one object, so its limit is its run time so far plus what is left. Returns False (and does
+    not run) when no time is left."""
     left = budget.left(until)
     if left <= 0.0:
         return False
     h.setOptionValue("time_limit", h.getRunTime() + left if np.isfinite(left) else INF)
-    interrupt = _interrupt_when_stopped(budget)
+    interrupt = _interrupt_when_stopped(budget, stop_when)
     callbacks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
     for callback in callbacks:
         callback.subscribe(interrupt)

@@ -42,12 +42,21 @@ HIGHS_DEFAULTS: dict = {"mip_feasibility_tolerance": 1e-7}
 PROGRESS_EVERY = 1.0  # seconds between bound updates from HiGHS's MIP
 
 
+def _best_of(compiled: CompiledModel, *plans):
+    """The plan with the best objective among `plans` (None ones left out; the first on a tie),
+    or None."""
+    return min((p for p in plans if p is not None), key=lambda p: compiled.sign * compiled.objective_of(p), default=None)
+
+
 def _keep_better(prep: Preparation, plan, compiled: CompiledModel):
     """`plan` (if any) becomes the preparation's start plan when it is better than the one held."""
-    held = prep.start_plan
-    if plan is not None and (held is None or compiled.sign * compiled.objective_of(plan)
-                             < compiled.sign * compiled.objective_of(held)):
-        prep.start_plan = plan
+    prep.start_plan = _best_of(compiled, prep.start_plan, plan)
+
+
+def _no_worse_than_nothing(compiled: CompiledModel, plan):
+    """`plan`, or the plan that decides nothing when that is feasible and better (a plan found
+    is never reported below doing nothing)."""
+    return None if plan is None else _best_of(compiled, plan, compiled.do_nothing_plan())
 
 
 def _arrival_handler(arriving: ArrivingStart, offers: PlanOffers, prep: Preparation, compiled: CompiledModel):
@@ -220,6 +229,7 @@ class HighsSolver:
         if prep.root_lp_abandoned and prep.start_plan is None and arriving.pending:
             options.progress.begin("waiting for the start")
             _keep_better(prep, arriving.wait(budget, _mip_stop(budget)), compiled)
+        prep.start_plan = _no_worse_than_nothing(compiled, prep.start_plan)
         if prep.tree is not None and prep.tree.closed:
             result = self._plan_result(prep, prep.start_plan, Status.OPTIMAL, compiled, model,
                                        "optimal within the gap (strategic branch-and-bound on the root LP)")
@@ -343,9 +353,9 @@ class HighsSolver:
             plan = compiled.rounded(np.asarray(h.getSolution().col_value, dtype=float))
             if model_status == highspy.HighsModelStatus.kModelEmpty:
                 plan = compiled.rounded(np.clip(np.zeros(len(compiled.columns)), compiled.col_lower, compiled.col_upper))
-        start = prep.start_plan
-        if start is not None and (plan is None or sign * compiled.objective_of(start) < sign * compiled.objective_of(plan)):
-            plan = start
+        best = _no_worse_than_nothing(compiled, _best_of(compiled, plan, prep.start_plan))
+        if best is not plan:
+            plan = best
             if status is Status.INFEASIBLE or status is Status.ERROR:
                 status = Status.TIME_LIMIT  # the start plan is feasible: HiGHS stopped before proving anything
         dual = sign * info.mip_dual_bound if is_mip else None

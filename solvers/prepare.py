@@ -113,6 +113,14 @@ class ArrivingStart:
     def pending(self) -> bool:
         return not self.done
 
+    @property
+    def may_bring_a_plan(self) -> bool:
+        """Not taken yet, and not a future that ended without a plan (failed, cancelled or None)."""
+        source = self.source
+        if self.done or not isinstance(source, Future) or not source.done():
+            return not self.done
+        return not source.cancelled() and source.exception() is None and source.result() is not None
+
     def wait(self, budget: Budget, until: float) -> np.ndarray | None:
         """`take`, after waiting for a start still arriving until `until` (perf_counter seconds),
         the budget's deadline or a stop request, whichever is first."""
@@ -168,17 +176,25 @@ class Stages:
         return self.warm and not (self.cuts or self.tree)
 
 
+def _plan_held_or_coming(prep: Preparation, arriving: ArrivingStart | None) -> bool:
+    """Whether the solve has a plan or one is on its way: then HiGHS's MIP would not start after a
+    root LP abandoned at its share (less time would be left than the LP ran, highs.py,
+    `_mip_cannot_start`; or the start is waited for), so the root LP may run on to the deadline
+    for a bound (the 12-month size-m case of another calendar: 66 s alone, unfinished at its 90 s
+    share beside the calendar start, which had its plan by then)."""
+    return prep.start_plan is not None or (arriving is not None and arriving.may_bring_a_plan)
+
+
 def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budget, highspy,
             stages: Stages, offer=None, prep: Preparation | None = None,
             arriving: ArrivingStart | None = None) -> Preparation:
     """Root LP; when the strategic tree or a warm start is wanted, a first plan by the nearest
     rounding of it at once (anytime); the cut loop (cuts and deferred rows); then better plans
     (`_improve_plans`). Each within its share of the budget (`budget.py`). `offer`, if given,
-    receives every plan found (to hand it to a HiGHS run beside this one); the root LP then
-    has until the deadline, as nothing waits for it. Fills and returns `prep` (a new one if
-    None), so that a HiGHS run beside it can read what it found once both are done; a start plan
-    already in `prep` (a feasible `options.start`), or one `arriving` during the preparation,
-    competes with every plan found here."""
+    receives every plan found (to hand it to a HiGHS run beside this one); the root LP then has
+    until the deadline, as nothing waits for it. Fills and returns `prep` (a new one if None), for
+    a HiGHS run beside it to read once both are done; a start plan already in `prep` (a feasible
+    `options.start`), or one `arriving` during the preparation, competes with every plan found."""
     progress = options.progress
     prep = Preparation() if prep is None else prep
     plans = [] if prep.start_plan is None else [prep.start_plan]
@@ -203,7 +219,8 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
     if not stages.any:
         return prep
     relaxed = RelaxedLp(compiled, highspy, budget)
-    prep.root = solve_root(relaxed, budget.deadline if offer else budget.at(ROOT_LP_SHARE), progress)
+    prep.root = solve_root(relaxed, budget.deadline if offer else budget.at(ROOT_LP_SHARE), progress,
+                           extend_until=budget.deadline, extend=lambda: _plan_held_or_coming(prep, arriving))
     arrived()
     if prep.root.lp_values is None:
         prep.root_lp_abandoned = not relaxed.infeasible and offer is None

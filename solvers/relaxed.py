@@ -53,12 +53,13 @@ class RelaxedLp:
         self.solves = 0
 
     def solve(self, lower: np.ndarray | None = None, upper: np.ndarray | None = None,
-              until: float = INF) -> np.ndarray | None:
+              until: float = INF, stop_when=None) -> np.ndarray | None:
         """Primal values at the optimum (with the given column bounds if any), or None: the LP
-        is infeasible (`infeasible`) or was not solved, e.g. stopped by the budget or `until`."""
+        is infeasible (`infeasible`) or was not solved, e.g. stopped by the budget, `until` or
+        `stop_when()` turning true."""
         if lower is not None:
             self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
-        return self._run(self.h, until)
+        return self._run(self.h, until, stop_when)
 
     def solve_fresh(self, lower: np.ndarray, upper: np.ndarray, until: float = INF) -> np.ndarray | None:
         """As `solve`, but in a new Highs object, with HiGHS's presolve, not from the basis: for
@@ -67,9 +68,9 @@ class RelaxedLp:
         the root LP itself (size xl: 2.9 s against 45 s)."""
         return self._run(loaded_highs(self.compiled, relax=True, lower=lower, upper=upper), until)
 
-    def _run(self, h, until: float) -> np.ndarray | None:
+    def _run(self, h, until: float, stop_when=None) -> np.ndarray | None:
         self._last = None
-        if not run_highs(h, self.budget, until):
+        if not run_highs(h, self.budget, until, stop_when):
             return None
         self._last = h
         self.solves += 1
@@ -157,14 +158,21 @@ def _violated_rows(model, separators, deferred: DeferredRows | None, x: np.ndarr
     return sp.vstack(blocks, format="csr"), np.concatenate(lower), np.concatenate(upper), held
 
 
-def solve_root(relaxed: RelaxedLp, lp_until: float = INF, progress: Progress = SILENT) -> RootCuts:
-    """Solve the LP relaxation, stopped at `lp_until`; the report holds its values and bound
-    (`lp_values` None when it was not solved)."""
+def solve_root(relaxed: RelaxedLp, lp_until: float = INF, progress: Progress = SILENT,
+               extend_until: float | None = None, extend=None) -> RootCuts:
+    """Solve the LP relaxation, stopped at `lp_until`, or, with `extend`, at `extend_until` as
+    long as `extend()` holds past `lp_until`; the report holds its values and bound (`lp_values`
+    None when it was not solved). HiGHS cannot resume an LP stopped in its presolved space (a
+    second run starts again from presolve), so the decision to run on is taken while it runs."""
     start = time.perf_counter()
     deferred = relaxed.compiled.deferred
     report = RootCuts(deferred_total=0 if deferred is None else deferred.total)
     progress.begin("root LP")
-    report.lp_values = relaxed.solve(until=lp_until)
+    if extend is None or extend_until is None or extend_until <= lp_until:
+        report.lp_values = relaxed.solve(until=lp_until)
+    else:
+        report.lp_values = relaxed.solve(until=extend_until,
+                                         stop_when=lambda: time.perf_counter() >= lp_until and not extend())
     report.lp_seconds = report.seconds = time.perf_counter() - start
     if report.lp_values is not None:
         report.lp_bound_before = report.lp_bound_after = relaxed.bound

@@ -47,6 +47,27 @@ def test_whole_horizon_drops_the_calendar_and_averages_freight():
     assert instance.tables["lanes"]["cost_per_unit"].tolist()[0] == 1  # the instance itself is untouched
 
 
+def test_whole_horizon_counts_what_carry_over_adds_to_demand():
+    """Two periods of 20 days (shares 0.5, 0.5), retention 0.5 in market A, word of mouth rho 0.2
+    on its channel. Organic demand: b_1 = 0.5, b_2 = 0.5 + 0.5 * 0.5 = 0.75, so 100 units become
+    125; the channel's reach: b_1 = 0.5, b_2 = 0.5 + 0.2 * 0.5 + 0.5 * 0.5 = 0.85, so 1,000 people
+    become 1,350. Without carry-over the tables stay as they are, and in cost mode too."""
+    doc = base_instance(horizon_days=40)
+    doc["periods"] = [{"period": "A1", "order": 1, "length_days": 20}, {"period": "A2", "order": 2, "length_days": 20}]
+    doc["markets"][0]["retention"] = 0.5
+    doc["channels"] = [{"channel": "social"}]
+    doc["market_channels"] = [{"market": "A", "channel": "social", "activation_cost": 10, "reach": 1000,
+                               "conversion": 0.01, "rho": 0.2}]
+    whole = whole_horizon(load_document(doc, "carried.json"))
+    assert whole.tables["product_markets"]["base_demand"].tolist() == pytest.approx([125.0])
+    assert whole.tables["market_channels"]["reach"].tolist() == pytest.approx([1350.0])
+    doc["markets"][0]["retention"] = 0.0
+    doc["market_channels"][0]["rho"] = 0.0
+    plain = whole_horizon(load_document(doc, "plain.json"))
+    assert plain.tables["product_markets"]["base_demand"].tolist() == pytest.approx([100.0])
+    assert plain.tables["market_channels"]["reach"].tolist() == pytest.approx([1000.0])
+
+
 def test_horizon_decisions_read_back_what_the_plan_decided():
     """`horizon_decision_columns` inverts `extract_plan`: on the solved seasonal demo its values are
     the model's own values of those columns (and some decisions are taken, some not)."""
@@ -75,6 +96,39 @@ def test_the_calendar_start_reaches_the_same_optimum(name, doc):
     assert cold.facts()["calendar_start"] is None
     assert facts["whole_horizon_objective"] is not None and facts["fixed_objective"] is not None
     assert facts["fixed_objective"] <= warm.result.objective + 1e-6
+
+
+def test_the_fixed_calendar_runs_the_guides_channels_all_year_first_then_frees_the_calendar(monkeypatch):
+    """Step 2 of the calendar start on a small generated calendar: (a) the horizon decisions and the
+    campaign calendar fixed (each channel of the whole-horizon plan in every period), then (b) the
+    calendar free, started from (a)'s plan; the better of the two is the start, and it keeps every
+    row. (a) alone is what the 12-month size-l case of another calendar needs, where (b) found
+    nothing better than doing nothing by its deadline."""
+    from xborder.solvers.highs import HighsSolver
+
+    instance = load_document(quarters(generate(GeneratorSpec(30, 4, 3, 3, "profit"))), "quarters.json")
+    whole = PlanModel(whole_horizon(instance)).solve(EXACT, duals=False)
+    model = PlanModel(instance)
+    compiled = CompiledModel(model.model)
+    campaign = model.model.cols.span("s")
+    running = np.array([any(r["market"] == m and r["channel"] == c for r in whole.plan["channels"])
+                        for m, c in zip(model.model.ix.channels["market"], model.model.ix.channels["channel"])])
+    calls, solve_matrices = [], HighsSolver.solve_matrices
+
+    def recorded(self, problem, options, budget=None, start=None, until=float("inf")):
+        solution = solve_matrices(self, problem, options, budget, start, until)
+        calls.append((problem.col_lower[campaign].copy(), problem.col_upper[campaign].copy(), start, solution.values))
+        return solution
+
+    monkeypatch.setattr(HighsSolver, "solve_matrices", recorded)
+    plan = model._fixed_calendar(whole.plan, compiled, EXACT, "highs", float("inf"))
+    assert len(calls) == 2
+    (lower_a, upper_a, start_a, values_a), (lower_b, upper_b, start_b, values_b) = calls
+    assert running.any() and start_a is None and (lower_a == upper_a).all()
+    assert (lower_a == np.tile(running, model.model.axis.count)).all()
+    assert (upper_b > lower_b).any() and np.array_equal(start_b, compiled.rounded(values_a))
+    assert compiled.satisfies(plan)
+    assert compiled.objective_of(plan) == max(compiled.objective_of(values_a), compiled.objective_of(values_b))
 
 
 def test_by_default_only_large_multi_period_models_under_a_limit(monkeypatch):
@@ -228,7 +282,7 @@ def test_after_an_abandoned_root_lp_the_solve_waits_for_the_arriving_start_rathe
 
     solve_root = prepare_module.solve_root
 
-    def abandoned_root(relaxed, lp_until=None, progress=None):
+    def abandoned_root(relaxed, lp_until=None, progress=None, **extension):
         report = solve_root(relaxed, 0.0)  # `until` long past: the LP is not solved
         report.lp_seconds = 1000.0  # as if it had run far longer than the limit leaves
         return report
@@ -266,3 +320,21 @@ def test_the_quick_rounding_is_left_out_when_a_start_is_already_in_hand(monkeypa
     assert with_start.result.objective == pytest.approx(best.result.objective, rel=1e-9)
     without = model.solve(SolveOptions(time_limit=60, warm_start=True), duals=False)
     assert calls and without.evaluation.ok
+
+
+def test_with_a_plan_in_hand_the_root_lp_runs_past_its_share_for_a_bound(monkeypatch):
+    """With a start in hand (a calendar start that arrived, here the optimum given as the start)
+    HiGHS's MIP would not start after a root LP abandoned at its share, so the LP runs on to the
+    deadline and gives the run its bound (the 12-month size-m case of another calendar, whose LP
+    needs 66 s alone, had ended at its 90 s share with no bound). Without a plan the LP is
+    abandoned at its share as before. The share is made to pass before the LP begins."""
+    import xborder.solvers.prepare as prepare_module
+
+    monkeypatch.setattr(prepare_module, "ROOT_LP_SHARE", 1e-9)
+    model = PlanModel(load_instance(DEMO))
+    best = model.solve(EXACT, duals=False)
+    held = model.solve(SolveOptions(time_limit=60, start=best.values), duals=False)
+    assert not held.facts().get("root_lp_abandoned") and held.result.extra["root_cuts"]["lp_bound_before"] is not None
+    assert held.evaluation.ok and held.result.objective == pytest.approx(best.result.objective, rel=1e-9)
+    cold = model.solve(SolveOptions(time_limit=60), duals=False)
+    assert cold.facts()["root_lp_abandoned"] and cold.evaluation.ok

@@ -122,13 +122,19 @@ def test_the_sample_starts_plan_satisfies_the_full_model_with_the_samples_shared
 
 
 def test_the_sample_start_is_the_plan_when_no_root_lp_finishes(monkeypatch):
-    """The case it is for: the root LP gets no time (its share of the limit set to 0, as when it
-    cannot finish at size xl), so the preparation has no plan of its own. The run still ends with
-    a checked plan at least as good as the sample start's."""
+    """The case it is for: the root LP does not finish (here it is given no time at all, as when
+    it cannot finish at size xl even running on to the deadline while the start is coming), so
+    the preparation has no plan of its own. The run still ends with a checked plan at least as
+    good as the sample start's."""
     from xborder.solvers import prepare
 
+    solve_root = prepare.solve_root
+
+    def abandoned_root(relaxed, lp_until=None, progress=None, **extension):
+        return solve_root(relaxed, 0.0)  # `until` long past: the LP is not solved
+
     monkeypatch.setattr(pipeline, "SAMPLE_PRODUCTS", 10)
-    monkeypatch.setattr(prepare, "ROOT_LP_SHARE", 0.0)
+    monkeypatch.setattr(prepare, "solve_root", abandoned_root)
     instance = load_document(generate(GENERATED), "g.json")
     run = PlanModel(instance).solve(SolveOptions(time_limit=20, sample_start=True, warm_start=True), duals=False)
     assert run.facts()["root_lp_abandoned"]

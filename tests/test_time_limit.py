@@ -71,6 +71,41 @@ def test_no_lp_solve_starts_after_its_time():
     assert spent.solve() is None and spent.solves == 0
 
 
+def test_the_root_lp_runs_past_its_share_only_while_a_plan_is_held_or_coming(size_m):
+    """A root LP whose share has passed (here before it begins) runs on to its extended end
+    while `extend()` holds (a plan in hand or on its way, when HiGHS's MIP would not start after
+    it anyway), and is stopped at its share when it does not: no value, not taken for infeasible."""
+    from xborder.solvers.relaxed import solve_root
+
+    for extend in (True, False):
+        relaxed = RelaxedLp(CompiledModel(build_model(size_m)), highspy, Budget(120))
+        now = time.perf_counter()
+        report = solve_root(relaxed, now, extend_until=now + 120, extend=lambda: extend)
+        assert (report.lp_values is not None) is extend and not relaxed.infeasible
+
+
+def test_a_start_may_bring_a_plan_until_taken_or_ended_without_one():
+    """`ArrivingStart.may_bring_a_plan`: a start given or still computing may; one whose
+    computation ended with None, an exception or a cancellation may not, nor one already taken."""
+    from concurrent.futures import Future
+
+    from xborder.solvers.prepare import ArrivingStart
+
+    _, compiled, _ = _demo_relaxed()
+    assert not ArrivingStart(None, compiled).may_bring_a_plan
+    given = ArrivingStart(np.zeros(len(compiled.columns)), compiled)
+    assert given.may_bring_a_plan
+    given.take()
+    assert not given.may_bring_a_plan
+    ended = {"pending": Future(), "plan": Future(), "none": Future(), "failed": Future(), "cancelled": Future()}
+    ended["plan"].set_result(np.zeros(len(compiled.columns)))
+    ended["none"].set_result(None)
+    ended["failed"].set_exception(RuntimeError("guide failed"))
+    ended["cancelled"].cancel()
+    may = {name: ArrivingStart(future, compiled).may_bring_a_plan for name, future in ended.items()}
+    assert may == {"pending": True, "plan": True, "none": False, "failed": False, "cancelled": False}
+
+
 def test_root_loop_tree_dive_and_rounding_skip_when_time_is_up():
     """With every stage's time gone: the root loop reports no LP (so the MIP takes the model
     directly), and the dive, the nearest rounding and the rounding return without a plan and
@@ -231,7 +266,7 @@ def test_highs_mip_after_an_abandoned_root_lp_starts_only_if_it_has_the_time_the
 
     solve_root = prepare_module.solve_root
 
-    def abandoned_root(relaxed, lp_until=None, progress=None):
+    def abandoned_root(relaxed, lp_until=None, progress=None, **extension):
         report = solve_root(relaxed, 0.0)  # `until` long past: the LP is not solved
         report.lp_seconds = ran_for
         return report
@@ -248,3 +283,38 @@ def test_highs_mip_after_an_abandoned_root_lp_starts_only_if_it_has_the_time_the
         assert run.result.message == "HiGHS's MIP not started: less time left than the root LP ran without finishing (1000 s)"
     else:
         assert run.result.extra["stages"]["highs_mip"]
+
+
+def test_a_plan_worse_than_doing_nothing_is_never_reported(monkeypatch):
+    """A solve stopped early can hold only a plan that pays fixed costs and sells little (the
+    12-month size-l case of another calendar ended at -1,248,030 from its calendar start). When
+    deciding nothing keeps every row, that plan is reported instead, at profit 0, and checked.
+    Here the start opens one warehouse and ships nothing (its fixed cost is the
+    whole objective), and the root LP is abandoned as in the test above, so no solver improves
+    on the start. The demo forces two offers (must_offer), so it has no such plan."""
+    import xborder.solvers.prepare as prepare_module
+
+    solve_root = prepare_module.solve_root
+
+    def abandoned_root(relaxed, lp_until=None, progress=None, **extension):
+        report = solve_root(relaxed, 0.0)
+        report.lp_seconds = 1000.0
+        return report
+
+    monkeypatch.setattr(prepare_module, "solve_root", abandoned_root)
+    instance = load_document(generate(GeneratorSpec(20, 3, 2, seed=3)), "gen-small.json")
+    model = PlanModel(instance)
+    compiled = CompiledModel(model.model)
+    start = compiled.do_nothing_plan()
+    assert start is not None
+    start[model.model.cols.at("y", 0)] = 1.0
+    assert compiled.satisfies(start) and compiled.objective_of(start) < 0
+    run = model.solve(SolveOptions(time_limit=30, start=start), duals=False)
+    assert run.facts()["root_lp_abandoned"] and not run.result.extra["stages"]["highs_mip"]
+    assert run.has_plan and run.evaluation.ok
+    assert run.result.objective == 0 and not run.plan["markets"] and not run.plan["warehouses"]
+    assert CompiledModel(build_model(load_instance(DEMO))).do_nothing_plan() is None
+    # the same when HiGHS's MIP stops with that plan as its incumbent
+    fake = _FakeHighs(start, -compiled.objective_of(start), -1e9)
+    result = HighsSolver()._result(fake, compiled, model.model, Preparation(), highspy)
+    assert result.objective == 0 and result.status is Status.TIME_LIMIT
