@@ -330,7 +330,7 @@ class PlanModel:
             solution = solver.solve_matrices(matrices, replace(sub, time_limit=left), start=plans[-1] if plans else None)
             if solution.values is not None:
                 plans.append(compiled.rounded(solution.values))
-        return min(plans, key=lambda plan: compiled.sign * compiled.objective_of(plan), default=None)
+        return compiled.best_of(*plans)
 
     def _sample_steps(self, sample: Instance, options: SolveOptions, solver_name: str,
                       found: StartBeside) -> np.ndarray | None:

@@ -190,13 +190,22 @@ class CompiledModel:
         the matrices: the number that belongs to the plan that is loaded and written."""
         return float(self.sign * (self.cost @ self.rounded(values) + self.offset))
 
+    def zero_plan(self) -> np.ndarray:
+        """Every column at 0, or at the bound that forces it."""
+        return np.clip(np.zeros(len(self.columns)), self.col_lower, self.col_upper)
+
     def do_nothing_plan(self) -> np.ndarray | None:
-        """The plan that decides nothing (every column at 0, or at the bound that forces it),
-        when it keeps every row: a plan with a worse objective is never reported (a fixed-cost
-        plan that an unfinished solve stopped in). None when the instance forces a decision
-        (must_offer, must_enter, committed volume, a cost-mode demand)."""
-        plan = np.clip(np.zeros(len(self.columns)), self.col_lower, self.col_upper)
+        """`zero_plan`, the plan that decides nothing, when it keeps every row: a plan with a
+        worse objective is never reported (a fixed-cost plan that an unfinished solve stopped
+        in). None when the instance forces a decision (must_offer, must_enter, committed volume,
+        a cost-mode demand)."""
+        plan = self.zero_plan()
         return plan if self.satisfies(plan) else None
+
+    def best_of(self, *plans) -> np.ndarray | None:
+        """The plan with the best objective among `plans` (None ones left out; the first on a
+        tie), or None."""
+        return min((p for p in plans if p is not None), key=lambda p: self.sign * self.objective_of(p), default=None)
 
     def satisfies(self, values: np.ndarray, tolerance: float = 1e-6) -> bool:
         """Whether `values` (integers rounded) keeps every column bound and every row, the

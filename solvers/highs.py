@@ -42,21 +42,15 @@ HIGHS_DEFAULTS: dict = {"mip_feasibility_tolerance": 1e-7}
 PROGRESS_EVERY = 1.0  # seconds between bound updates from HiGHS's MIP
 
 
-def _best_of(compiled: CompiledModel, *plans):
-    """The plan with the best objective among `plans` (None ones left out; the first on a tie),
-    or None."""
-    return min((p for p in plans if p is not None), key=lambda p: compiled.sign * compiled.objective_of(p), default=None)
-
-
 def _keep_better(prep: Preparation, plan, compiled: CompiledModel):
     """`plan` (if any) becomes the preparation's start plan when it is better than the one held."""
-    prep.start_plan = _best_of(compiled, prep.start_plan, plan)
+    prep.start_plan = compiled.best_of(prep.start_plan, plan)
 
 
 def _no_worse_than_nothing(compiled: CompiledModel, plan):
     """`plan`, or the plan that decides nothing when that is feasible and better (a plan found
     is never reported below doing nothing)."""
-    return None if plan is None else _best_of(compiled, plan, compiled.do_nothing_plan())
+    return None if plan is None else compiled.best_of(plan, compiled.do_nothing_plan())
 
 
 def _arrival_handler(arriving: ArrivingStart, offers: PlanOffers, prep: Preparation, compiled: CompiledModel):
@@ -352,8 +346,8 @@ class HighsSolver:
         if status is Status.OPTIMAL or info.primal_solution_status == 2:
             plan = compiled.rounded(np.asarray(h.getSolution().col_value, dtype=float))
             if model_status == highspy.HighsModelStatus.kModelEmpty:
-                plan = compiled.rounded(np.clip(np.zeros(len(compiled.columns)), compiled.col_lower, compiled.col_upper))
-        best = _no_worse_than_nothing(compiled, _best_of(compiled, plan, prep.start_plan))
+                plan = compiled.rounded(compiled.zero_plan())
+        best = _no_worse_than_nothing(compiled, compiled.best_of(plan, prep.start_plan))
         if best is not plan:
             plan = best
             if status is Status.INFEASIBLE or status is Status.ERROR:

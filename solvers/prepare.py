@@ -205,8 +205,7 @@ def prepare(model, compiled: CompiledModel, options: SolveOptions, budget: Budge
         plans.append(plan)
         if plan is not None and offer is not None:
             offer(plan)
-        prep.start_plan = min((p for p in plans if p is not None), key=lambda p: compiled.sign * compiled.objective_of(p),
-                              default=None)
+        prep.start_plan = compiled.best_of(*plans)
         _report_plan(progress, compiled, plan, prep.bound(compiled.sign))
         return plan
 
