@@ -19,6 +19,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from ..models.columns import structure_of
 from .budget import INF, Budget
 from .compile import CompiledModel, DeferredRows, loaded_highs, run_highs
+from .implied import implied_upper
 from .progress import SILENT, Progress
 
 
@@ -39,16 +40,16 @@ def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
 class RelaxedLp:
     """The LP relaxation of a compiled model in one Highs object. Each `solve` starts from the
     previous basis, so re-solving after added rows or changed bounds takes few iterations. No
-    solve runs past `budget` (nor past `until`, when given)."""
+    solve runs past `budget` (nor past `until`, when given). In that object every column the rows
+    bound gets that bound (`implied_upper`, solvers/implied.py): the same LP, which the dual simplex
+    solves faster."""
 
     def __init__(self, compiled: CompiledModel, highspy, budget: Budget | None = None):
         self.compiled = compiled
         self.highspy = highspy
         self.budget = budget or Budget()
-        # HiGHS's serial dual simplex, not its parallel one (simplex_strategy 2): that is 1.3x faster
-        # at size l on an idle machine, but spins on its threads, and with other work beside it
-        # took 2.6-5.8 s on the demo's root LP instead of 0.04 s, and 80 s at size l instead of 42.
-        self.h = loaded_highs(compiled, relax=True)
+        self._implied_upper = None
+        self._h = None
         self.n = len(compiled.columns)
         self.solves = 0
 
@@ -57,16 +58,33 @@ class RelaxedLp:
         """Primal values at the optimum (with the given column bounds if any), or None: the LP
         is infeasible (`infeasible`) or was not solved, e.g. stopped by the budget, `until` or
         `stop_when()` turning true."""
+        h = self.h
         if lower is not None:
-            self.h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
-        return self._run(self.h, until, stop_when)
+            boxed = np.maximum(np.minimum(upper, self._implied_upper), lower)  # a fixing stays a fixing
+            h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, boxed)
+        return self._run(h, until, stop_when)
 
     def solve_fresh(self, lower: np.ndarray, upper: np.ndarray, until: float = INF) -> np.ndarray | None:
         """As `solve`, but in a new Highs object, with HiGHS's presolve, not from the basis: for
         bounds that fix many columns at once (a rounding), presolve removes them and the rest
         solves in seconds, where the dual simplex from the root basis needs about as long as
-        the root LP itself (size xl: 2.9 s against 45 s)."""
+        the root LP itself (size xl: 2.9 s against 45 s). The model's own bounds, not the implied
+        ones: boxed, presolve left the sample start's fixed LP at size xl (`--time-limit 30`)
+        without a plan by its deadline at 18 s, where it has one at 15 s unboxed."""
         return self._run(loaded_highs(self.compiled, relax=True, lower=lower, upper=upper), until)
+
+    @property
+    def h(self):
+        """The Highs object re-solved from its basis, loaded at the first `solve` with every column
+        the rows bound boxed (solvers/implied.py); `solve_fresh` alone never loads it."""
+        if self._h is None:
+        # HiGHS's serial dual simplex, not its parallel one (simplex_strategy 2): that is 1.3x faster
+        # at size l on an idle machine, but spins on its threads, and with other work beside it
+        # took 2.6-5.8 s on the demo's root LP instead of 0.04 s, and 80 s at size l instead of 42.
+            c = self.compiled
+            self._implied_upper = implied_upper(c.A, c.row_lower, c.row_upper, c.col_lower, c.col_upper)
+            self._h = loaded_highs(c, relax=True, lower=c.col_lower, upper=self._implied_upper)
+        return self._h
 
     def _run(self, h, until: float, stop_when=None) -> np.ndarray | None:
         self._last = None

@@ -1,0 +1,100 @@
+"""Column upper bounds implied by the rows (solvers/implied.py): computed by hand on a tiny
+system, and on real models the root LP with them is the same LP (same optimum) and every plan
+keeps them."""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import DEMO
+from test_calendar_start import quarters
+from test_periods import SEASONAL
+from xborder.data.generate import SIZES, GeneratorSpec, generate
+from xborder.data.instance import load_document, load_instance
+from xborder.models.build import build_model
+from xborder.models.columns import structure_of
+from xborder.solvers import SolveOptions, get_solver
+from xborder.solvers.compile import CompiledModel, loaded_highs
+from xborder.solvers.implied import SAFETY, implied_upper
+from xborder.solvers.relaxed import RelaxedLp
+
+INF = np.inf
+
+
+def tiny_system():
+    """Columns z in [0, 1], q, x1, x2, w >= 0 and three rows:
+        row 0:  q - 5 z <= 0           -> q  <= (0 - min(-5 z)) / 1 = 5              (first pass)
+        row 1:  x1 + x2 - q = 0        -> x1 <= 0 - min(x2 - q) = q's bound 5, x2 alike (second pass,
+                                          once q has one); its lower side, -x1 - x2 + q <= 0, gives
+                                          q <= x1 + x2's bounds = 10, not tighter than 5
+        row 2:  2 x1 + w >= 1          -> only a lower side: no column gets a bound from it, and w
+                                          appears nowhere else, so w stays unbounded."""
+    A = sp.csr_matrix(np.array([[-5.0, 1, 0, 0, 0],
+                                [0, -1, 1, 1, 0],
+                                [0, 0, 2, 0, 1]]))
+    return A, np.array([-INF, 0.0, 1.0]), np.array([0.0, 0.0, INF]), np.zeros(5), np.array([1.0, INF, INF, INF, INF])
+
+
+def test_implied_bounds_by_hand():
+    upper = implied_upper(*tiny_system())
+    expected = np.array([1.0, 5.0, 5.0, 5.0, INF])
+    finite = np.isfinite(expected)
+    assert np.array_equal(np.isfinite(upper), finite)
+    # each bound is the hand value loosened by SAFETY (relative and absolute), never tightened below it
+    assert np.all(upper[finite] >= expected[finite])
+    assert np.allclose(upper[finite], expected[finite], rtol=0, atol=3 * SAFETY * (1 + expected[finite]))
+    assert upper[0] == 1.0  # z's own bound (row 0 gives z nothing: its coefficient is negative)
+
+
+def test_one_pass_bounds_only_what_leans_on_own_bounds():
+    """With one pass, x1 and x2 are not bounded yet: row 1 needs q's bound, found in that pass."""
+    upper = implied_upper(*tiny_system(), passes=1)
+    assert np.isfinite(upper[1]) and not np.isfinite(upper[2]) and not np.isfinite(upper[3])
+
+
+def test_a_bound_never_falls_below_the_lower_bound():
+    """Row 0 with q >= 7 is infeasible (q <= 5); the bound stays at 7, and the LP says infeasible."""
+    A, rl, ru, lower, upper = tiny_system()
+    lower = lower.copy()
+    lower[1] = 7.0
+    assert implied_upper(A, rl, ru, lower, upper)[1] == 7.0
+
+
+def _compiled(instance):
+    model = build_model(instance)
+    return model, CompiledModel(model, structure_of(model).deferrable)
+
+
+SOURCES = {
+    "demo": lambda: load_instance(DEMO),
+    "demo-seasonal": lambda: load_instance(SEASONAL),
+    "generated-s": lambda: load_document(generate(GeneratorSpec(*SIZES["s"], seed=3)), "gen-s3.json"),
+    "generated-quarters": lambda: load_document(quarters(generate(GeneratorSpec(30, 4, 3, 1))), "gen-q1.json"),
+}
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
+def test_same_lp_optimum_and_every_plan_keeps_the_bounds(source):
+    """The root LP in `RelaxedLp` (boxed) has the optimum of the same LP without the bounds, and
+    the LP optimum and the MIP's plan both lie within them (they are implied by rows)."""
+    instance = SOURCES[source]()
+    model, compiled = _compiled(instance)
+    relaxed = RelaxedLp(compiled, highspy)
+    boxed = relaxed.solve()
+    assert boxed is not None
+    bounds = relaxed._implied_upper
+    assert np.isfinite(bounds).sum() > np.isfinite(compiled.col_upper).sum()  # the boxing does something
+
+    plain = loaded_highs(compiled, relax=True)
+    plain.run()
+    assert plain.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert relaxed.value == pytest.approx(plain.getInfo().objective_function_value, rel=1e-9, abs=1e-6)
+    lp_point = np.asarray(plain.getSolution().col_value)
+    assert np.all(lp_point <= bounds + 1e-6 * (1 + np.abs(bounds)))
+
+    result = get_solver("highs").solve(model, SolveOptions(time_limit=5))
+    assert result.has_solution
+    plan = np.asarray([v.value or 0.0 for v in structure_of(model).columns])
+    assert np.all(plan <= bounds + 1e-6 * (1 + np.abs(bounds)))
