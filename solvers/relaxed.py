@@ -40,12 +40,13 @@ def lp_relaxation_bound(model: pyo.ConcreteModel) -> float | None:
 class RelaxedLp:
     """The LP relaxation of a compiled model in one Highs object. Each `solve` starts from the
     previous basis, so re-solving after added rows or changed bounds takes few iterations. No
-    solve runs past `budget` (nor past `until`, when given). In that object every column the rows
-    bound gets that bound (`implied_upper`, solvers/implied.py): the same LP, which the dual simplex
-    solves faster."""
+    solve runs past `budget` (nor past `until`, when given). With `box`, every column the rows bound
+    gets that bound in that object (`implied_upper`, solvers/implied.py): the same LP, which the
+    dual simplex solves faster on one-period models (solvers/prepare.py, `box_root`)."""
 
-    def __init__(self, compiled: CompiledModel, highspy, budget: Budget | None = None):
+    def __init__(self, compiled: CompiledModel, highspy, budget: Budget | None = None, box: bool = False):
         self.compiled = compiled
+        self.box = box
         self.highspy = highspy
         self.budget = budget or Budget()
         self._implied_upper = None
@@ -60,8 +61,9 @@ class RelaxedLp:
         `stop_when()` turning true."""
         h = self.h
         if lower is not None:
-            boxed = np.maximum(np.minimum(upper, self._implied_upper), lower)  # a fixing stays a fixing
-            h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, boxed)
+            if self._implied_upper is not None:
+                upper = np.maximum(np.minimum(upper, self._implied_upper), lower)  # a fixing stays a fixing
+            h.changeColsBounds(self.n, np.arange(self.n, dtype=np.int32), lower, upper)
         return self._run(h, until, stop_when)
 
     def solve_fresh(self, lower: np.ndarray, upper: np.ndarray, until: float = INF) -> np.ndarray | None:
@@ -75,15 +77,18 @@ class RelaxedLp:
 
     @property
     def h(self):
-        """The Highs object re-solved from its basis, loaded at the first `solve` with every column
-        the rows bound boxed (solvers/implied.py); `solve_fresh` alone never loads it."""
+        """The Highs object re-solved from its basis, loaded at the first `solve` (with `box`, with
+        every column the rows bound boxed); `solve_fresh` alone never loads it."""
         if self._h is None:
-        # HiGHS's serial dual simplex, not its parallel one (simplex_strategy 2): that is 1.3x faster
-        # at size l on an idle machine, but spins on its threads, and with other work beside it
-        # took 2.6-5.8 s on the demo's root LP instead of 0.04 s, and 80 s at size l instead of 42.
+            # HiGHS's serial dual simplex, not its parallel one (simplex_strategy 2): that is 1.3x faster
+            # at size l on an idle machine, but spins on its threads, and with other work beside it
+            # took 2.6-5.8 s on the demo's root LP instead of 0.04 s, and 80 s at size l instead of 42.
             c = self.compiled
-            self._implied_upper = implied_upper(c.A, c.row_lower, c.row_upper, c.col_lower, c.col_upper)
-            self._h = loaded_highs(c, relax=True, lower=c.col_lower, upper=self._implied_upper)
+            if self.box:
+                self._implied_upper = implied_upper(c.A, c.row_lower, c.row_upper, c.col_lower, c.col_upper)
+                self._h = loaded_highs(c, relax=True, lower=c.col_lower, upper=self._implied_upper)
+            else:
+                self._h = loaded_highs(c, relax=True)
         return self._h
 
     def _run(self, h, until: float, stop_when=None) -> np.ndarray | None:

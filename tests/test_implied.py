@@ -18,6 +18,7 @@ from xborder.models.columns import structure_of
 from xborder.solvers import SolveOptions, get_solver
 from xborder.solvers.compile import CompiledModel, loaded_highs
 from xborder.solvers.implied import SAFETY, implied_upper
+from xborder.solvers.prepare import box_root
 from xborder.solvers.relaxed import RelaxedLp
 
 INF = np.inf
@@ -81,7 +82,7 @@ def test_same_lp_optimum_and_every_plan_keeps_the_bounds(source):
     the LP optimum and the MIP's plan both lie within them (they are implied by rows)."""
     instance = SOURCES[source]()
     model, compiled = _compiled(instance)
-    relaxed = RelaxedLp(compiled, highspy)
+    relaxed = RelaxedLp(compiled, highspy, box=True)
     boxed = relaxed.solve()
     assert boxed is not None
     bounds = relaxed._implied_upper
@@ -98,3 +99,15 @@ def test_same_lp_optimum_and_every_plan_keeps_the_bounds(source):
     assert result.has_solution
     plan = np.asarray([v.value or 0.0 for v in structure_of(model).columns])
     assert np.all(plan <= bounds + 1e-6 * (1 + np.abs(bounds)))
+
+
+def test_the_root_lp_is_boxed_on_one_period_models_only():
+    """`prepare` boxes the root LP of the demo (one period) and not of the 12-month demo, where it
+    was measured slower on one calendar; unboxed, the LP keeps the model's own bounds."""
+    one, _ = _compiled(load_instance(DEMO))
+    seasonal, compiled = _compiled(load_instance(SEASONAL))
+    assert box_root(one) and not box_root(seasonal)
+    relaxed = RelaxedLp(compiled, highspy)
+    assert relaxed.solve() is not None
+    assert relaxed._implied_upper is None
+    assert np.array_equal(np.asarray(relaxed.h.getLp().col_upper_), compiled.col_upper)
