@@ -58,13 +58,14 @@ def _one_pass(positive: sp.csr_matrix, negative: sp.csr_matrix, entries: sp.coo_
               lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """One application of the bound to every (row, positive entry) whose other terms are finite."""
     lower_open, upper_open = ~np.isfinite(lower), ~np.isfinite(upper)
-    least = positive @ np.where(lower_open, 0.0, lower) + negative @ np.where(upper_open, 0.0, upper)
+    finite_lower = np.where(lower_open, 0.0, lower)  # an open bound's term is counted in open_terms instead
+    least = positive @ finite_lower + negative @ np.where(upper_open, 0.0, upper)
     open_terms = (positive != 0) @ lower_open.astype(float) + (negative != 0) @ upper_open.astype(float)
     row, col, a = entries.row, entries.col, entries.data
     own_open = lower_open[col]
     usable = open_terms[row] - own_open == 0
     row, col, a = row[usable], col[usable], a[usable]
-    candidate = (b[row] - least[row] + a * lower[col]) / a
+    candidate = (b[row] - least[row] + a * finite_lower[col]) / a
     candidate += SAFETY * (1.0 + np.abs(candidate))
     tightened = upper.copy()
     np.minimum.at(tightened, col, candidate)

@@ -55,8 +55,19 @@ def test_one_pass_bounds_only_what_leans_on_own_bounds():
     assert np.isfinite(upper[1]) and not np.isfinite(upper[2]) and not np.isfinite(upper[3])
 
 
+def test_a_free_column_is_bounded_by_its_row_alone():
+    """A free column f (no lower bound) in f - 5 z <= 0 gets f <= 5: its own open lower bound does
+    not count against it; in f + g <= 3 with g free it gets nothing (g's term has no minimum)."""
+    A = sp.csr_matrix(np.array([[1.0, -5.0, 0.0], [1.0, 0.0, 1.0]]))
+    upper = implied_upper(A, np.array([-INF, -INF]), np.array([0.0, 3.0]), np.array([-INF, 0.0, -INF]),
+                          np.array([INF, 1.0, INF]))
+    assert upper[0] == pytest.approx(5.0, abs=1e-5) and upper[0] >= 5.0
+    assert upper[1] == 1.0 and not np.isfinite(upper[2])
+
+
 def test_a_bound_never_falls_below_the_lower_bound():
-    """Row 0 with q >= 7 is infeasible (q <= 5); the bound stays at 7, and the LP says infeasible."""
+    """Row 0 with q >= 7 is infeasible (q <= 5); the bound stays at 7 (a bound below the lower
+    one would be HiGHS's error, where the rows leave the infeasibility to the LP to report)."""
     A, rl, ru, lower, upper = tiny_system()
     lower = lower.copy()
     lower[1] = 7.0
