@@ -88,37 +88,39 @@ def channel_demand_cuts(m, x: np.ndarray) -> sp.csr_matrix:
 
 
 def mitigation_cuts(m, x: np.ndarray) -> sp.csr_matrix:
-    """Row 18 lifted, for any subset S of the products offered in a mitigable market m:
+    """Row 18 lifted, for any subset S of the (product, period) sales of a mitigable market m:
 
-        Rv[m] <= sum_{p in S} price[p,m] sum_t q[p,m,t] + (sum_{p not in S} price[p,m] U[p,m]) v[m]
+        Rv[m] <= sum_{(p,t) in S} price[p,m] q[p,m,t] + (sum_{(p,t) not in S} price[p,m] U[p,m,t]) v[m]
 
-    with U[p,m] = sum_t U[p,m,t] the horizon's sales bound (row 6_t). Valid: with v = 0 the right
-    side is >= 0 = Rv; with v = 1 it is >= sum_p price sum_t q = Rev[m] (q <= U, prices >= 0).
-    S = all products is row 18's first half, S = none its second. The most violated S takes p
-    into S exactly when sum_t q[p,m,t] < U[p,m] v[m]."""
+    with U[p,m,t] the period's sales bound (row 6_t). Valid: with v = 0 the right side is >= 0 =
+    Rv; with v = 1 it is >= sum_{p,t} price q = Rev[m] (q <= U, prices >= 0). S = all sales is
+    row 18's first half, S = none its second. Subsets of whole products (every period of p in S
+    or none) are the horizon's version of the row; the periods' subsets contain them, so this
+    family is at least as tight. The most violated S takes (p,t) into S exactly when
+    q[p,m,t] < U[p,m,t] v[m]."""
     c, ix, T = m.cols, m.ix, m.axis.count
     mitigable = c.keys["v"]
     if len(mitigable) == 0:
         return sp.csr_matrix((0, len(c)))
     market_row = mitigable.get_indexer(ix.pairs["market"])
     pairs = np.flatnonzero(market_row >= 0)
-    market_row = market_row[pairs]
-    price = ix.pairs["price"].to_numpy()[pairs]
-    cap = price * m.axis.U[pairs].sum(axis=1)
     k, t = over_periods(T, len(pairs))
+    market = market_row[pairs][k]
+    price = ix.pairs["price"].to_numpy()[pairs][k]
+    cover = price * m.axis.U[pairs[k], t]
     q_cols = c.at("q", pairs[k], t)
-    sold = np.bincount(k, weights=x[q_cols], minlength=len(pairs))
-    v = x[c.of("v", mitigable)]
-    in_s = price * sold < cap * v[market_row]
+    sales = price * x[q_cols]
+    covered = cover * x[c.of("v", mitigable)][market]
+    in_s = sales < covered
     n = len(mitigable)
-    best = np.bincount(market_row, weights=np.minimum(price * sold, cap * v[market_row]), minlength=n)
+    best = np.bincount(market, weights=np.minimum(sales, covered), minlength=n)
     cut = _violated(x[c.of("Rv", mitigable)], best)
     row = _rows_of(cut, n)
-    v_coef = np.bincount(market_row, weights=np.where(in_s, 0.0, cap), minlength=n)
-    terms = ((row[market_row] >= 0) & in_s)[k]
+    v_coef = np.bincount(market, weights=np.where(in_s, 0.0, cover), minlength=n)
+    terms = (row[market] >= 0) & in_s
     b = (RowBuilder(len(cut)).add(np.arange(len(cut)), c.of("Rv", mitigable[cut]), 1.0)
          .add(np.arange(len(cut)), c.of("v", mitigable[cut]), -v_coef[cut])
-         .add(row[market_row[k[terms]]], q_cols[terms], -price[k[terms]]))
+         .add(row[market[terms]], q_cols[terms], -price[terms]))
     return b.matrix(len(c))
 
 

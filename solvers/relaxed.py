@@ -51,6 +51,7 @@ class RelaxedLp:
         self.budget = budget or Budget()
         self._implied_upper = None
         self._h = None
+        self._last = None  # the Highs object of the last solve that ran
         self.n = len(compiled.columns)
         self.solves = 0
 
@@ -104,13 +105,14 @@ class RelaxedLp:
     @property
     def infeasible(self) -> bool:
         """The last solve proved the LP infeasible (not merely stopped or skipped)."""
-        last = getattr(self, "_last", None)
+        last = self._last
         return last is not None and last.getModelStatus() == self.highspy.HighsModelStatus.kInfeasible
 
     @property
     def value(self) -> float:
-        """The last optimum as HiGHS minimises it (objective times `sign`, offset included)."""
-        return self.h.getInfo().objective_function_value
+        """The optimum of the last solve that returned values (`solve` or `solve_fresh`), as HiGHS
+        minimises it (objective times `sign`, offset included)."""
+        return self._last.getInfo().objective_function_value
 
     @property
     def bound(self) -> float:

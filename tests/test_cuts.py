@@ -9,7 +9,6 @@ import highspy
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from conftest import DEMO, EXACT, base_instance, write
 from test_calendar_start import quarters
 from test_periods import SEASONAL
@@ -17,13 +16,13 @@ from xborder.cli import cli
 from xborder.data.generate import SIZES, GeneratorSpec, generate
 from xborder.data.instance import load_document, load_instance
 from xborder.models.build import build_model
+from xborder.models.columns import structure_of
 from xborder.models.cuts import active_separators, channel_demand_cuts, mitigation_cuts
 from xborder.models.formulation import Demand, Formulation
 from xborder.solvers import SolveOptions, get_solver
 from xborder.solvers.compile import CompiledModel
 from xborder.solvers.relaxed import RelaxedLp, lp_relaxation_bound, strengthen_root
 from xborder.solvers.tree import rounded_lp_plan
-from xborder.models.columns import structure_of
 
 
 def _generated(seed: int, objective: str = "profit"):
@@ -112,6 +111,32 @@ def test_mitigation_cut_by_hand(tmp_path):
     assert _row(cuts, model, "Rv", "A") == 1 and math.isclose(_row(cuts, model, "v", "A"), -50)
     assert math.isclose(_row(cuts, model, "q", pos["Q"]), -20) and _row(cuts, model, "q", pos["P"]) == 0
     assert cuts @ x > 0
+
+
+def test_mitigation_cut_by_hand_over_periods(tmp_path):
+    """Market A sells P at 10, 5 units over two periods of 20 days (W = 0.5, U_t = 2.5 each). The
+    point v = 0.5, q[P,1] = 2.5, q[P,2] = 0, Rv = 25 meets row 18 (25 <= Rev = 25,
+    25 <= 50 * 0.5) and every cut over whole products (P in S: Rv <= 10 * 2.5 = 25; P out:
+    Rv <= 50 * 0.5 = 25). Per period, (P,2) goes into S (0 < 2.5 * 0.5) and (P,1) does not
+    (2.5 >= 1.25): Rv <= 10 q[P,2] + (10 * 2.5) v = 12.5 here, so Rv - 25 v - 10 q[P,2] <= 0
+    cuts the point off."""
+    doc = base_instance(horizon_days=40)
+    doc["markets"][0].update(payment_loss_rate=0.05, mitigation_cost=20, mitigated_loss_rate=0.01)
+    doc["product_markets"][0]["base_demand"] = 5
+    doc["periods"] = [{"period": name, "order": i, "length_days": 20} for i, name in enumerate(("one", "two"), 1)]
+    model = build_model(load_instance(write(doc, tmp_path)))
+    cols = model.cols
+    assert np.allclose(model.axis.U, [[2.5, 2.5]])
+    x = np.zeros(len(cols))
+    for column, value in ((cols.of("e", ["A"]), 1), (cols.of("v", ["A"]), 0.5), (cols.of("Rv", ["A"]), 25),
+                          (cols.at("z", [0]), 1), (cols.at("q", [0], 0), 2.5)):
+        x[column] = value
+    cuts = mitigation_cuts(model, x).toarray()
+    assert cuts.shape[0] == 1
+    row = cuts[0]
+    assert row[cols.of("Rv", ["A"])] == [1] and np.isclose(row[cols.of("v", ["A"])], -25)
+    assert np.isclose(row[cols.at("q", [0], 1)], -10) and row[cols.at("q", [0], 0)] == [0]
+    assert np.isclose(cuts @ x, 25 - 12.5)
 
 
 def _integer_point(model) -> np.ndarray:

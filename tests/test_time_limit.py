@@ -5,7 +5,7 @@
   start (solvers/budget.py).
 - Whole solves on generated instances end within the limit plus a small margin; the slow test
   (`-m slow`) checks sizes l and xl for 10, 30, 60 s as the issue states them
-  (benchmarks/time_limit.py prints the full table, 300 s included).
+  (`python benchmarks/anytime.py --limits --time-limits 10 30 60 120 300` prints the full table).
 - The objective written is recomputed from the plan itself (`CompiledModel.objective_of`), even
   when HiGHS's own objective value belongs to another solution.
 """
@@ -18,11 +18,11 @@ from types import SimpleNamespace
 import highspy
 import numpy as np
 import pytest
-
 from conftest import DEMO, EXACT
 from xborder.data.generate import SIZES, GeneratorSpec, generate
 from xborder.data.instance import load_document, load_instance
 from xborder.models.build import build_model
+from xborder.models.columns import structure_of
 from xborder.pipeline import PlanModel, solve_loaded
 from xborder.solvers import SolveOptions, Status
 from xborder.solvers.budget import STOP, Budget, reset_stop
@@ -31,7 +31,6 @@ from xborder.solvers.highs import HighsSolver
 from xborder.solvers.prepare import Preparation
 from xborder.solvers.relaxed import RelaxedLp, strengthen_root
 from xborder.solvers.tree import nearest_rounding, rounded_lp_plan
-from xborder.models.columns import structure_of
 
 
 @pytest.fixture(scope="module")
