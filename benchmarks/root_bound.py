@@ -7,7 +7,8 @@ cost mode). The model is built and compiled as `xborder solve` does on the strat
 (linking rows held back until violated, the column bounds the rows imply on one-period models:
 solvers/prepare.py, `box_root`).
 `--deferred-only` adds the violated held-back rows and no cuts (models/cuts.py), to see what
-the cuts themselves add. Run from the repository root, e.g. on the README's 12-month size-m case:
+the cuts themselves add; `--all-rows` holds no row back; `--box on|off` loads the root LP with
+or without its implied column bounds whatever the model (`--rounds 0` times the LP alone). Run from the repository root, e.g. on the README's 12-month size-m case:
 
     xborder generate --size m --seed 41 --out m41.json
     python benchmarks/cases/seasonal-calendar.py m41.json m41-12.json 12
@@ -34,15 +35,15 @@ from xborder.solvers.relaxed import (
 )
 
 
-def rounds(path: str, max_rounds: int, deferred_only: bool) -> tuple[str, list[tuple]]:
+def rounds(path: str, max_rounds: int, deferred_only: bool, all_rows: bool, box: str) -> tuple[str, list[tuple]]:
     """(name, [(round, rows added, LP bound, seconds)]) for the root LP and each cut round."""
     instance = load_instance(path)
     model = build_model(instance)
     structure = structure_of(model)
     if deferred_only:
         structure.separators = lambda: ()
-    compiled = CompiledModel(model, structure.deferrable)
-    relaxed = RelaxedLp(compiled, highspy, box=box_root(model))
+    compiled = CompiledModel(model, () if all_rows else structure.deferrable)
+    relaxed = RelaxedLp(compiled, highspy, box=box_root(model) if box == "auto" else box == "on")
     start = time.perf_counter()
     report = solve_root(relaxed)
     if report.lp_values is None:
@@ -64,12 +65,15 @@ def main():
     parser.add_argument("instances", nargs="+", help="instance files")
     parser.add_argument("--rounds", type=int, default=ROOT_CUT_ROUNDS, help="at most this many cut rounds")
     parser.add_argument("--deferred-only", action="store_true", help="held-back linking rows only, no cuts")
+    parser.add_argument("--all-rows", action="store_true", help="hold no linking row back")
+    parser.add_argument("--box", choices=["auto", "on", "off"], default="auto",
+                        help="implied column bounds on the root LP (auto: as the solve, solvers/prepare.py)")
     parser.add_argument("--reference", type=float, help="a plan's objective to measure the bound against")
     args = parser.parse_args()
     print("| instance | round | rows added | LP bound | seconds | above the reference |")
     print("|---|---|---|---|---|---|")
     for path in args.instances:
-        name, table = rounds(path, args.rounds, args.deferred_only)
+        name, table = rounds(path, args.rounds, args.deferred_only, args.all_rows, args.box)
         for number, added, bound, seconds in table:
             above = "-" if args.reference is None else f"{abs(bound - args.reference) / abs(args.reference):.3%}"
             label = "root LP" if number == 0 else str(number)

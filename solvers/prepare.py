@@ -116,9 +116,11 @@ class ArrivingStart:
     @property
     def may_bring_a_plan(self) -> bool:
         """Not taken yet, and not a future that ended without a plan (failed, cancelled or None)."""
+        if self.done:
+            return False
         source = self.source
-        if self.done or not isinstance(source, Future) or not source.done():
-            return not self.done
+        if not isinstance(source, Future) or not source.done():
+            return True
         return not source.cancelled() and source.exception() is None and source.result() is not None
 
     def wait(self, budget: Budget, until: float) -> np.ndarray | None:
@@ -178,12 +180,15 @@ class Stages:
 
 def box_root(model) -> bool:
     """Whether the root LP gets the column bounds its rows imply (solvers/implied.py): on one-period
-    models, where it was faster at every size measured (the LP alone: generated l 9.2 s -> 5.2 s,
-    xl seed 1 57.6 s -> 37.7 s, seed 2 88.8 s -> 32.4 s); not over a calendar, where it went both
-    ways (12-month size m on the peaks calendar 21.4 s -> 11.8 s, on the carry-over calendar
-    75 s -> unfinished at 200 s)."""
-    axis = getattr(model, "axis", None)
-    return axis is None or axis.count == 1
+    models in profit mode, where it was faster at every size measured (the LP alone: generated l
+    9.2 s -> 5.2 s, xl seed 1 57.6 s -> 37.7 s, seed 2 88.8 s -> 32.4 s); not in cost mode, where
+    every column starts dual feasible at its lower bound and it went both ways (OR-Library capa
+    at capacity 8000 90-95 s -> 120-136 s, capc at 5000 76 s -> 70 s), nor over a calendar (12-month size
+    m on the peaks calendar 21.4 s -> 11.8 s, on the carry-over calendar 75 s -> unfinished at
+    200 s)."""
+    axis, ix = getattr(model, "axis", None), getattr(model, "ix", None)
+    one_period = axis is None or axis.count == 1
+    return one_period and not (ix is not None and ix.cost_mode)
 
 
 def _plan_held_or_coming(prep: Preparation, arriving: ArrivingStart | None) -> bool:

@@ -42,7 +42,7 @@ class RelaxedLp:
     previous basis, so re-solving after added rows or changed bounds takes few iterations. No
     solve runs past `budget` (nor past `until`, when given). With `box`, every column the rows bound
     gets that bound in that object (`implied_upper`, solvers/implied.py): the same LP, which the
-    dual simplex solves faster on one-period models (solvers/prepare.py, `box_root`)."""
+    dual simplex solves faster on one-period profit models (solvers/prepare.py, `box_root`)."""
 
     def __init__(self, compiled: CompiledModel, highspy, budget: Budget | None = None, box: bool = False):
         self.compiled = compiled
