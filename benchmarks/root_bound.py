@@ -70,6 +70,8 @@ def main():
                         help="implied column bounds on the root LP (auto: as the solve, solvers/prepare.py)")
     parser.add_argument("--reference", type=float, help="a plan's objective to measure the bound against")
     args = parser.parse_args()
+    if args.deferred_only and args.all_rows:
+        parser.error("--deferred-only adds held-back rows, and --all-rows holds none back: choose one")
     print("| instance | round | rows added | LP bound | seconds | above the reference |")
     print("|---|---|---|---|---|---|")
     for path in args.instances:

@@ -2,13 +2,8 @@
 
 Sales, flows, stock and revenue columns have no upper bound of their own, so HiGHS's dual simplex
 starts dual infeasible on every one with a profitable cost and spends its first phase removing
-that. Boxed, each can start at the bound where its cost puts it. Measured on this 2-core machine
-(the root LP alone, serial dual simplex, deferred linking rows held back), with the same optimum:
-generated l 9.2 s -> 5.2 s, xl 57.6 s -> 37.7 s (seed 1) and 88.8 s -> 32.4 s (seed 2). Over a
-calendar it went both ways (12-month size m: 21.4 s -> 11.8 s on the peaks calendar, 75 s ->
-unfinished at 200 s on the carry-over one), and in cost mode too (OR-Library capa 90-95 s -> 120-136 s,
-capc 76 s -> 70 s), so the root LP is boxed on one-period models in profit mode only
-(solvers/prepare.py, `box_root`).
+that. Boxed, each can start at the bound where its cost puts it, with the same optimum. Which
+root LPs are boxed, and the timings that decided it, are in solvers/prepare.py (`box_root`).
 
 For a row's upper side `sum_k a_k x_k <= b` (a lower side `>= b'` is the row of `-a` and `-b'`)
 and a column j with a_j > 0,

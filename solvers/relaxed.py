@@ -110,8 +110,8 @@ class RelaxedLp:
 
     @property
     def value(self) -> float:
-        """The optimum of the last solve that returned values (`solve` or `solve_fresh`), as HiGHS
-        minimises it (objective times `sign`, offset included)."""
+        """The objective of the last solve that ran (`solve` or `solve_fresh`; its optimum when that
+        solve returned values), as HiGHS minimises it (objective times `sign`, offset included)."""
         return self._last.getInfo().objective_function_value
 
     @property
