@@ -124,6 +124,33 @@ class RelaxedLp:
                        rows.indices.astype(np.int32), rows.data)
 
 
+DUAL_TOLERANCE = 1e-7  # HiGHS's dual_feasibility_tolerance
+
+
+def dual_bound(compiled: CompiledModel, row_dual: np.ndarray, col_upper: np.ndarray) -> float:
+    """The bound that any row prices y give (min sense, as HiGHS minimises; in the model's sense
+    after `sign`): for min c x subject to l_r <= A x <= u_r and l <= x <= `col_upper`,
+
+        c x >= sum_i (y_i l_r,i if y_i > 0 else y_i u_r,i) + sum_j min(d_j l_j, d_j u_j),  d = c - A'y,
+
+    at every feasible x, whatever y (a price on a side that is infinite is taken as 0). At the
+    LP's optimal duals it is the LP optimum; from approximate duals (an interior point stopped
+    short of crossover) it is still valid, only weaker. Columns with a negative d need a finite
+    upper bound (the implied ones, solvers/implied.py), or the bound is -inf; a d within HiGHS's
+    dual feasibility tolerance (DUAL_TOLERANCE, relative to the cost) counts as 0, the tolerance
+    within which HiGHS calls its own LP optimum optimal (basic columns carry d of about 1e-13)."""
+    y = np.asarray(row_dual, dtype=float).copy()
+    lower_open, upper_open = ~np.isfinite(compiled.row_lower), ~np.isfinite(compiled.row_upper)
+    y[(y > 0) & lower_open] = 0.0
+    y[(y < 0) & upper_open] = 0.0
+    sides = np.where(y > 0, np.where(lower_open, 0.0, compiled.row_lower), np.where(upper_open, 0.0, compiled.row_upper))
+    d = compiled.cost - compiled.A.T @ y
+    at_bound = np.where(d > 0, compiled.col_lower, col_upper)
+    priced = np.abs(d) > DUAL_TOLERANCE * (1.0 + np.abs(compiled.cost))
+    columns = d[priced] * at_bound[priced]
+    return compiled.sign * (float(y @ sides) + float(columns.sum()) + compiled.offset)
+
+
 @dataclass
 class RootCuts:
     """What the root LP and its cut loop did: LP bounds (model sense) before and after, rows added."""

@@ -123,3 +123,40 @@ def test_the_root_lp_is_boxed_on_one_period_profit_models_only():
     relaxed = RelaxedLp(compiled, highspy)
     assert relaxed.solve() is not None
     assert np.array_equal(np.asarray(relaxed.h.getLp().col_upper_), compiled.col_upper)
+
+
+def test_dual_bound_by_hand():
+    """max 3 x1 + 2 x2 s.t. x1 + x2 <= 4, 0 <= x1 <= 3, 0 <= x2 <= 10: optimum 11 at (3, 1).
+    HiGHS minimises -3 x1 - 2 x2 (sign -1), so a row price y is <= 0 on the upper side and the bound
+    (model sense) is -(4 y + sum_j min(d_j l_j, d_j u_j)), d = (-3 - y, -2 - y):
+        y = -2 (the optimal dual): -(-8 + -1*3 + 0)        = 11, the optimum;
+        y = -1:                    -(-4 + -2*3 + -1*10)    = 20;
+        y = -3:                    -(-12 + 0 + 1*0)        = 12 (x2 at its lower bound);
+        y = +1 (wrong side: the row has no lower side, so priced 0): -(0 - 3*3 - 2*10) = 29.
+    Every one is at least the optimum: any prices give a valid bound."""
+    from types import SimpleNamespace
+
+    from xborder.solvers.relaxed import dual_bound
+
+    lp = SimpleNamespace(A=sp.csc_matrix(np.array([[1.0, 1.0]])), row_lower=np.array([-INF]), row_upper=np.array([4.0]),
+                         col_lower=np.zeros(2), cost=np.array([-3.0, -2.0]), sign=-1.0, offset=0.0)
+    upper = np.array([3.0, 10.0])
+    for price, expected in ((-2.0, 11.0), (-1.0, 20.0), (-3.0, 12.0), (1.0, 29.0)):
+        assert dual_bound(lp, np.array([price]), upper) == pytest.approx(expected)
+    assert dual_bound(lp, np.array([-1.0]), np.array([3.0, INF])) == INF  # a priced column with no bound
+
+
+@pytest.mark.parametrize("source", ["demo", "seasonal"])
+def test_dual_bound_at_the_lp_optimum_is_the_lp_bound(source):
+    """Cross-check with the dual simplex: at the root LP's optimal duals the bound is its optimum
+    (on the seasonal demo too, whose basic columns carry reduced costs of about 1e-13 and some
+    of them no upper bound)."""
+    from xborder.solvers.relaxed import dual_bound
+
+    model = build_model(load_instance(DEMO if source == "demo" else SEASONAL))
+    compiled = CompiledModel(model, structure_of(model).deferrable)
+    relaxed = RelaxedLp(compiled, highspy)
+    assert relaxed.solve() is not None
+    upper = implied_upper(compiled.A, compiled.row_lower, compiled.row_upper, compiled.col_lower, compiled.col_upper)
+    duals = np.asarray(relaxed.h.getSolution().row_dual)
+    assert dual_bound(compiled, duals, upper) == pytest.approx(relaxed.bound, rel=1e-7)
