@@ -318,8 +318,7 @@ class PlanModel:
         columns, values = horizon_decision_columns(self.model, whole)
         problem = Matrices.of(compiled)
         problem.col_lower[columns] = problem.col_upper[columns] = values
-        all_year = Matrices.of(compiled)
-        all_year.col_lower[columns] = all_year.col_upper[columns] = values
+        all_year = replace(problem, col_lower=problem.col_lower.copy(), col_upper=problem.col_upper.copy())
         campaign, running = all_year_campaign_columns(self.model, whole)
         all_year.col_lower[campaign] = all_year.col_upper[campaign] = running
         plans = []
