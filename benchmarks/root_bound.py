@@ -42,14 +42,20 @@ from xborder.solvers.relaxed import (
 )
 
 
-def rounds(path: str, max_rounds: int, deferred_only: bool, all_rows: bool, box: str) -> tuple[str, list[tuple]]:
-    """(name, [(round, rows added, LP bound, seconds)]) for the root LP and each cut round."""
+def compiled_root(path: str, all_rows: bool, deferred_only: bool = False):
+    """(instance name, model, compiled model) as the solve compiles it: linking rows held back
+    unless `all_rows`; with `deferred_only`, no cut separators."""
     instance = load_instance(path)
     model = build_model(instance)
     structure = structure_of(model)
     if deferred_only:
         structure.separators = lambda: ()
-    compiled = CompiledModel(model, () if all_rows else structure.deferrable)
+    return instance.name, model, CompiledModel(model, () if all_rows else structure.deferrable)
+
+
+def rounds(path: str, max_rounds: int, deferred_only: bool, all_rows: bool, box: str) -> tuple[str, list[tuple]]:
+    """(name, [(round, rows added, LP bound, seconds)]) for the root LP and each cut round."""
+    name, model, compiled = compiled_root(path, all_rows, deferred_only)
     relaxed = RelaxedLp(compiled, highspy, box=box_root(model) if box == "auto" else box == "on")
     start = time.perf_counter()
     report = solve_root(relaxed)
@@ -64,16 +70,14 @@ def rounds(path: str, max_rounds: int, deferred_only: bool, all_rows: bool, box:
         table.append((report.rounds, report.rows - rows_before, report.lp_bound_after, time.perf_counter() - start))
         if abs(table[-2][2] - report.lp_bound_after) <= ROOT_CUT_MIN_GAIN * abs(report.lp_bound_after):
             break  # where the solve's own loop stops
-    return instance.name, table
+    return name, table
 
 
 def interior_point(path: str, all_rows: bool, limit: float | None) -> tuple[str, list[tuple]]:
     """(name, [(0, 0, bound or None, seconds)]): the root LP by HiGHS's interior point without
     crossover (no basis, so no cut rounds), its bound computed from the duals it ends with
     (`dual_bound`, over the column bounds the rows imply); None when it ends without duals."""
-    instance = load_instance(path)
-    model = build_model(instance)
-    compiled = CompiledModel(model, () if all_rows else structure_of(model).deferrable)
+    name, _, compiled = compiled_root(path, all_rows)
     upper = implied_upper(compiled.A, compiled.row_lower, compiled.row_upper, compiled.col_lower, compiled.col_upper)
     h = loaded_highs(compiled, relax=True, lower=compiled.col_lower, upper=upper)
     h.setOptionValue("solver", "ipm")
@@ -85,7 +89,7 @@ def interior_point(path: str, all_rows: bool, limit: float | None) -> tuple[str,
     seconds = time.perf_counter() - start
     solution = h.getSolution()
     bound = dual_bound(compiled, solution.row_dual, upper) if solution.dual_valid else None
-    return instance.name, [(0, 0, bound, seconds)]
+    return name, [(0, 0, bound, seconds)]
 
 
 def main():

@@ -4,6 +4,8 @@ keeps them."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import highspy
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ from xborder.solvers import SolveOptions, get_solver
 from xborder.solvers.compile import CompiledModel, loaded_highs
 from xborder.solvers.implied import SAFETY, implied_upper
 from xborder.solvers.prepare import box_root
-from xborder.solvers.relaxed import RelaxedLp
+from xborder.solvers.relaxed import RelaxedLp, dual_bound
 
 INF = np.inf
 
@@ -134,10 +136,6 @@ def test_dual_bound_by_hand():
         y = -3:                    -(-12 + 0 + 1*0)        = 12 (x2 at its lower bound);
         y = +1 (wrong side: the row has no lower side, so priced 0): -(0 - 3*3 - 2*10) = 29.
     Every one is at least the optimum: any prices give a valid bound."""
-    from types import SimpleNamespace
-
-    from xborder.solvers.relaxed import dual_bound
-
     lp = SimpleNamespace(A=sp.csc_matrix(np.array([[1.0, 1.0]])), row_lower=np.array([-INF]), row_upper=np.array([4.0]),
                          col_lower=np.zeros(2), cost=np.array([-3.0, -2.0]), sign=-1.0, offset=0.0)
     upper = np.array([3.0, 10.0])
@@ -151,8 +149,6 @@ def test_dual_bound_at_the_lp_optimum_is_the_lp_bound(source):
     """Cross-check with the dual simplex: at the root LP's optimal duals the bound is its optimum
     (on the seasonal demo too, whose basic columns carry reduced costs of about 1e-13 and some
     of them no upper bound)."""
-    from xborder.solvers.relaxed import dual_bound
-
     model = build_model(load_instance(DEMO if source == "demo" else SEASONAL))
     compiled = CompiledModel(model, structure_of(model).deferrable)
     relaxed = RelaxedLp(compiled, highspy)
