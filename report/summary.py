@@ -10,8 +10,8 @@ from ..models.families import FAMILIES
 from ..pipeline import Run
 from ..solvers import Status
 from .creators import creators_table
-from .origins import origins_table
 from .freight import container_name, containers_table
+from .origins import origins_table
 
 MARGINAL_SHOWN = 4
 
@@ -271,7 +271,9 @@ def _money_and_solve_lines(run: Run, cur: str) -> list[str]:
         held = "" if deferred is None else (
             f" ({deferred} of {cuts['deferred_rows_total']} held-back linking rows, {cuts['rows'] - deferred} cuts)")
         lines.append(f"root cuts: {cuts['rows']} rows{held} in {cuts['rounds']} round(s) moved the LP bound "
-                     f"from {money(cuts['lp_bound_before'], cur)} to {money(cuts['lp_bound_after'], cur)}")
+                     f"from {money(cuts['lp_bound_before'], cur)} to {money(cuts['lp_bound_after'], cur)}"
+                     + (" (the last round's LP stopped at its time share; the bound is from its duals so far)"
+                        if cuts.get("last_round_stopped") else ""))
     tree = r.extra.get("strategic_tree")
     if tree:
         mip_ran = (r.extra.get("stages") or {}).get("highs_mip", False)

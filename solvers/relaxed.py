@@ -50,6 +50,7 @@ class RelaxedLp:
         self.highspy = highspy
         self.budget = budget or Budget()
         self._implied_upper = None
+        self._bounding_upper = None
         self._h = None
         self._last = None  # the Highs object of the last solve that ran
         self.n = len(compiled.columns)
@@ -119,6 +120,32 @@ class RelaxedLp:
         """The last optimum in the model's own sense (max or min)."""
         return self.compiled.sign * self.value
 
+    def stopped_bound(self) -> float | None:
+        """The bound (model sense) that the row duals of the last solve give when it stopped short of
+        its optimum (`dual_bound`, over the column bounds the rows imply). Re-solved from a basis,
+        the dual simplex keeps its duals feasible, and the objective it has reached is a bound
+        between the previous optimum and the one it was heading for. None when the solve left no
+        duals (stopped in presolve) or they give no finite bound."""
+        last = self._last
+        if last is None:
+            return None
+        solution = last.getSolution()
+        if not solution.dual_valid:
+            return None
+        bound = dual_bound(self.compiled, np.asarray(solution.row_dual, dtype=float), self.bounding_upper)
+        return bound if np.isfinite(bound) else None
+
+    @property
+    def bounding_upper(self) -> np.ndarray:
+        """The column upper bounds the rows imply (`implied_upper`), computed once: those the LP is
+        boxed with, or, unboxed, those a bound from duals is taken over."""
+        if self._implied_upper is not None:
+            return self._implied_upper
+        if self._bounding_upper is None:
+            c = self.compiled
+            self._bounding_upper = implied_upper(c.A, c.row_lower, c.row_upper, c.col_lower, c.col_upper)
+        return self._bounding_upper
+
     def add_rows(self, rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray):
         self.h.addRows(rows.shape[0], lower, upper, rows.nnz, rows.indptr[:-1].astype(np.int32),
                        rows.indices.astype(np.int32), rows.data)
@@ -163,6 +190,7 @@ class RootCuts:
     lp_bound_after: float | None = None
     seconds: float = 0.0
     lp_seconds: float = 0.0  # the first LP solve alone
+    stopped_round: bool = False  # the last round's LP stopped short; lp_bound_after is from its duals
     lp_values: np.ndarray | None = field(default=None, repr=False)
 
     def facts(self) -> dict:
@@ -172,6 +200,8 @@ class RootCuts:
         if self.deferred_total:
             facts["deferred_rows_added"] = self.deferred_added
             facts["deferred_rows_total"] = self.deferred_total
+        if self.stopped_round:
+            facts["last_round_stopped"] = True
         return facts
 
 
@@ -239,8 +269,9 @@ def cut_loop(relaxed: RelaxedLp, model, report: RootCuts, max_rounds: int = ROOT
     (models/cuts.py) and violated deferred rows (`DeferredRows`) as rows and re-solve from the
     previous basis (with the model's own column bounds), until none is violated, a round moves
     the bound by less than ROOT_CUT_MIN_GAIN, `max_rounds` is reached or `until` passes. A
-    round's LP that does not finish in time leaves the previous round's solution and bound, both
-    still valid (the rows only cut off fractional points). The rows are appended to the compiled
+    round's LP that does not finish in time leaves the previous round's solution (still valid:
+    the rows only cut off fractional points) and the tighter of the previous bound and the one
+    its duals give so far (`RelaxedLp.stopped_bound`). The rows are appended to the compiled
     model too; `report` is updated."""
     start = time.perf_counter()
     compiled = relaxed.compiled
@@ -258,6 +289,7 @@ def cut_loop(relaxed: RelaxedLp, model, report: RootCuts, max_rounds: int = ROOT
         report.deferred_added += held
         values = relaxed.solve(compiled.col_lower, compiled.col_upper, until)
         if values is None:
+            _keep_stopped_bound(relaxed, report, progress)
             break
         previous, report.lp_values, report.lp_bound_after = report.lp_bound_after, values, relaxed.bound
         progress.incumbent(bound=relaxed.bound)
@@ -266,6 +298,17 @@ def cut_loop(relaxed: RelaxedLp, model, report: RootCuts, max_rounds: int = ROOT
     report.seconds += time.perf_counter() - start
     if report.rounds:
         progress.stage("cuts", f"{report.rows} rows in {report.rounds} round(s), LP bound {report.lp_bound_after:,.0f}")
+
+
+def _keep_stopped_bound(relaxed: RelaxedLp, report: RootCuts, progress: Progress):
+    """A cut round stopped short of its optimum: its duals' bound replaces the report's when tighter."""
+    bound = relaxed.stopped_bound()
+    sign = relaxed.compiled.sign
+    if bound is None or sign * bound <= sign * report.lp_bound_after:
+        return
+    report.lp_bound_after = bound
+    report.stopped_round = True
+    progress.incumbent(bound=bound)
 
 
 def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS, cut_until: float = INF,

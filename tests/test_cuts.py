@@ -21,7 +21,12 @@ from xborder.models.cuts import active_separators, channel_demand_cuts, mitigati
 from xborder.models.formulation import Demand, Formulation
 from xborder.solvers import SolveOptions, get_solver
 from xborder.solvers.compile import CompiledModel
-from xborder.solvers.relaxed import RelaxedLp, lp_relaxation_bound, strengthen_root
+from xborder.solvers.relaxed import (
+    RelaxedLp,
+    cut_loop,
+    lp_relaxation_bound,
+    strengthen_root,
+)
 from xborder.solvers.tree import rounded_lp_plan
 
 
@@ -265,3 +270,40 @@ def test_dive_fixes_every_strategic_binary_and_stops_at_its_deadline():
     activity = compiled.A @ start
     slack = 1e-6 * np.maximum(1.0, np.abs(activity))
     assert np.all(activity >= compiled.row_lower - slack) and np.all(activity <= compiled.row_upper + slack)
+
+
+def test_a_cut_round_stopped_short_keeps_the_bound_its_duals_give():
+    """A cut round whose LP stops before its optimum (here after a few dual simplex iterations, as
+    at the end of its time share) keeps the bound the duals it stopped with give: valid, so never
+    tighter than the round's own optimum (the same round run to its end on a second copy), never
+    weaker than the root LP's, and what the dual simplex's objective had reached (re-solved from
+    the root basis, its duals stay feasible, so its objective only falls towards the optimum)."""
+    inst = _generated(1)
+    full_model = build_model(inst)
+    full = strengthen_root(RelaxedLp(CompiledModel(full_model), highspy), full_model, max_rounds=1)
+
+    model = build_model(inst)
+    relaxed = RelaxedLp(CompiledModel(model), highspy)
+    report = strengthen_root(relaxed, model, max_rounds=0)
+    relaxed.h.setOptionValue("simplex_iteration_limit", 10)
+    cut_loop(relaxed, model, report, max_rounds=1)
+    assert full.rounds == report.rounds == 1 and not full.stopped_round
+    assert relaxed.h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit and report.stopped_round
+    assert full.lp_bound_after < report.lp_bound_after < report.lp_bound_before
+    assert math.isclose(report.lp_bound_after, relaxed.bound, rel_tol=1e-9)
+    assert report.facts()["last_round_stopped"] is True and "last_round_stopped" not in full.facts()
+
+
+def test_the_summary_says_when_the_bound_is_from_a_round_stopped_short():
+    """The demo's cut rounds all finish: its summary gives the two bounds and nothing more; the same
+    run with its last round marked as stopped says where the bound then comes from."""
+    from xborder.pipeline import solve_loaded
+    from xborder.report.summary import summary
+
+    run = solve_loaded(load_instance(DEMO), duals=False)
+    facts = run.result.extra["root_cuts"]
+    stopped = "the last round's LP stopped at its time share; the bound is from its duals so far"
+    assert facts["rounds"] >= 1 and "last_round_stopped" not in facts
+    assert "root cuts:" in summary(run) and stopped not in summary(run)
+    facts["last_round_stopped"] = True
+    assert stopped in summary(run)
