@@ -24,7 +24,7 @@ from .budget import (CALENDAR_CUT_SHARE, CUT_SHARE, DIVE_MIN_SECONDS, DIVE_ROOT_
                      ROUND_SHARE, TREE_SHARE, Budget)
 from .compile import CompiledModel
 from .progress import Progress
-from .relaxed import ROOT_CUT_ROUNDS, RelaxedLp, RootCuts, cut_loop, model_separators, solve_root
+from .relaxed import ROOT_CUT_ROUNDS, RelaxedLp, RootCuts, cut_loop, finish_stopped_round, model_separators, solve_root
 from .result import SolveOptions
 from .tree import TreeReport, nearest_rounding, rounded_lp_plan, strategic_tree
 
@@ -266,9 +266,12 @@ def _improve_plans(prep: Preparation, relaxed: RelaxedLp, strategic, tree: bool,
     """Better plans from the cut LP: the strategic tree (very large models, or short of time) or
     the dive (warm start); `found` keeps the best as HiGHS's start. The dive stops after DIVE_MIN_SECONDS +
     DIVE_ROOT_MULTIPLE root-LP times, at its share of what is left, or once it cannot beat the
-    plan in hand, so on a model whose LP is cheap it hands the time to HiGHS quickly."""
+    plan in hand, so on a model whose LP is cheap it hands the time to HiGHS quickly. A cut round
+    stopped at its share is first run to its end within the stage's share (`finish_stopped_round`)."""
     compiled, root = relaxed.compiled, prep.root
     sign = compiled.sign
+    if (tree or warm) and not budget.expired():
+        finish_stopped_round(relaxed, root, budget.until_share(TREE_SHARE if tree else DIVE_SHARE), progress)
     if tree and not budget.expired():
         progress.begin("tree")
         prep.tree = strategic_tree(relaxed, root.lp_values, sign * root.lp_bound_after, strategic, mip_gap,

@@ -311,6 +311,22 @@ def _keep_stopped_bound(relaxed: RelaxedLp, report: RootCuts, progress: Progress
     progress.incumbent(bound=bound)
 
 
+def finish_stopped_round(relaxed: RelaxedLp, report: RootCuts, until: float = INF, progress: Progress = SILENT):
+    """Run the LP of a round stopped at its share (`report.stopped_round`) on from its basis until
+    `until`: its optimum becomes the report's solution and bound, as if the round had finished in
+    time (the tree and the dive then branch on the LP with the round's rows solved, not on the round
+    before); stopped again, the bound its duals give by then is kept when tighter."""
+    if not report.stopped_round:
+        return
+    compiled = relaxed.compiled
+    values = relaxed.solve(compiled.col_lower, compiled.col_upper, until)
+    if values is None:
+        _keep_stopped_bound(relaxed, report, progress)
+        return
+    report.lp_values, report.lp_bound_after, report.stopped_round = values, relaxed.bound, False
+    progress.incumbent(bound=relaxed.bound)
+
+
 def strengthen_root(relaxed: RelaxedLp, model, max_rounds: int = ROOT_CUT_ROUNDS, cut_until: float = INF,
                     lp_until: float = INF, progress: Progress = SILENT) -> RootCuts:
     """The root LP (`solve_root`) and then its cut loop (`cut_loop`)."""

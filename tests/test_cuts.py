@@ -24,6 +24,7 @@ from xborder.solvers.compile import CompiledModel
 from xborder.solvers.relaxed import (
     RelaxedLp,
     cut_loop,
+    finish_stopped_round,
     lp_relaxation_bound,
     strengthen_root,
 )
@@ -277,7 +278,9 @@ def test_a_cut_round_stopped_short_keeps_the_bound_its_duals_give():
     at the end of its time share) keeps the bound the duals it stopped with give: valid, so never
     tighter than the round's own optimum (the same round run to its end on a second copy), never
     weaker than the root LP's, and what the dual simplex's objective had reached (re-solved from
-    the root basis, its duals stay feasible, so its objective only falls towards the optimum)."""
+    the root basis, its duals stay feasible, so its objective only falls towards the optimum).
+    `finish_stopped_round` runs it on: stopped again, the bound never loosens; run to its end, it
+    gives the full round's optimum, with the solution that attains it."""
     inst = _generated(1)
     full_model = build_model(inst)
     full = strengthen_root(RelaxedLp(CompiledModel(full_model), highspy), full_model, max_rounds=1)
@@ -292,6 +295,16 @@ def test_a_cut_round_stopped_short_keeps_the_bound_its_duals_give():
     assert full.lp_bound_after < report.lp_bound_after < report.lp_bound_before
     assert math.isclose(report.lp_bound_after, relaxed.bound, rel_tol=1e-9)
     assert report.facts()["last_round_stopped"] is True and "last_round_stopped" not in full.facts()
+
+    stopped_at = report.lp_bound_after
+    finish_stopped_round(relaxed, report)  # still at 10 iterations a run: stopped again, never looser
+    assert report.stopped_round and full.lp_bound_after < report.lp_bound_after <= stopped_at
+    relaxed.h.setOptionValue("simplex_iteration_limit", 10**9)
+    finish_stopped_round(relaxed, report)  # run to its end: the full round's optimum and solution
+    assert not report.stopped_round and math.isclose(report.lp_bound_after, full.lp_bound_after, rel_tol=1e-7)
+    compiled = relaxed.compiled
+    value = compiled.sign * float(compiled.cost @ report.lp_values + compiled.offset)
+    assert math.isclose(value, report.lp_bound_after, rel_tol=1e-7)
 
 
 def test_the_summary_says_when_the_bound_is_from_a_round_stopped_short():
