@@ -87,7 +87,7 @@ class RelaxedLp:
             # took 2.6-5.8 s on the demo's root LP instead of 0.04 s, and 80 s at size l instead of 42.
             c = self.compiled
             if self.box:
-                self._implied_upper = implied_upper(c.A, c.row_lower, c.row_upper, c.col_lower, c.col_upper)
+                self._implied_upper = self.bounding_upper
                 self._h = loaded_highs(c, relax=True, lower=c.col_lower, upper=self._implied_upper)
             else:
                 self._h = loaded_highs(c, relax=True)
@@ -138,9 +138,7 @@ class RelaxedLp:
     @property
     def bounding_upper(self) -> np.ndarray:
         """The column upper bounds the rows imply (`implied_upper`), computed once: those the LP is
-        boxed with, or, unboxed, those a bound from duals is taken over."""
-        if self._implied_upper is not None:
-            return self._implied_upper
+        boxed with (`box`) and those a bound from duals is taken over."""
         if self._bounding_upper is None:
             c = self.compiled
             self._bounding_upper = implied_upper(c.A, c.row_lower, c.row_upper, c.col_lower, c.col_upper)
@@ -287,9 +285,8 @@ def cut_loop(relaxed: RelaxedLp, model, report: RootCuts, max_rounds: int = ROOT
         report.rounds += 1
         report.rows += cuts.shape[0]
         report.deferred_added += held
-        values = relaxed.solve(compiled.col_lower, compiled.col_upper, until)
+        values = _solve_round(relaxed, report, until, progress)
         if values is None:
-            _keep_stopped_bound(relaxed, report, progress)
             break
         previous, report.lp_values, report.lp_bound_after = report.lp_bound_after, values, relaxed.bound
         progress.incumbent(bound=relaxed.bound)
@@ -300,15 +297,19 @@ def cut_loop(relaxed: RelaxedLp, model, report: RootCuts, max_rounds: int = ROOT
         progress.stage("cuts", f"{report.rows} rows in {report.rounds} round(s), LP bound {report.lp_bound_after:,.0f}")
 
 
-def _keep_stopped_bound(relaxed: RelaxedLp, report: RootCuts, progress: Progress):
-    """A cut round stopped short of its optimum: its duals' bound replaces the report's when tighter."""
+def _solve_round(relaxed: RelaxedLp, report: RootCuts, until: float, progress: Progress) -> np.ndarray | None:
+    """The round's LP re-solved from the basis until `until`: its optimal values, or None when it
+    stopped short, and then the bound its duals give replaces the report's when tighter."""
+    compiled = relaxed.compiled
+    values = relaxed.solve(compiled.col_lower, compiled.col_upper, until)
+    if values is not None:
+        return values
     bound = relaxed.stopped_bound()
-    sign = relaxed.compiled.sign
-    if bound is None or sign * bound <= sign * report.lp_bound_after:
-        return
-    report.lp_bound_after = bound
-    report.stopped_round = True
-    progress.incumbent(bound=bound)
+    if bound is not None and compiled.sign * bound > compiled.sign * report.lp_bound_after:
+        report.lp_bound_after = bound
+        report.stopped_round = True
+        progress.incumbent(bound=bound)
+    return None
 
 
 def finish_stopped_round(relaxed: RelaxedLp, report: RootCuts, until: float = INF, progress: Progress = SILENT):
@@ -318,10 +319,8 @@ def finish_stopped_round(relaxed: RelaxedLp, report: RootCuts, until: float = IN
     before); stopped again, the bound its duals give by then is kept when tighter."""
     if not report.stopped_round:
         return
-    compiled = relaxed.compiled
-    values = relaxed.solve(compiled.col_lower, compiled.col_upper, until)
+    values = _solve_round(relaxed, report, until, progress)
     if values is None:
-        _keep_stopped_bound(relaxed, report, progress)
         return
     report.lp_values, report.lp_bound_after, report.stopped_round = values, relaxed.bound, False
     progress.incumbent(bound=relaxed.bound)
